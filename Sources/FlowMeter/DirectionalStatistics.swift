@@ -1,0 +1,90 @@
+/// Packet-size and inter-arrival statistics of one direction, updated in NFStream's exact Welford order
+/// so that means and standard deviations match it bit for bit.
+public struct DirectionalStatistics: Sendable {
+    public var minSize: UInt16 = 0
+    public var maxSize: UInt16 = 0
+    public var meanSize: Double = 0
+    /// Sum of squared deviations (Welford's M2) of the sizes.
+    public var m2Size: Double = 0
+    public var minPiat: UInt64 = 0
+    public var maxPiat: UInt64 = 0
+    public var meanPiat: Double = 0
+    public var m2Piat: Double = 0
+    /// Packets with each TCP flag, in flag-bit order: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR.
+    public var flagCounts: SIMD8<UInt32> = .zero
+
+    public init() {}
+
+    @usableFromInline
+    static let flagShifts = SIMD8<UInt8>(0, 1, 2, 3, 4, 5, 6, 7)
+
+    @inlinable
+    mutating func countFlags(_ flags: UInt8) {
+        if flags == 0 { return }
+        let bits = (SIMD8<UInt8>(repeating: flags) &>> Self.flagShifts) & 1
+        flagCounts &+= SIMD8<UInt32>(truncatingIfNeeded: bits)
+    }
+
+    /// The first packet of this direction.
+    @inlinable
+    mutating func start(size: UInt16, flags: UInt8) {
+        minSize = size
+        maxSize = size
+        meanSize = Double(size)
+        countFlags(flags)
+    }
+
+    /// A later packet; `count` is the number of packets in this direction including it.
+    @inlinable
+    mutating func add(size: UInt16, flags: UInt8, piat: UInt64, count: UInt64) {
+        countFlags(flags)
+        if size > maxSize { maxSize = size }
+        if size < minSize { minSize = size }
+        let x = Double(size)
+        let previousMean = meanSize
+        meanSize += (x - previousMean) / Double(count)
+        m2Size += (x - previousMean) * (x - meanSize)
+        if count == 2 {
+            minPiat = piat
+            maxPiat = piat
+            meanPiat = Double(piat)
+        } else {
+            if piat > maxPiat { maxPiat = piat }
+            if piat < minPiat { minPiat = piat }
+            let t = Double(piat)
+            let previous = meanPiat
+            meanPiat += (t - previous) / Double(count - 1)
+            m2Piat += (t - previous) * (t - meanPiat)
+        }
+    }
+
+    /// Sample standard deviation of sizes over `count` packets (0 for fewer than 2).
+    @inlinable
+    public func sizeStandardDeviation(count: UInt64) -> Double {
+        count > 1 ? (m2Size / Double(count - 1)).squareRoot() : 0
+    }
+
+    /// Sample standard deviation of the `count - 1` inter-arrival times (0 for fewer than 3 packets).
+    @inlinable
+    public func piatStandardDeviation(count: UInt64) -> Double {
+        count > 2 ? (m2Piat / Double(count - 2)).squareRoot() : 0
+    }
+
+    /// Count of packets with a flag, by NFStream column order index (syn, cwr, ece, urg, ack, psh, rst, fin).
+    @inlinable
+    public func flagCount(columnIndex i: Int) -> UInt32 {
+        // column order → flag bit index
+        let bit: Int
+        switch i {
+        case 0: bit = 1  // syn
+        case 1: bit = 7  // cwr
+        case 2: bit = 6  // ece
+        case 3: bit = 5  // urg
+        case 4: bit = 4  // ack
+        case 5: bit = 3  // psh
+        case 6: bit = 2  // rst
+        default: bit = 0  // fin
+        }
+        return flagCounts[bit]
+    }
+}

@@ -1,0 +1,122 @@
+import FlowPacket
+
+/// One bidirectional flow: identity as first seen, per-direction counters and statistics.
+/// src is the sender of the first packet (NFStream's rule); times are clamped packet times in ms.
+public struct Flow: Sendable {
+    public var key: FlowKey
+    public var source: IPAddress
+    public var destination: IPAddress
+    public var sourcePort: UInt16
+    public var destinationPort: UInt16
+    public var sourceMAC: MACAddress
+    public var destinationMAC: MACAddress
+    public var ipProtocol: UInt8
+    public var ipVersion: UInt8
+    public var vlanID: UInt16
+    public var tunnelID: UInt8
+    public var expirationReason: ExpirationReason = .endOfStream
+
+    public var firstSeen: UInt64
+    public var lastSeen: UInt64
+    public var packets: UInt64 = 1
+    public var bytes: UInt64
+    public var src2dstFirstSeen: UInt64
+    public var src2dstLastSeen: UInt64
+    public var src2dstPackets: UInt64 = 1
+    public var src2dstBytes: UInt64
+    public var dst2srcFirstSeen: UInt64 = 0
+    public var dst2srcLastSeen: UInt64 = 0
+    public var dst2srcPackets: UInt64 = 0
+    public var dst2srcBytes: UInt64 = 0
+
+    public var bidirectionalStatistics = DirectionalStatistics()
+    public var src2dstStatistics = DirectionalStatistics()
+    public var dst2srcStatistics = DirectionalStatistics()
+
+    /// Global index (0-based, in input order) of the first and of the latest packet of the flow.
+    public var firstPacketIndex: UInt64
+    public var lastPacketIndex: UInt64
+
+    // Idle-order list links (slots), kept by the table.
+    @usableFromInline var olderSlot: Int32 = -1
+    @usableFromInline var newerSlot: Int32 = -1
+
+    /// A flow started by `packet`, whose size under the accounting mode is `size`.
+    @inlinable
+    init(key: FlowKey, packet p: DecodedPacket, size: UInt16, index: UInt64, statistics: Bool) {
+        self.key = key
+        source = p.source
+        destination = p.destination
+        sourcePort = p.sourcePort
+        destinationPort = p.destinationPort
+        sourceMAC = p.sourceMAC
+        destinationMAC = p.destinationMAC
+        ipProtocol = p.ipProtocol
+        ipVersion = p.ipVersion
+        vlanID = p.vlanID
+        tunnelID = p.tunnelID
+        firstSeen = p.timeMilliseconds
+        lastSeen = p.timeMilliseconds
+        bytes = UInt64(size)
+        src2dstFirstSeen = p.timeMilliseconds
+        src2dstLastSeen = p.timeMilliseconds
+        src2dstBytes = UInt64(size)
+        firstPacketIndex = index
+        lastPacketIndex = index
+        if statistics {
+            bidirectionalStatistics.start(size: size, flags: p.tcpFlags)
+            src2dstStatistics.start(size: size, flags: p.tcpFlags)
+        }
+    }
+
+    /// NFStream's direction rule: 0 when ports and addresses are the flow's own src→dst, else 1.
+    @inlinable
+    public func direction(of p: DecodedPacket) -> UInt8 {
+        if p.sourcePort != sourcePort || p.destinationPort != destinationPort { return 1 }
+        if p.source != source || p.destination != destination { return 1 }
+        return 0
+    }
+
+    public var duration: UInt64 { lastSeen &- firstSeen }
+    public var src2dstDuration: UInt64 { src2dstLastSeen &- src2dstFirstSeen }
+    public var dst2srcDuration: UInt64 { dst2srcLastSeen &- dst2srcFirstSeen }
+
+    /// Adds a packet that does not expire the flow. Returns its direction and its inter-arrival time.
+    @inlinable
+    mutating func add(_ p: DecodedPacket, size: UInt16, index: UInt64, statistics: Bool) -> (UInt8, UInt64) {
+        let t = p.timeMilliseconds
+        let direction = direction(of: p)
+        let piat = t &- lastSeen
+        packets &+= 1
+        lastSeen = t
+        bytes &+= UInt64(size)
+        lastPacketIndex = index
+        if statistics {
+            bidirectionalStatistics.add(size: size, flags: p.tcpFlags, piat: piat, count: packets)
+        }
+        if direction == 0 {
+            src2dstPackets &+= 1
+            let s2dPiat = t &- src2dstLastSeen
+            src2dstLastSeen = t
+            src2dstBytes &+= UInt64(size)
+            if statistics {
+                src2dstStatistics.add(size: size, flags: p.tcpFlags, piat: s2dPiat, count: src2dstPackets)
+            }
+        } else {
+            dst2srcPackets &+= 1
+            dst2srcBytes &+= UInt64(size)
+            if dst2srcPackets == 1 {
+                dst2srcFirstSeen = t
+                dst2srcLastSeen = t
+                if statistics { dst2srcStatistics.start(size: size, flags: p.tcpFlags) }
+            } else {
+                let d2sPiat = t &- dst2srcLastSeen
+                dst2srcLastSeen = t
+                if statistics {
+                    dst2srcStatistics.add(size: size, flags: p.tcpFlags, piat: d2sPiat, count: dst2srcPackets)
+                }
+            }
+        }
+        return (direction, piat)
+    }
+}

@@ -1,0 +1,41 @@
+import FlowPacket
+
+/// Direction-free flow key: both endpoints in canonical order, protocol, VLAN and tunnel id (NFStream's key;
+/// the IP version is part of it because NFStream keys on address text, where 1.2.3.4 and ::1.2.3.4 differ).
+public struct FlowKey: Hashable, Sendable {
+    public var lowAddress: IPAddress
+    public var highAddress: IPAddress
+    public var lowPort: UInt16
+    public var highPort: UInt16
+    public var ipProtocol: UInt8
+    public var tunnelID: UInt8
+    public var vlanID: UInt16
+
+    @inlinable
+    public init(_ p: DecodedPacket) {
+        let s = p.source
+        let d = p.destination
+        if s < d || (s == d && p.sourcePort <= p.destinationPort) {
+            lowAddress = s; highAddress = d; lowPort = p.sourcePort; highPort = p.destinationPort
+        } else {
+            lowAddress = d; highAddress = s; lowPort = p.destinationPort; highPort = p.sourcePort
+        }
+        ipProtocol = p.ipProtocol
+        tunnelID = p.tunnelID
+        vlanID = p.vlanID
+    }
+
+    /// A fast, symmetric-by-construction 64-bit hash (the key is already canonical).
+    @inlinable
+    public var hashValue64: UInt64 {
+        var h = lowAddress.high &* 0x9E37_79B9_7F4A_7C15
+        h = (h ^ lowAddress.low) &* 0xC2B2_AE3D_27D4_EB4F
+        h = (h ^ highAddress.high) &* 0x1656_67B1_9E37_79F9
+        h = (h ^ highAddress.low) &* 0x9E37_79B9_7F4A_7C15
+        let small =
+            UInt64(lowPort) << 48 | UInt64(highPort) << 32 | UInt64(ipProtocol) << 24 | UInt64(tunnelID) << 16
+            | UInt64(vlanID) << 4 | UInt64(lowAddress.version)
+        h = (h ^ small) &* 0xC2B2_AE3D_27D4_EB4F
+        return h ^ (h >> 29)
+    }
+}

@@ -1,0 +1,156 @@
+import FlowPacket
+
+/// The value type of a column.
+public enum ColumnType: String, Sendable {
+    case integer, float, text, list, boolean
+}
+
+/// One output column: its name, type and a one-line description.
+public struct FeatureColumn: Sendable, Equatable {
+    public var name: String
+    public var type: ColumnType
+    public var summary: String
+    public init(_ name: String, _ type: ColumnType, _ summary: String) {
+        self.name = name
+        self.type = type
+        self.summary = summary
+    }
+}
+
+/// Where a row's values go; CSV writing is one implementation. Values arrive in schema order.
+public protocol FlowFieldSink {
+    mutating func appendUnsigned(_ value: UInt64)
+    mutating func appendSigned(_ value: Int64)
+    mutating func appendDouble(_ value: Double)
+    mutating func appendAddress(_ address: IPAddress)
+    mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool)
+    mutating func appendText(_ text: String)
+    /// A list written as Python prints one: `[1, 2, -1]`.
+    mutating func appendList<S: Sequence>(_ values: S) where S.Element: BinaryInteger
+}
+
+/// The ordered columns of a run, known before the first row (NFStream's order, §5 of the semantics).
+public struct FlowSchema: Sendable, Equatable {
+    public var columns: [FeatureColumn]
+
+    public init(columns: [FeatureColumn]) { self.columns = columns }
+
+    public var columnNames: [String] { columns.map(\.name) }
+
+    /// The built-in columns for a meter configuration.
+    public init(configuration c: MeterConfiguration) {
+        var cols: [FeatureColumn] = [
+            .init("id", .integer, "Flow number in output order, from 0"),
+            .init("expiration_id", .integer, "0 idle or end of input, 1 active timeout, -1 plugin"),
+            .init("src_ip", .text, "Source IP (sender of the first packet)"),
+            .init("src_mac", .text, "Source MAC of the first packet"),
+            .init("src_oui", .text, "First three bytes of src_mac"),
+            .init("src_port", .integer, "Source TCP/UDP port (0 otherwise)"),
+            .init("dst_ip", .text, "Destination IP"),
+            .init("dst_mac", .text, "Destination MAC of the first packet"),
+            .init("dst_oui", .text, "First three bytes of dst_mac"),
+            .init("dst_port", .integer, "Destination TCP/UDP port (0 otherwise)"),
+            .init("protocol", .integer, "IP protocol number"),
+            .init("ip_version", .integer, "4 or 6"),
+            .init("vlan_id", .integer, "VID of the innermost VLAN tag (0 untagged)"),
+        ]
+        if c.decodeTunnels {
+            cols.append(.init("tunnel_id", .integer, "0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP, 5 VXLAN, 6 GRE"))
+        }
+        for d in ["bidirectional", "src2dst", "dst2src"] {
+            let what = d == "bidirectional" ? "both directions" : d
+            cols.append(.init("\(d)_first_seen_ms", .integer, "First packet time, ms since the epoch (\(what))"))
+            cols.append(.init("\(d)_last_seen_ms", .integer, "Last packet time, ms since the epoch (\(what))"))
+            cols.append(.init("\(d)_duration_ms", .integer, "last_seen - first_seen in ms (\(what))"))
+            cols.append(.init("\(d)_packets", .integer, "Packets (\(what))"))
+            cols.append(.init("\(d)_bytes", .integer, "Bytes under the accounting mode (\(what))"))
+        }
+        if c.statistics {
+            for (metric, unit) in [("ps", "packet size"), ("piat_ms", "inter-arrival time in ms")] {
+                for d in ["bidirectional", "src2dst", "dst2src"] {
+                    cols.append(.init("\(d)_min_\(metric)", .integer, "Minimum \(unit) (\(d))"))
+                    cols.append(.init("\(d)_mean_\(metric)", .float, "Mean \(unit) (\(d))"))
+                    cols.append(.init("\(d)_stddev_\(metric)", .float, "Sample standard deviation of \(unit) (\(d))"))
+                    cols.append(.init("\(d)_max_\(metric)", .integer, "Maximum \(unit) (\(d))"))
+                }
+            }
+            for d in ["bidirectional", "src2dst", "dst2src"] {
+                for flag in Self.flagColumnOrder {
+                    cols.append(.init("\(d)_\(flag)_packets", .integer, "Packets with TCP \(flag.uppercased()) (\(d))"))
+                }
+            }
+        }
+        if c.spltLength > 0 {
+            cols.append(.init("splt_direction", .list, "Directions of the first N packets (0 src→dst, 1 dst→src, -1 none)"))
+            cols.append(.init("splt_ps", .list, "Sizes of the first N packets (-1 none)"))
+            cols.append(.init("splt_piat_ms", .list, "Inter-arrival times of the first N packets in ms (-1 none)"))
+        }
+        self.columns = cols
+    }
+
+    /// TCP flag columns, in NFStream's order.
+    public static let flagColumnOrder = ["syn", "cwr", "ece", "urg", "ack", "psh", "rst", "fin"]
+}
+
+extension Flow {
+    /// Writes the built-in columns of this flow (all but `id`) in schema order.
+    @inlinable
+    public func writeColumns<S: FlowFieldSink>(
+        to sink: inout S, configuration c: MeterConfiguration, splt: SPLTView
+    ) {
+        sink.appendSigned(Int64(expirationReason.expirationID))
+        sink.appendAddress(source)
+        sink.appendMAC(sourceMAC, ouiOnly: false)
+        sink.appendMAC(sourceMAC, ouiOnly: true)
+        sink.appendUnsigned(UInt64(sourcePort))
+        sink.appendAddress(destination)
+        sink.appendMAC(destinationMAC, ouiOnly: false)
+        sink.appendMAC(destinationMAC, ouiOnly: true)
+        sink.appendUnsigned(UInt64(destinationPort))
+        sink.appendUnsigned(UInt64(ipProtocol))
+        sink.appendUnsigned(UInt64(ipVersion))
+        sink.appendUnsigned(UInt64(vlanID))
+        if c.decodeTunnels { sink.appendUnsigned(UInt64(tunnelID)) }
+        sink.appendUnsigned(firstSeen)
+        sink.appendUnsigned(lastSeen)
+        sink.appendUnsigned(duration)
+        sink.appendUnsigned(packets)
+        sink.appendUnsigned(bytes)
+        sink.appendUnsigned(src2dstFirstSeen)
+        sink.appendUnsigned(src2dstLastSeen)
+        sink.appendUnsigned(src2dstDuration)
+        sink.appendUnsigned(src2dstPackets)
+        sink.appendUnsigned(src2dstBytes)
+        sink.appendUnsigned(dst2srcFirstSeen)
+        sink.appendUnsigned(dst2srcLastSeen)
+        sink.appendUnsigned(dst2srcDuration)
+        sink.appendUnsigned(dst2srcPackets)
+        sink.appendUnsigned(dst2srcBytes)
+        if c.statistics {
+            let all = [
+                (bidirectionalStatistics, packets), (src2dstStatistics, src2dstPackets),
+                (dst2srcStatistics, dst2srcPackets),
+            ]
+            for (s, n) in all {
+                sink.appendUnsigned(UInt64(s.minSize))
+                sink.appendDouble(s.meanSize)
+                sink.appendDouble(s.sizeStandardDeviation(count: n))
+                sink.appendUnsigned(UInt64(s.maxSize))
+            }
+            for (s, n) in all {
+                sink.appendUnsigned(s.minPiat)
+                sink.appendDouble(s.meanPiat)
+                sink.appendDouble(s.piatStandardDeviation(count: n))
+                sink.appendUnsigned(s.maxPiat)
+            }
+            for (s, _) in all {
+                for i in 0..<8 { sink.appendUnsigned(UInt64(s.flagCount(columnIndex: i))) }
+            }
+        }
+        if c.spltLength > 0 {
+            sink.appendList(splt.directions)
+            sink.appendList(splt.sizes)
+            sink.appendList(splt.piats)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// Metering options, with NFStream's defaults. Times are in milliseconds of packet time.
+public struct MeterConfiguration: Sendable, Equatable {
+    /// A flow idle for at least this long is expired (NFStream `idle_timeout`, default 120 s).
+    public var idleTimeoutMilliseconds: UInt64 = 120_000
+    /// A flow older than this is expired when its next packet arrives (NFStream `active_timeout`, default 1800 s).
+    public var activeTimeoutMilliseconds: UInt64 = 1_800_000
+    /// 0 raw (wire) size, 1 IP size, 2 transport size, 3 payload size.
+    public var accountingMode: UInt8 = 0
+    /// Adds the 48 statistical columns.
+    public var statistics: Bool = false
+    /// Length of the early-packet sequences (0 = off).
+    public var spltLength: Int = 0
+    /// Whether tunnels are decoded; adds the `tunnel_id` column.
+    public var decodeTunnels: Bool = true
+    /// Interval of the idle scan, in ms of packet time (NFStream scans every 10 ms).
+    public var scanIntervalMilliseconds: UInt64 = 10
+
+    public init() {}
+}

@@ -1,0 +1,106 @@
+import ArgumentParser
+import FlowCapture
+import FlowStreamer
+import FlowWriters
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Convert: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Convert pcap/pcapng captures to one CSV row per flow.",
+        discussion: """
+            Several inputs are read in the order given as one capture: flows continue across files. \
+            '-' reads a capture from standard input. The output is gzip-compressed when its name ends in .gz \
+            or with --gzip; '-o -' writes to standard output. The file is written under a temporary name and \
+            renamed when complete.
+            """)
+
+    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng), or '-' for standard input.", valueName: "INPUT"))
+    var inputs: [String]
+
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Output CSV file, or '-' for standard output.", valueName: "OUTPUT"))
+    var output: String
+
+    @OptionGroup var meter: MeterOptions
+
+    @Option(help: ArgumentHelp("Only meter packets matching this BPF filter (tcpdump syntax).", valueName: "EXPR"))
+    var bpf: String?
+
+    @Flag(help: "Compress the output with gzip (implied by a .gz name).")
+    var gzip = false
+
+    @Flag(name: [.customShort("q"), .long], help: "No progress line.")
+    var quiet = false
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one INPUT capture") }
+        if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (standard input) can be given once") }
+        if output.isEmpty { throw ValidationError("-o/--output must name a file or '-'") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        installInterruptHandlers()
+        var configuration = StreamerConfiguration()
+        configuration.meter = meter.meterConfiguration
+        configuration.bpfFilter = bpf
+        let streamer = FlowStreamer(configuration: configuration)
+        let compress = gzip || output.hasSuffix(".gz")
+
+        do {
+            try streamer.validate(inputs: inputs)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        let writer: CSVWriter
+        do {
+            writer = try CSVWriter(path: output, gzip: compress, configuration: configuration.meter)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        let progress = ProgressLine(enabled: !quiet && isatty(2) != 0)
+        let report: ConversionReport
+        do {
+            report = try streamer.convert(inputs: inputs, writer: writer, progress: progress.update)
+        } catch {
+            progress.clear()
+            fail("\(error)", code: 1)
+        }
+        progress.clear()
+        if let inputError = report.inputError {
+            printError("\(inputError)")
+            throw ExitCode(3)
+        }
+        if report.interrupted {
+            printError(
+                "interrupted: wrote the \(report.flowsWritten) flows metered from the first \(report.packetsRead) packets to '\(output)'; the rest of the input was not read"
+            )
+            throw ExitCode(130)
+        }
+        if !quiet && isatty(2) != 0 {
+            printError(
+                "\(report.packetsRead) packets, \(report.packetsIgnored) ignored, \(report.flowsWritten) flows written to '\(output)'"
+            )
+        }
+    }
+}
+
+func printError(_ message: String) {
+    var text = "flowmeter: " + message + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+func fail(_ message: String, code: Int32) -> Never {
+    printError(message)
+    exit(code)
+}
+
+func installInterruptHandlers() {
+    let handler: @convention(c) (Int32) -> Void = { _ in
+        interruptRequested.store(true, ordering: .relaxed)
+    }
+    signal(SIGINT, handler)
+    signal(SIGTERM, handler)
+}

@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import FlowCapture
+import FlowMeter
+import FlowPacket
+import FlowWriters
+
+/// Progress of a running conversion, for a progress line.
+public struct ConversionProgress: Sendable {
+    public var bytesRead: Int64
+    public var bytesTotal: Int64?
+    public var packetsRead: UInt64
+    public var activeFlows: Int
+}
+
+/// Numbers flows in output order and hands them to the writer; keeps the first write error.
+final class NumberingExporter: FlowExporter {
+    let writer: FlowWriter
+    var nextID: UInt64 = 0
+    var error: Error? = nil
+
+    init(writer: FlowWriter) { self.writer = writer }
+
+    func export(_ flow: borrowing Flow, splt: SPLTView) {
+        guard error == nil else { return }
+        do {
+            try writer.write(id: nextID, flow: flow, splt: splt)
+            nextID += 1
+        } catch {
+            self.error = error
+        }
+    }
+}
+
+/// The facade: captures in, rows out. `convert` reads every input in order as one capture (flows continue
+/// across files; the clock carries over), meters it, and writes every flow.
+public struct FlowStreamer {
+    public var configuration: StreamerConfiguration
+
+    public init(configuration: StreamerConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// Opens every input once to check it before any output is written (standard input excepted),
+    /// and compiles the filter. Throws the first problem found.
+    public func validate(inputs: [String]) throws {
+        for path in inputs where path != "-" {
+            let handle = try PcapHandle.openOffline(path: path)
+            let link = handle.linkType
+            if !link.isSupported {
+                throw PcapError.unsupportedLinkType(path: path, linkType: link.rawValue, name: link.description)
+            }
+            if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
+        }
+    }
+
+    /// Converts `inputs` to rows on `writer`. Input damage is reported in the result (flows are still written);
+    /// output errors are thrown after abandoning the output.
+    public func convert(
+        inputs: [String], writer: FlowWriter,
+        progress: ((ConversionProgress) -> Void)? = nil
+    ) throws -> ConversionReport {
+        try validate(inputs: inputs)
+        var report = ConversionReport()
+        let meterConfiguration = configuration.meter
+        var meter = Meter(configuration: meterConfiguration)
+        let exporter = NumberingExporter(writer: writer)
+        do {
+            try writer.begin(schema: FlowSchema(configuration: meterConfiguration))
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        let totalBytes = inputs.contains("-") ? nil : inputs.reduce(Int64(0)) { $0 + (Self.fileSize($1) ?? 0) }
+        var bytesBefore: Int64 = 0
+        var packet = DecodedPacket()
+
+        files: for path in inputs {
+            let handle: PcapHandle
+            do {
+                handle = try PcapHandle.openOffline(path: path)
+                if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
+            } catch let error as PcapError {
+                report.inputError = error
+                break files
+            }
+            let linkType = handle.linkType
+            if !linkType.isSupported {
+                report.inputError = .unsupportedLinkType(
+                    path: path, linkType: linkType.rawValue, name: linkType.description)
+                break files
+            }
+            let decoder = PacketDecoder(linkType: linkType, decodeTunnels: meterConfiguration.decodeTunnels)
+            var countdown = 4096
+            reading: while true {
+                switch handle.next() {
+                case .packet(let captured):
+                    report.packetsRead &+= 1
+                    let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
+                    if outcome == .decoded {
+                        packet.timeMilliseconds = DecodedPacket.milliseconds(
+                            seconds: captured.seconds, microseconds: captured.microseconds)
+                        meter.process(&packet, exporter: exporter)
+                    } else {
+                        report.ignored[Int(outcome.rawValue)] &+= 1
+                    }
+                    countdown -= 1
+                    if countdown == 0 {
+                        countdown = 4096
+                        if exporter.error != nil { break files }
+                        if interruptRequested.load(ordering: .relaxed) {
+                            report.interrupted = true
+                            break files
+                        }
+                        if let progress {
+                            progress(
+                                ConversionProgress(
+                                    bytesRead: bytesBefore + (handle.fileOffset ?? 0), bytesTotal: totalBytes,
+                                    packetsRead: report.packetsRead, activeFlows: meter.table.count))
+                        }
+                    }
+                case .endOfFile, .timeout:
+                    break reading
+                case .failed(let message):
+                    report.inputError = .readFailed(
+                        path: path, packetNumber: report.packetsRead, byteOffset: handle.fileOffset,
+                        message: message)
+                    break files
+                }
+            }
+            bytesBefore += Self.fileSize(path) ?? 0
+        }
+        meter.flush(exporter: exporter)
+        report.packetsMetered = meter.statistics.packets
+        report.peakActiveFlows = meter.statistics.peakActiveFlows
+        report.flowsWritten = exporter.nextID
+        if let error = exporter.error {
+            writer.abandon()
+            throw error
+        }
+        do {
+            try writer.finish()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        return report
+    }
+
+    static func fileSize(_ path: String) -> Int64? {
+        guard path != "-" else { return nil }
+        var st = stat()
+        return stat(path, &st) == 0 ? Int64(st.st_size) : nil
+    }
+}

@@ -1,0 +1,9 @@
+import FlowMeter
+
+/// Everything a conversion needs besides its inputs and output.
+public struct StreamerConfiguration: Sendable {
+    public var meter = MeterConfiguration()
+    /// A BPF expression applied to every input (nil: none).
+    public var bpfFilter: String? = nil
+    public init() {}
+}

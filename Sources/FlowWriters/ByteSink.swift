@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A destination for bytes: a file, standard output or a compressor in front of one of them.
+public protocol ByteSink: AnyObject {
+    /// A name for messages.
+    var path: String { get }
+    func write(_ bytes: UnsafeRawBufferPointer) throws
+    /// Flushes and makes the output final (for a file: renames the temporary file to its name).
+    func finish() throws
+    /// Gives up: a file output removes its temporary file, so no partial file looks complete.
+    func abandon()
+}
+
+/// Writes to a file through a temporary name in the same directory, renamed on `finish()`;
+/// or to standard output when the path is `-`.
+public final class FileSink: ByteSink {
+    public let path: String
+    let temporaryPath: String?
+    var fd: Int32
+
+    public init(path: String) throws {
+        self.path = path
+        if path == "-" {
+            fd = 1
+            temporaryPath = nil
+            return
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let tmp = (directory.isEmpty ? "" : directory + "/") + ".\(name).partial-\(getpid())"
+        temporaryPath = tmp
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        if fd < 0 {
+            let e = errno
+            throw WriterError.cannotCreate(path: path, errno: e)
+        }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard var p = bytes.baseAddress else { return }
+        var remaining = bytes.count
+        while remaining > 0 {
+            let n = Glibc.write(fd, p, remaining)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw WriterError.writeFailed(path: path, errno: errno)
+            }
+            p += n
+            remaining -= n
+        }
+    }
+
+    public func finish() throws {
+        guard let tmp = temporaryPath else { return }
+        if fd >= 0 {
+            if close(fd) != 0 {
+                let e = errno
+                fd = -1
+                unlink(tmp)
+                throw WriterError.writeFailed(path: path, errno: e)
+            }
+            fd = -1
+        }
+        if rename(tmp, path) != 0 {
+            let e = errno
+            unlink(tmp)
+            throw WriterError.renameFailed(from: tmp, to: path, errno: e)
+        }
+    }
+
+    public func abandon() {
+        guard let tmp = temporaryPath else { return }
+        if fd >= 0 {
+            close(fd)
+            fd = -1
+        }
+        unlink(tmp)
+    }
+
+    deinit {
+        if let tmp = temporaryPath, fd >= 0 {
+            close(fd)
+            unlink(tmp)
+        }
+    }
+}

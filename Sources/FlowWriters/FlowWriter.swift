@@ -1,0 +1,60 @@
+import FlowMeter
+
+/// Writes one row per flow. `begin` comes first with the schema, `finish` last.
+public protocol FlowWriter: AnyObject {
+    func begin(schema: FlowSchema) throws
+    /// Writes `flow` as row number `id`.
+    func write(id: UInt64, flow: borrowing Flow, splt: SPLTView) throws
+    func finish() throws
+    /// Gives up after an error: no output file that looks complete is left behind.
+    func abandon()
+}
+
+/// CSV (or, through a `GzipStream`, gzip CSV) in NFStream 6.6.0's text format.
+public final class CSVWriter: FlowWriter {
+    let sink: ByteSink
+    let configuration: MeterConfiguration
+    var row = CSVRow(capacity: 1 << 17)
+    public private(set) var rowsWritten: UInt64 = 0
+    static let flushThreshold = 1 << 16
+
+    public init(sink: ByteSink, configuration: MeterConfiguration) {
+        self.sink = sink
+        self.configuration = configuration
+    }
+
+    /// Opens `path` (`-` for standard output), gzip-compressed when `gzip` is set.
+    public convenience init(path: String, gzip: Bool, configuration: MeterConfiguration) throws {
+        let file = try FileSink(path: path)
+        let sink: ByteSink = gzip ? try GzipStream(output: file) : file
+        self.init(sink: sink, configuration: configuration)
+    }
+
+    public func begin(schema: FlowSchema) throws {
+        row.appendHeader(schema.columnNames)
+        try flushIfNeeded(force: false)
+    }
+
+    public func write(id: UInt64, flow: borrowing Flow, splt: SPLTView) throws {
+        row.appendUnsigned(id)
+        flow.writeColumns(to: &row, configuration: configuration, splt: splt)
+        row.endRow()
+        rowsWritten += 1
+        if row.bytes.count >= Self.flushThreshold { try flushIfNeeded(force: true) }
+    }
+
+    func flushIfNeeded(force: Bool) throws {
+        guard force || row.bytes.count >= Self.flushThreshold, !row.bytes.isEmpty else { return }
+        try row.bytes.withUnsafeBytes { try sink.write($0) }
+        row.bytes.removeAll(keepingCapacity: true)
+    }
+
+    public func finish() throws {
+        try flushIfNeeded(force: true)
+        try sink.finish()
+    }
+
+    public func abandon() {
+        sink.abandon()
+    }
+}

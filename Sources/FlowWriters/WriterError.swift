@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Errors of the output side. Each names the path and the system's reason.
+public enum WriterError: Error, CustomStringConvertible, Sendable {
+    case cannotCreate(path: String, errno: Int32)
+    case writeFailed(path: String, errno: Int32)
+    case renameFailed(from: String, to: String, errno: Int32)
+    case compression(path: String, message: String)
+
+    public var description: String {
+        switch self {
+        case .cannotCreate(let path, let e):
+            return "cannot create output '\(path)': \(Self.message(e))\(Self.hint(e))"
+        case .writeFailed(let path, let e):
+            return "cannot write output '\(path)': \(Self.message(e))\(Self.hint(e))"
+        case .renameFailed(let from, let to, let e):
+            return "cannot rename '\(from)' to '\(to)': \(Self.message(e))"
+        case .compression(let path, let message):
+            return "gzip compression of '\(path)' failed: \(message)"
+        }
+    }
+
+    static func message(_ e: Int32) -> String { String(cString: strerror(e)) }
+
+    static func hint(_ e: Int32) -> String {
+        switch e {
+        case ENOENT: return " (does the directory exist?)"
+        case EACCES, EPERM, EROFS: return " (choose a writable location with -o)"
+        case ENOSPC, EDQUOT: return " (free some space or write elsewhere)"
+        case EPIPE: return " (the reader closed the pipe)"
+        default: return ""
+        }
+    }
+}
