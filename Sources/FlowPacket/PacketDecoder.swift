@@ -181,6 +181,12 @@ public struct PacketDecoder: Sendable {
                     break ether
                 }
             }
+            // Unlike NFStream, a frame whose link layer names a non-IP payload type is not read as IP
+            // (NFStream reads any payload whose first nibble is 4 or 6, which turns e.g. FabricPath or
+            // 802.11 management frames into flows of garbage addresses).
+            if carriesEthertype(link, firstByte: v.u8(0)) && type != 0x0800 && type != 0x86DD {
+                return .notIP
+            }
 
             ip: while true {
                 steps += 1
@@ -293,6 +299,7 @@ public struct PacketDecoder: Sendable {
                                 type = v.u16(off + 6)
                                 ipOffset = off + 8
                                 tunnel = 2
+                                if type != 0x0800 && type != 0x86DD { return .notIP }
                                 continue ip
                             }
                         }
@@ -415,5 +422,15 @@ public struct PacketDecoder: Sendable {
         packet.payloadOffset = Int32(truncatingIfNeeded: payloadOffset)
         packet.capturedLength = Int32(truncatingIfNeeded: caplen)
         return .decoded
+    }
+
+    /// Whether the link layer names its payload with an ethertype (so a non-IP type means "not IP").
+    @inline(__always)
+    func carriesEthertype(_ link: LinkType, firstByte: UInt8) -> Bool {
+        switch link {
+        case .ethernet, .linuxSLL, .linuxSLL2, .ieee80211Radiotap, .pppSerial: return true
+        case .ppp, .cHDLC: return firstByte == 0x0F || firstByte == 0x8F
+        default: return false
+        }
     }
 }
