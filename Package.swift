@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "flowmeter", targets: ["FlowMeterCLI"]),
         .library(name: "FlowPacket", targets: ["FlowPacket"]),
         .library(name: "FlowMeter", targets: ["FlowMeter"]),
+        .library(name: "FlowCapture", targets: ["FlowCapture"]),
+        .library(name: "FlowWriters", targets: ["FlowWriters"]),
         .library(name: "FlowStreamer", targets: ["FlowStreamer"]),
     ],
     dependencies: [
