@@ -1,0 +1,61 @@
+// swift-tools-version:6.1
+// Benchmarks for flowmeter, as a package of their own so that `swift build` in the parent never resolves
+// or builds ordo-one/benchmark. Run from this folder: `swift package benchmark` (see README.md).
+import PackageDescription
+
+/// FlowWriters is a target of the parent package but not (yet) one of its products, and a package can only
+/// use another package's products. Set this to true once the parent declares
+/// `.library(name: "FlowWriters", targets: ["FlowWriters"])`; the CSVWrite suite is then built and run.
+let parentExportsFlowWriters = false
+
+let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
+let benchmarkLibrary: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
+
+let package = Package(
+    name: "flowmeter-benchmarks",
+    platforms: [.macOS(.v13)],
+    dependencies: [
+        .package(name: "flowmeter", path: ".."),
+        // Only the MallocInterposer trait: it gives the malloc counters on Swift 6.3 and leaves out the
+        // default RuntimeInterposer trait (and its dependency, which is not needed for malloc counts).
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // Hand-built frames and decoded packets shared by the suites (used in setup only, never measured).
+        .target(
+            name: "BenchmarkFixtures",
+            dependencies: [.product(name: "FlowPacket", package: "flowmeter")],
+            path: "Support/BenchmarkFixtures"),
+        .executableTarget(
+            name: "Decode",
+            dependencies: [
+                benchmarkLibrary, "BenchmarkFixtures",
+                .product(name: "FlowPacket", package: "flowmeter"),
+            ],
+            path: "Benchmarks/Decode",
+            plugins: [benchmarkPlugin]),
+        .executableTarget(
+            name: "FlowUpdate",
+            dependencies: [
+                benchmarkLibrary, "BenchmarkFixtures",
+                .product(name: "FlowPacket", package: "flowmeter"),
+                .product(name: "FlowMeter", package: "flowmeter"),
+            ],
+            path: "Benchmarks/FlowUpdate",
+            plugins: [benchmarkPlugin]),
+    ]
+)
+
+if parentExportsFlowWriters {
+    package.targets.append(
+        .executableTarget(
+            name: "CSVWrite",
+            dependencies: [
+                benchmarkLibrary, "BenchmarkFixtures",
+                .product(name: "FlowPacket", package: "flowmeter"),
+                .product(name: "FlowMeter", package: "flowmeter"),
+                .product(name: "FlowWriters", package: "flowmeter"),
+            ],
+            path: "Benchmarks/CSVWrite",
+            plugins: [benchmarkPlugin]))
+}
