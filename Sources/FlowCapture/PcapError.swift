@@ -26,9 +26,9 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
         case .badFilter(let expression, let message):
             return "invalid --bpf filter '\(expression)': \(message)"
         case .readFailed(let path, let packetNumber, let offset, let message):
-            let at = offset.map { " at byte offset \($0)" } ?? ""
+            let at = offset.map { ", reading stopped at byte offset \($0)" } ?? ""
             return
-                "capture '\(path)' is damaged after packet \(packetNumber)\(at): \(message); flows up to that point were written (repair the file with pcapfix or cut it with editcap to silence this)"
+                "capture '\(path)' is damaged: packet \(packetNumber + 1) could not be read (\(message)\(at)); the flows of the \(packetNumber) packets before it were written (cut the file with editcap or repair it with pcapfix to read it cleanly)"
         case .unsupportedLinkType(let path, let linkType, let name):
             return
                 "capture '\(path)' has link type \(name) (\(linkType)), which flowmeter does not decode; supported: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback, PPP, Cisco HDLC, 802.11 radiotap"

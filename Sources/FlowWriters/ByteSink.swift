@@ -29,6 +29,17 @@ public final class FileSink: ByteSink {
             temporaryPath = nil
             return
         }
+        var st = stat()
+        if path.hasSuffix("/") || (stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR) {
+            throw WriterError.cannotCreate(path: path, errno: EISDIR)
+        }
+        // A device, FIFO or socket (e.g. /dev/null, /dev/full, a named pipe) is written directly.
+        if stat(path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG && (st.st_mode & S_IFMT) != S_IFDIR {
+            fd = open(path, O_WRONLY | O_CLOEXEC)
+            temporaryPath = nil
+            if fd < 0 { throw WriterError.cannotCreate(path: path, errno: errno) }
+            return
+        }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -56,7 +67,14 @@ public final class FileSink: ByteSink {
     }
 
     public func finish() throws {
-        guard let tmp = temporaryPath else { return }
+        guard let tmp = temporaryPath else {
+            if fd > 2 {
+                let rc = close(fd)
+                fd = -1
+                if rc != 0 { throw WriterError.writeFailed(path: path, errno: errno) }
+            }
+            return
+        }
         if fd >= 0 {
             if close(fd) != 0 {
                 let e = errno

@@ -1,0 +1,168 @@
+import Foundation
+import Testing
+
+@Suite struct ConvertCommandTests {
+    static let featureOptions = ["--statistics", "--splt", "10"]
+
+    @Test func sampleCaptureConvertsToTheGoldenCSV() throws {
+        let dir = try ScratchDirectory()
+        let result = try CLIRunner.run(
+            ["convert", CLIRunner.sampleCapture, "-o", dir.path("out.csv"), "-q"] + Self.featureOptions)
+        #expect(result.status == 0, "\(result.stderr)")
+        let produced = try Data(contentsOf: URL(fileURLWithPath: dir.path("out.csv")))
+        let golden = try Data(contentsOf: CLIRunner.golden("sample-statistics-splt10.csv"))
+        #expect(produced == golden)
+    }
+
+    @Test func defaultColumnsMatchTheGoldenCSV() throws {
+        let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"])
+        #expect(result.status == 0)
+        #expect(result.stdout == (try Data(contentsOf: CLIRunner.golden("sample-default.csv"))))
+        #expect(result.stderr.isEmpty, "nothing on stderr when it is not a terminal")
+    }
+
+    @Test func sameInputGivesByteIdenticalOutput() throws {
+        let a = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + Self.featureOptions)
+        let b = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + Self.featureOptions)
+        #expect(a.stdout == b.stdout)
+        #expect(a.stdout.count > 1000)
+    }
+
+    @Test func gzipOutputIsValidAndHoldsTheSameCSV() throws {
+        let dir = try ScratchDirectory()
+        let plain = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + Self.featureOptions)
+        #expect(try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", dir.path("f.csv.gz")] + Self.featureOptions).status == 0)
+        #expect(try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", dir.path("g.csv"), "--gzip"] + Self.featureOptions).status == 0)
+        for name in ["f.csv.gz", "g.csv"] {
+            let gunzip = Process()
+            gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+            gunzip.arguments = ["-dc", dir.path(name)]
+            let pipe = Pipe()
+            gunzip.standardOutput = pipe
+            try gunzip.run()
+            let text = pipe.fileHandleForReading.readDataToEndOfFile()
+            gunzip.waitUntilExit()
+            #expect(gunzip.terminationStatus == 0)
+            #expect(text == plain.stdout)
+        }
+    }
+
+    @Test func standardInputIsReadAsACapture() throws {
+        let capture = try Data(contentsOf: URL(fileURLWithPath: CLIRunner.sampleCapture))
+        let fromFile = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"])
+        let fromStdin = try CLIRunner.run(["convert", "-", "-o", "-"], stdin: capture)
+        #expect(fromStdin.status == 0, "\(fromStdin.stderr)")
+        #expect(fromStdin.stdout == fromFile.stdout)
+    }
+
+    @Test func flowsContinueAcrossInputFiles() throws {
+        let dir = try ScratchDirectory()
+        let capture = try Data(contentsOf: URL(fileURLWithPath: CLIRunner.sampleCapture))
+        // Cut in the middle of the first TCP connection (packet 5 of 91).
+        let (first, second) = splitPcap(capture, afterRecords: 5)
+        try first.write(to: URL(fileURLWithPath: dir.path("a.pcap")))
+        try second.write(to: URL(fileURLWithPath: dir.path("b.pcap")))
+        let whole = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + Self.featureOptions)
+        let parts = try CLIRunner.run(["convert", dir.path("a.pcap"), dir.path("b.pcap"), "-o", "-"] + Self.featureOptions)
+        #expect(parts.status == 0)
+        #expect(parts.stdout == whole.stdout)
+    }
+
+    @Test func bpfFilterKeepsOnlyMatchingPackets() throws {
+        let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--bpf", "udp"])
+        #expect(result.status == 0)
+        let lines = String(decoding: result.stdout, as: UTF8.self).split(separator: "\r\n")
+        #expect(lines.count == 2)  // header + the one UDP flow
+        #expect(lines[1].contains(",18081,17,4,"))
+    }
+
+    @Test func noTunnelsDropsTheTunnelColumn() throws {
+        let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--no-tunnels"])
+        let header = String(decoding: result.stdout, as: UTF8.self).split(separator: "\r\n")[0]
+        #expect(!header.contains("tunnel_id"))
+        #expect(header.split(separator: ",").count == 28)
+    }
+}
+
+@Suite struct BadInputTests {
+    @Test func missingInputNamesTheFileAndLeavesNoOutput() throws {
+        let dir = try ScratchDirectory()
+        let result = try CLIRunner.run(["convert", dir.path("nope.pcap"), "-o", dir.path("out.csv")])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("nope.pcap"))
+        #expect(result.stderr.contains("No such file"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path).isEmpty)
+    }
+
+    @Test func aFileThatIsNotACaptureIsRejectedBeforeAnyOutput() throws {
+        let dir = try ScratchDirectory()
+        try Data("this is not a capture\n".utf8).write(to: URL(fileURLWithPath: dir.path("notes.txt")))
+        let result = try CLIRunner.run([
+            "convert", CLIRunner.sampleCapture, dir.path("notes.txt"), "-o", dir.path("out.csv"),
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("notes.txt"))
+        #expect(result.stderr.contains("not a pcap or pcapng"))
+        #expect(!FileManager.default.fileExists(atPath: dir.path("out.csv")))
+    }
+
+    @Test func aCaptureCutMidRecordWritesTheFlowsBeforeAndExitsThree() throws {
+        let dir = try ScratchDirectory()
+        let capture = try Data(contentsOf: URL(fileURLWithPath: CLIRunner.sampleCapture))
+        try capture.prefix(5000).write(to: URL(fileURLWithPath: dir.path("cut.pcap")))
+        let result = try CLIRunner.run(["convert", dir.path("cut.pcap"), "-o", dir.path("out.csv")])
+        #expect(result.status == 3)
+        #expect(result.stderr.contains("cut.pcap"))
+        #expect(result.stderr.contains("packet 45 could not be read"))
+        #expect(result.stderr.contains("byte offset 5000"))
+        let rows = try String(contentsOfFile: dir.path("out.csv"), encoding: .utf8).split(separator: "\r\n")
+        #expect(rows.count == 5)  // header + the 4 flows of the first 44 packets
+    }
+
+    @Test func garbageAfterAValidHeaderIsReportedNotCrashed() throws {
+        let dir = try ScratchDirectory()
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: CLIRunner.sampleCapture)).prefix(24))
+        var state: UInt64 = 42
+        for _ in 0..<4096 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            bytes.append(UInt8(truncatingIfNeeded: state >> 33))
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: dir.path("garbage.pcap")))
+        let result = try CLIRunner.run(["convert", dir.path("garbage.pcap"), "-o", dir.path("out.csv")])
+        #expect(result.status == 0 || result.status == 3)
+        #expect(result.status == 0 || result.stderr.contains("garbage.pcap"))
+    }
+
+    @Test func badFilterQuotesLibpcap() throws {
+        let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--bpf", "port eighty"])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("invalid --bpf filter 'port eighty'"))
+        #expect(result.stderr.contains("syntax error") || result.stderr.contains("unknown"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func badOptionValuesNameTheOptionAndRange() throws {
+        let cases: [([String], String)] = [
+            (["--accounting-mode", "7"], "--accounting-mode must be 0, 1, 2 or 3"),
+            (["--splt", "70000"], "--splt must be between 0 and 65535"),
+            (["--idle-timeout=-1"], "--idle-timeout must be a number of seconds"),
+        ]
+        for (options, message) in cases {
+            let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + options)
+            #expect(result.status == 64)
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+    }
+
+    @Test func unwritableOutputNamesThePathAndTheReason() throws {
+        let dir = try ScratchDirectory()
+        let missingDir = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", dir.path("no/such/dir/x.csv")])
+        #expect(missingDir.status == 1)
+        #expect(missingDir.stderr.contains("no/such/dir/x.csv"))
+        #expect(missingDir.stderr.contains("No such file or directory"))
+        let full = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "/dev/full"])
+        #expect(full.status == 1)
+        #expect(full.stderr.contains("/dev/full"))
+        #expect(full.stderr.contains("No space left on device"))
+    }
+}
