@@ -15,14 +15,13 @@ public struct DirectionalStatistics: Sendable {
 
     public init() {}
 
-    @usableFromInline
-    static let flagShifts = SIMD8<UInt8>(0, 1, 2, 3, 4, 5, 6, 7)
-
     @inlinable
     mutating func countFlags(_ flags: UInt8) {
-        if flags == 0 { return }
-        let bits = (SIMD8<UInt8>(repeating: flags) &>> Self.flagShifts) & 1
-        flagCounts &+= SIMD8<UInt32>(truncatingIfNeeded: bits)
+        var f = flags
+        while f != 0 {
+            flagCounts[f.trailingZeroBitCount] &+= 1
+            f &= f &- 1
+        }
     }
 
     /// The first packet of this direction.

@@ -25,7 +25,7 @@ public struct FlowKey: Hashable, Sendable {
         vlanID = p.vlanID
     }
 
-    /// A fast, symmetric-by-construction 64-bit hash (the key is already canonical).
+    /// A 64-bit hash of the (already canonical, so direction-free) key, well mixed in every bit.
     @inlinable
     public var hashValue64: UInt64 {
         var h = lowAddress.high &* 0x9E37_79B9_7F4A_7C15
@@ -35,7 +35,13 @@ public struct FlowKey: Hashable, Sendable {
         let small =
             UInt64(lowPort) << 48 | UInt64(highPort) << 32 | UInt64(ipProtocol) << 24 | UInt64(tunnelID) << 16
             | UInt64(vlanID) << 4 | UInt64(lowAddress.version)
-        h = (h ^ small) &* 0xC2B2_AE3D_27D4_EB4F
-        return h ^ (h >> 29)
+        h ^= small
+        // MurmurHash3's 64-bit finaliser.
+        h ^= h >> 33
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h = h &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return h
     }
 }

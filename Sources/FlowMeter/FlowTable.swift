@@ -4,8 +4,11 @@ import FlowPacket
 /// through a free list, plus a doubly linked list of slots in order of last activity (oldest first), so
 /// idle expiry costs O(expired). Optional SPLT sequences live in flat arrays indexed by slot.
 public struct FlowTable {
-    @usableFromInline var index: [Int32]  // slot + 1, 0 = empty
+    /// Each entry: high 32 bits of the key's hash, low 32 bits slot + 1; 0 = empty.
+    @usableFromInline var index: [UInt64]
     @usableFromInline var mask: Int
+    /// log2 of the index size: buckets come from the top bits of the hash.
+    @usableFromInline var bits: Int
     @usableFromInline var slots: [Flow] = []
     @usableFromInline var freeSlots: [Int32] = []
     @usableFromInline var oldest: Int32 = -1
@@ -20,21 +23,36 @@ public struct FlowTable {
 
     public init(initialCapacity: Int = 1024, spltLength: Int = 0) {
         var capacity = 16
-        while capacity < initialCapacity * 2 { capacity <<= 1 }
-        index = [Int32](repeating: 0, count: capacity)
+        var bits = 4
+        while capacity < initialCapacity * 2 {
+            capacity <<= 1
+            bits += 1
+        }
+        index = [UInt64](repeating: 0, count: capacity)
         mask = capacity - 1
+        self.bits = bits
         self.spltLength = spltLength
         slots.reserveCapacity(initialCapacity)
     }
 
+    @inlinable
+    static func tag(_ hash: UInt64) -> UInt64 { hash & 0xFFFF_FFFF_0000_0000 }
+
+    @inlinable
+    func bucket(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> UInt64(64 - bits)) }
+
     /// The slot holding `key`, if any.
     @inlinable
     public func find(_ key: FlowKey, hash: UInt64) -> Int32? {
-        var i = Int(truncatingIfNeeded: hash) & mask
+        let tag = Self.tag(hash)
+        var i = bucket(hash)
         while true {
             let entry = index[i]
             if entry == 0 { return nil }
-            if slots[Int(entry - 1)].key == key { return entry - 1 }
+            if entry & 0xFFFF_FFFF_0000_0000 == tag {
+                let slot = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
+                if slots[Int(slot)].key == key { return slot }
+            }
             i = (i + 1) & mask
         }
     }
@@ -62,9 +80,9 @@ public struct FlowTable {
                 spltPiat.append(contentsOf: repeatElement(-1, count: spltLength))
             }
         }
-        var i = Int(truncatingIfNeeded: hash) & mask
+        var i = bucket(hash)
         while index[i] != 0 { i = (i + 1) & mask }
-        index[i] = slot + 1
+        index[i] = Self.tag(hash) | UInt64(UInt32(slot + 1))
         count += 1
         linkNewest(slot)
         return slot
@@ -73,14 +91,14 @@ public struct FlowTable {
     /// Removes the flow in `slot` from the index and the activity list; its slot is reused later.
     @inlinable
     public mutating func remove(slot: Int32, hash: UInt64) {
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while index[i] != slot + 1 { i = (i + 1) & mask }
+        let entryToRemove = Self.tag(hash) | UInt64(UInt32(slot + 1))
+        var i = bucket(hash)
+        while index[i] != entryToRemove { i = (i + 1) & mask }
         // Backward-shift deletion keeps probe sequences intact without tombstones.
         var hole = i
         var j = (i + 1) & mask
         while index[j] != 0 {
-            let s = index[j] - 1
-            let home = Int(truncatingIfNeeded: slots[Int(s)].key.hashValue64) & mask
+            let home = Int(truncatingIfNeeded: index[j] >> UInt64(64 - bits))
             let distanceFromHome = (j - home) & mask
             let distanceToHole = (j - hole) & mask
             if distanceFromHome >= distanceToHole {
@@ -134,15 +152,17 @@ public struct FlowTable {
     @usableFromInline
     mutating func grow() {
         let capacity = index.count * 2
-        var newIndex = [Int32](repeating: 0, count: capacity)
+        let newBits = bits + 1
+        var newIndex = [UInt64](repeating: 0, count: capacity)
         let newMask = capacity - 1
         for entry in index where entry != 0 {
-            var i = Int(truncatingIfNeeded: slots[Int(entry - 1)].key.hashValue64) & newMask
+            var i = Int(truncatingIfNeeded: entry >> UInt64(64 - newBits))
             while newIndex[i] != 0 { i = (i + 1) & newMask }
             newIndex[i] = entry
         }
         index = newIndex
         mask = newMask
+        bits = newBits
     }
 
     /// Records SPLT entry `position` (0-based packet number in the flow) of the flow in `slot`.
