@@ -93,16 +93,17 @@ public enum PythonFloatFormat {
             out.append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        var tmp: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch
-        var v = value
-        var n = 0
-        withUnsafeMutableBytes(of: &tmp) { buf in
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for 20 digits
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            var v = value
+            var i = 24
             while v > 0 {
-                buf[23 - n] = UInt8(truncatingIfNeeded: v % 10) &+ 48
-                v /= 10
-                n += 1
+                let (q, r) = v.quotientAndRemainder(dividingBy: 10)
+                i -= 1
+                buffer[i] = UInt8(truncatingIfNeeded: r) &+ 48
+                v = q
             }
-            out.append(contentsOf: buf[(24 - n)...])
+            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i..<24]))
         }
     }
 

@@ -81,14 +81,15 @@ public final class FrameSet: @unchecked Sendable {
 
     public init(_ frames: [[UInt8]]) {
         let total = frames.reduce(0) { $0 + $1.count }
-        storage = .allocate(byteCount: total, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: total, alignment: 16)
         var offsets: [Int] = []
         var at = 0
         for f in frames {
             offsets.append(at)
-            f.withUnsafeBytes { storage.baseAddress!.advanced(by: at).copyMemory(from: $0.baseAddress!, byteCount: f.count) }
+            f.withUnsafeBytes { buffer.baseAddress!.advanced(by: at).copyMemory(from: $0.baseAddress!, byteCount: f.count) }
             at += f.count
         }
+        storage = buffer
         self.offsets = offsets
         self.lengths = frames.map(\.count)
     }
