@@ -127,25 +127,30 @@ extension Flow {
         sink.appendUnsigned(dst2srcPackets)
         sink.appendUnsigned(dst2srcBytes)
         if c.statistics {
-            let all = [
-                (bidirectionalStatistics, packets), (src2dstStatistics, src2dstPackets),
-                (dst2srcStatistics, dst2srcPackets),
-            ]
-            for (s, n) in all {
+            func sizes(_ s: DirectionalStatistics, _ n: UInt64) {
                 sink.appendUnsigned(UInt64(s.minSize))
                 sink.appendDouble(s.meanSize)
                 sink.appendDouble(s.sizeStandardDeviation(count: n))
                 sink.appendUnsigned(UInt64(s.maxSize))
             }
-            for (s, n) in all {
+            func piats(_ s: DirectionalStatistics, _ n: UInt64) {
                 sink.appendUnsigned(s.minPiat)
                 sink.appendDouble(s.meanPiat)
                 sink.appendDouble(s.piatStandardDeviation(count: n))
                 sink.appendUnsigned(s.maxPiat)
             }
-            for (s, _) in all {
+            func flags(_ s: DirectionalStatistics) {
                 for i in 0..<8 { sink.appendUnsigned(UInt64(s.flagCount(columnIndex: i))) }
             }
+            sizes(bidirectionalStatistics, packets)
+            sizes(src2dstStatistics, src2dstPackets)
+            sizes(dst2srcStatistics, dst2srcPackets)
+            piats(bidirectionalStatistics, packets)
+            piats(src2dstStatistics, src2dstPackets)
+            piats(dst2srcStatistics, dst2srcPackets)
+            flags(bidirectionalStatistics)
+            flags(src2dstStatistics)
+            flags(dst2srcStatistics)
         }
         if c.spltLength > 0 {
             sink.appendList(splt.directions)

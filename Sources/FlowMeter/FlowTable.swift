@@ -1,25 +1,55 @@
 import FlowPacket
 
-/// Open-addressed flow table: a linear-probing index of slot numbers over a slot array that is reused
-/// through a free list, plus a doubly linked list of slots in order of last activity (oldest first), so
-/// idle expiry costs O(expired). Optional SPLT sequences live in flat arrays indexed by slot.
+/// Owns the raw storage of a `FlowTable` and frees it when the table goes away.
+@usableFromInline
+final class FlowTableStorage {
+    @usableFromInline var index: UnsafeMutablePointer<UInt64>
+    @usableFromInline var flows: UnsafeMutablePointer<Flow>
+    @usableFromInline var spltDirection: UnsafeMutablePointer<Int8>
+    @usableFromInline var spltSize: UnsafeMutablePointer<Int32>
+    @usableFromInline var spltPiat: UnsafeMutablePointer<Int64>
+
+    init(indexCapacity: Int, flowCapacity: Int, spltLength: Int) {
+        index = .allocate(capacity: indexCapacity)
+        index.initialize(repeating: 0, count: indexCapacity)
+        flows = .allocate(capacity: flowCapacity)
+        let spltCount = max(1, flowCapacity * spltLength)
+        spltDirection = .allocate(capacity: spltCount)
+        spltSize = .allocate(capacity: spltCount)
+        spltPiat = .allocate(capacity: spltCount)
+    }
+
+    deinit {
+        // Flow holds only trivial values: no deinitialisation needed.
+        index.deallocate()
+        flows.deallocate()
+        spltDirection.deallocate()
+        spltSize.deallocate()
+        spltPiat.deallocate()
+    }
+}
+
+/// Open-addressed flow table: a linear-probing index over a slot array reused through a free list, plus a doubly
+/// linked list of slots in order of last activity (oldest first), so idle expiry costs O(expired). SPLT sequences
+/// live in flat arrays indexed by slot. Storage is raw memory owned by the table (no copy-on-write on the packet
+/// path); a `FlowTable` value must not be copied and used twice.
 public struct FlowTable {
-    /// Each entry: high 32 bits of the key's hash, low 32 bits slot + 1; 0 = empty.
-    @usableFromInline var index: [UInt64]
+    @usableFromInline let storage: FlowTableStorage
+    @usableFromInline var index: UnsafeMutablePointer<UInt64>  // tag (hash high 32 bits) | slot + 1; 0 = empty
+    @usableFromInline var indexCapacity: Int
     @usableFromInline var mask: Int
     /// log2 of the index size: buckets come from the top bits of the hash.
     @usableFromInline var bits: Int
-    @usableFromInline var slots: [Flow] = []
+    @usableFromInline var flows: UnsafeMutablePointer<Flow>
+    @usableFromInline var flowCapacity: Int
+    @usableFromInline var usedSlots = 0
     @usableFromInline var freeSlots: [Int32] = []
     @usableFromInline var oldest: Int32 = -1
     @usableFromInline var newest: Int32 = -1
     /// Number of flows in the table.
     public var count = 0
-    /// SPLT length (0 = off) and storage.
+    /// SPLT length (0 = off).
     public let spltLength: Int
-    @usableFromInline var spltDirection: [Int8] = []
-    @usableFromInline var spltSize: [Int32] = []
-    @usableFromInline var spltPiat: [Int64] = []
 
     public init(initialCapacity: Int = 1024, spltLength: Int = 0) {
         var capacity = 16
@@ -28,11 +58,15 @@ public struct FlowTable {
             capacity <<= 1
             bits += 1
         }
-        index = [UInt64](repeating: 0, count: capacity)
+        let flowCapacity = max(16, initialCapacity)
+        storage = FlowTableStorage(indexCapacity: capacity, flowCapacity: flowCapacity, spltLength: spltLength)
+        index = storage.index
+        indexCapacity = capacity
         mask = capacity - 1
         self.bits = bits
+        flows = storage.flows
+        self.flowCapacity = flowCapacity
         self.spltLength = spltLength
-        slots.reserveCapacity(initialCapacity)
     }
 
     @inlinable
@@ -51,34 +85,37 @@ public struct FlowTable {
             if entry == 0 { return nil }
             if entry & 0xFFFF_FFFF_0000_0000 == tag {
                 let slot = Int32(truncatingIfNeeded: entry & 0xFFFF_FFFF) - 1
-                if slots[Int(slot)].key == key { return slot }
+                if flows[Int(slot)].key == key { return slot }
             }
             i = (i + 1) & mask
         }
     }
 
+    /// The flow in `slot` (read and modified in place).
     @inlinable
     public subscript(slot: Int32) -> Flow {
-        get { slots[Int(slot)] }
-        _modify { yield &slots[Int(slot)] }
+        get { flows[Int(slot)] }
+        nonmutating _modify { yield &flows[Int(slot)] }
     }
 
     /// Inserts a new flow (the key must not be present) as the most recent; returns its slot.
     @inlinable
     public mutating func insert(_ flow: Flow, hash: UInt64) -> Int32 {
-        if (count + 1) * 2 > index.count { grow() }
+        if (count + 1) * 2 > indexCapacity { growIndex() }
         let slot: Int32
         if let free = freeSlots.popLast() {
             slot = free
-            slots[Int(slot)] = flow
         } else {
-            slot = Int32(slots.count)
-            slots.append(flow)
-            if spltLength > 0 {
-                spltDirection.append(contentsOf: repeatElement(-1, count: spltLength))
-                spltSize.append(contentsOf: repeatElement(-1, count: spltLength))
-                spltPiat.append(contentsOf: repeatElement(-1, count: spltLength))
-            }
+            if usedSlots == flowCapacity { growFlows() }
+            slot = Int32(usedSlots)
+            usedSlots += 1
+        }
+        (flows + Int(slot)).initialize(to: flow)
+        if spltLength > 0 {
+            let base = Int(slot) * spltLength
+            (storage.spltDirection + base).update(repeating: -1, count: spltLength)
+            (storage.spltSize + base).update(repeating: -1, count: spltLength)
+            (storage.spltPiat + base).update(repeating: -1, count: spltLength)
         }
         var i = bucket(hash)
         while index[i] != 0 { i = (i + 1) & mask }
@@ -99,9 +136,7 @@ public struct FlowTable {
         var j = (i + 1) & mask
         while index[j] != 0 {
             let home = Int(truncatingIfNeeded: index[j] >> UInt64(64 - bits))
-            let distanceFromHome = (j - home) & mask
-            let distanceToHole = (j - hole) & mask
-            if distanceFromHome >= distanceToHole {
+            if (j - home) & mask >= (j - hole) & mask {
                 index[hole] = index[j]
                 hole = j
             }
@@ -111,14 +146,6 @@ public struct FlowTable {
         unlink(slot)
         count -= 1
         freeSlots.append(slot)
-        if spltLength > 0 {
-            let base = Int(slot) * spltLength
-            for k in base..<(base + spltLength) {
-                spltDirection[k] = -1
-                spltSize[k] = -1
-                spltPiat[k] = -1
-            }
-        }
     }
 
     /// Marks the flow in `slot` as the most recently active.
@@ -135,68 +162,106 @@ public struct FlowTable {
 
     @inlinable
     mutating func linkNewest(_ slot: Int32) {
-        slots[Int(slot)].olderSlot = newest
-        slots[Int(slot)].newerSlot = -1
-        if newest >= 0 { slots[Int(newest)].newerSlot = slot } else { oldest = slot }
+        flows[Int(slot)].olderSlot = newest
+        flows[Int(slot)].newerSlot = -1
+        if newest >= 0 { flows[Int(newest)].newerSlot = slot } else { oldest = slot }
         newest = slot
     }
 
     @inlinable
     mutating func unlink(_ slot: Int32) {
-        let older = slots[Int(slot)].olderSlot
-        let newer = slots[Int(slot)].newerSlot
-        if older >= 0 { slots[Int(older)].newerSlot = newer } else { oldest = newer }
-        if newer >= 0 { slots[Int(newer)].olderSlot = older } else { newest = older }
+        let older = flows[Int(slot)].olderSlot
+        let newer = flows[Int(slot)].newerSlot
+        if older >= 0 { flows[Int(older)].newerSlot = newer } else { oldest = newer }
+        if newer >= 0 { flows[Int(newer)].olderSlot = older } else { newest = older }
     }
 
     @usableFromInline
-    mutating func grow() {
-        let capacity = index.count * 2
+    mutating func growIndex() {
+        let capacity = indexCapacity * 2
         let newBits = bits + 1
-        var newIndex = [UInt64](repeating: 0, count: capacity)
+        let newIndex = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        newIndex.initialize(repeating: 0, count: capacity)
         let newMask = capacity - 1
-        for entry in index where entry != 0 {
+        for k in 0..<indexCapacity {
+            let entry = index[k]
+            if entry == 0 { continue }
             var i = Int(truncatingIfNeeded: entry >> UInt64(64 - newBits))
             while newIndex[i] != 0 { i = (i + 1) & newMask }
             newIndex[i] = entry
         }
+        index.deallocate()
         index = newIndex
+        storage.index = newIndex
+        indexCapacity = capacity
         mask = newMask
         bits = newBits
     }
 
-    /// Records SPLT entry `position` (0-based packet number in the flow) of the flow in `slot`.
-    @inlinable
-    mutating func recordSPLT(slot: Int32, position: UInt64, direction: UInt8, size: UInt16, piat: UInt64) {
-        guard position < UInt64(spltLength) else { return }
-        let k = Int(slot) * spltLength + Int(position)
-        spltDirection[k] = Int8(direction)
-        spltSize[k] = Int32(size)
-        spltPiat[k] = Int64(bitPattern: piat)
+    @usableFromInline
+    mutating func growFlows() {
+        let capacity = flowCapacity * 2
+        let newFlows = UnsafeMutablePointer<Flow>.allocate(capacity: capacity)
+        newFlows.moveInitialize(from: flows, count: usedSlots)
+        flows.deallocate()
+        flows = newFlows
+        storage.flows = newFlows
+        if spltLength > 0 {
+            let old = flowCapacity * spltLength
+            let new = capacity * spltLength
+            let d = UnsafeMutablePointer<Int8>.allocate(capacity: new)
+            d.moveInitialize(from: storage.spltDirection, count: old)
+            storage.spltDirection.deallocate()
+            storage.spltDirection = d
+            let s = UnsafeMutablePointer<Int32>.allocate(capacity: new)
+            s.moveInitialize(from: storage.spltSize, count: old)
+            storage.spltSize.deallocate()
+            storage.spltSize = s
+            let p = UnsafeMutablePointer<Int64>.allocate(capacity: new)
+            p.moveInitialize(from: storage.spltPiat, count: old)
+            storage.spltPiat.deallocate()
+            storage.spltPiat = p
+        }
+        flowCapacity = capacity
     }
 
-    /// The SPLT sequences of the flow in `slot` (slices of the table's storage: no copy).
+    /// Records SPLT entry `position` (0-based packet number in the flow) of the flow in `slot`.
+    @inlinable
+    func recordSPLT(slot: Int32, position: UInt64, direction: UInt8, size: UInt16, piat: UInt64) {
+        guard position < UInt64(spltLength) else { return }
+        let k = Int(slot) * spltLength + Int(position)
+        storage.spltDirection[k] = Int8(direction)
+        storage.spltSize[k] = Int32(size)
+        storage.spltPiat[k] = Int64(bitPattern: piat)
+    }
+
+    /// The SPLT sequences of the flow in `slot`, valid until the table next changes.
     @inlinable
     public func splt(slot: Int32) -> SPLTView {
         let base = Int(slot) * spltLength
         return SPLTView(
-            directions: spltDirection[base..<base + spltLength],
-            sizes: spltSize[base..<base + spltLength],
-            piats: spltPiat[base..<base + spltLength])
+            directions: UnsafeBufferPointer(start: storage.spltDirection + base, count: spltLength),
+            sizes: UnsafeBufferPointer(start: storage.spltSize + base, count: spltLength),
+            piats: UnsafeBufferPointer(start: storage.spltPiat + base, count: spltLength))
     }
 }
 
 /// The first N packets of a flow: direction (0/1), size under the accounting mode and inter-arrival time in ms
-/// (0 for the first packet), padded with -1.
-public struct SPLTView: Sendable {
-    public var directions: ArraySlice<Int8>
-    public var sizes: ArraySlice<Int32>
-    public var piats: ArraySlice<Int64>
+/// (0 for the first packet), padded with -1. Borrowed from the table: valid only while the flow is being exported.
+public struct SPLTView {
+    public var directions: UnsafeBufferPointer<Int8>
+    public var sizes: UnsafeBufferPointer<Int32>
+    public var piats: UnsafeBufferPointer<Int64>
     @inlinable
-    public init(directions: ArraySlice<Int8>, sizes: ArraySlice<Int32>, piats: ArraySlice<Int64>) {
+    public init(directions: UnsafeBufferPointer<Int8>, sizes: UnsafeBufferPointer<Int32>, piats: UnsafeBufferPointer<Int64>)
+    {
         self.directions = directions
         self.sizes = sizes
         self.piats = piats
     }
-    public static let empty = SPLTView(directions: [], sizes: [], piats: [])
+    public static var empty: SPLTView {
+        SPLTView(
+            directions: UnsafeBufferPointer(start: nil, count: 0), sizes: UnsafeBufferPointer(start: nil, count: 0),
+            piats: UnsafeBufferPointer(start: nil, count: 0))
+    }
 }

@@ -53,9 +53,9 @@ public struct Meter {
         if let slot = table.find(key, hash: hash) {
             let t = packet.timeMilliseconds
             var reason: ExpirationReason? = nil
-            if t &- table.slots[Int(slot)].lastSeen >= configuration.idleTimeoutMilliseconds {
+            if t &- table.flows[Int(slot)].lastSeen >= configuration.idleTimeoutMilliseconds {
                 reason = .idle
-            } else if t &- table.slots[Int(slot)].firstSeen >= configuration.activeTimeoutMilliseconds {
+            } else if t &- table.flows[Int(slot)].firstSeen >= configuration.activeTimeoutMilliseconds {
                 reason = .active
             }
             if let reason {
@@ -64,7 +64,7 @@ public struct Meter {
             } else {
                 let (direction, piat) = table[slot].add(packet, size: size, index: index, statistics: stats)
                 if table.spltLength > 0 {
-                    let position = table.slots[Int(slot)].packets - 1
+                    let position = table.flows[Int(slot)].packets - 1
                     table.recordSPLT(slot: slot, position: position, direction: direction, size: size, piat: piat)
                 }
                 table.touch(slot)
@@ -100,9 +100,9 @@ public struct Meter {
     @inlinable
     public mutating func expireIdle(exporter: some FlowExporter) {
         while let slot = table.oldestSlot {
-            let last = table.slots[Int(slot)].lastSeen
+            let last = table.flows[Int(slot)].lastSeen
             guard clock &- last >= configuration.idleTimeoutMilliseconds else { return }
-            expire(slot: slot, hash: table.slots[Int(slot)].key.hashValue64, reason: .idle, exporter: exporter)
+            expire(slot: slot, hash: table.flows[Int(slot)].key.hashValue64, reason: .idle, exporter: exporter)
         }
     }
 
@@ -118,7 +118,7 @@ public struct Meter {
     /// Expires every remaining flow (end of input), least recently active first.
     public mutating func flush(reason: ExpirationReason = .endOfStream, exporter: some FlowExporter) {
         while let slot = table.oldestSlot {
-            expire(slot: slot, hash: table.slots[Int(slot)].key.hashValue64, reason: reason, exporter: exporter)
+            expire(slot: slot, hash: table.flows[Int(slot)].key.hashValue64, reason: reason, exporter: exporter)
         }
     }
 }

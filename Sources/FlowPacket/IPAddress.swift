@@ -38,7 +38,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Appends the text form, as glibc's `inet_ntop` writes it, to `out`.
-    public func write(into out: inout [UInt8]) {
+    public func write<Output: ByteOutput>(into out: inout Output) {
         if version == 4 {
             Self.writeDotted(UInt32(truncatingIfNeeded: low), into: &out)
             return
@@ -85,13 +85,13 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     @inlinable
-    static func writeDecimal(_ v: UInt8, into out: inout [UInt8]) {
+    static func writeDecimal<Output: ByteOutput>(_ v: UInt8, into out: inout Output) {
         if v >= 100 { out.append(0x30 + v / 100) }
         if v >= 10 { out.append(0x30 + (v / 10) % 10) }
         out.append(0x30 + v % 10)
     }
 
-    static func writeDotted(_ v: UInt32, into out: inout [UInt8]) {
+    static func writeDotted<Output: ByteOutput>(_ v: UInt32, into out: inout Output) {
         writeDecimal(UInt8(truncatingIfNeeded: v >> 24), into: &out)
         out.append(UInt8(ascii: "."))
         writeDecimal(UInt8(truncatingIfNeeded: v >> 16), into: &out)
@@ -101,14 +101,15 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         writeDecimal(UInt8(truncatingIfNeeded: v), into: &out)
     }
 
-    static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    @inline(__always)
+    static func hexDigit(_ n: Int) -> UInt8 { n < 10 ? UInt8(48 + n) : UInt8(87 + n) }
 
-    static func writeHex(_ v: UInt16, into out: inout [UInt8]) {
+    static func writeHex<Output: ByteOutput>(_ v: UInt16, into out: inout Output) {
         var started = false
         for shift in stride(from: 12, through: 0, by: -4) {
             let nibble = Int((v >> UInt16(shift)) & 0xF)
             if nibble != 0 || started || shift == 0 {
-                out.append(hexDigits[nibble])
+                out.append(hexDigit(nibble))
                 started = true
             }
         }
@@ -122,13 +123,13 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     public static let zero = MACAddress(0)
 
     /// Appends `xx:xx:xx:xx:xx:xx` (lower case) to `out`; with `ouiOnly`, only the first three bytes.
-    public func write(into out: inout [UInt8], ouiOnly: Bool = false) {
+    public func write<Output: ByteOutput>(into out: inout Output, ouiOnly: Bool = false) {
         let count = ouiOnly ? 3 : 6
         for i in 0..<count {
             if i != 0 { out.append(UInt8(ascii: ":")) }
             let byte = UInt8(truncatingIfNeeded: value >> UInt64((5 - i) * 8))
-            out.append(IPAddress.hexDigits[Int(byte >> 4)])
-            out.append(IPAddress.hexDigits[Int(byte & 0xF)])
+            out.append(IPAddress.hexDigit(Int(byte >> 4)))
+            out.append(IPAddress.hexDigit(Int(byte & 0xF)))
         }
     }
 

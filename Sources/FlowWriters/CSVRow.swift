@@ -4,49 +4,56 @@ import FlowPacket
 /// Builds CSV text in Python's csv-module style (NFStream 6.6.0): comma separated, CRLF line ends,
 /// fields quoted only when they contain `,`, `"`, CR or LF, with `"` doubled.
 public struct CSVRow: FlowFieldSink {
-    public var bytes: [UInt8]
+    public var buffer: ByteBuffer
     @usableFromInline var fieldsInRow = 0
 
     public init(capacity: Int = 1 << 16) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        buffer = ByteBuffer(capacity: capacity)
     }
 
-    @inlinable
+    /// A copy of the text written so far (for tests).
+    public var bytes: [UInt8] { Array(buffer.bytes) }
+
+    @inlinable @inline(__always)
     mutating func separator() {
-        if fieldsInRow > 0 { bytes.append(UInt8(ascii: ",")) }
-        fieldsInRow += 1
+        if fieldsInRow > 0 { buffer.append(UInt8(ascii: ",")) }
+        fieldsInRow &+= 1
     }
 
     public mutating func endRow() {
-        bytes.append(13)
-        bytes.append(10)
+        buffer.append(13)
+        buffer.append(10)
         fieldsInRow = 0
     }
 
+    @inlinable
     public mutating func appendUnsigned(_ value: UInt64) {
         separator()
-        PythonFloatFormat.appendUnsigned(value, to: &bytes)
+        PythonFloatFormat.appendUnsigned(value, to: &buffer)
     }
 
+    @inlinable
     public mutating func appendSigned(_ value: Int64) {
         separator()
-        PythonFloatFormat.appendInteger(value, to: &bytes)
+        PythonFloatFormat.appendInteger(value, to: &buffer)
     }
 
+    @inlinable
     public mutating func appendDouble(_ value: Double) {
         separator()
-        PythonFloatFormat.append(value, to: &bytes)
+        PythonFloatFormat.append(value, to: &buffer)
     }
 
+    @inlinable
     public mutating func appendAddress(_ address: IPAddress) {
         separator()
-        address.write(into: &bytes)
+        address.write(into: &buffer)
     }
 
+    @inlinable
     public mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
         separator()
-        mac.write(into: &bytes, ouiOnly: ouiOnly)
+        mac.write(into: &buffer, ouiOnly: ouiOnly)
     }
 
     public mutating func appendText(_ text: String) {
@@ -57,35 +64,35 @@ public struct CSVRow: FlowFieldSink {
             break
         }
         if !needsQuotes {
-            bytes.append(contentsOf: text.utf8)
+            for c in text.utf8 { buffer.append(c) }
             return
         }
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
         for c in text.utf8 {
-            if c == UInt8(ascii: "\"") { bytes.append(c) }
-            bytes.append(c)
+            if c == UInt8(ascii: "\"") { buffer.append(c) }
+            buffer.append(c)
         }
-        bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "\""))
     }
 
     public mutating func appendList<S: Sequence>(_ values: S) where S.Element: BinaryInteger {
         separator()
-        // A Python list's text always contains ", " (or is "[]"/"[x]"); quote when it has a comma.
-        let start = bytes.count
-        bytes.append(UInt8(ascii: "["))
-        var first = true
+        // Python's list text: "[a, b, c]"; quoted in CSV because of its commas (a 0- or 1-element list is not).
+        let start = buffer.count
+        buffer.append(UInt8(ascii: "["))
+        var n = 0
         for v in values {
-            if !first {
-                bytes.append(UInt8(ascii: ","))
-                bytes.append(UInt8(ascii: " "))
+            if n > 0 {
+                buffer.append(UInt8(ascii: ","))
+                buffer.append(UInt8(ascii: " "))
             }
-            first = false
-            PythonFloatFormat.appendInteger(Int64(v), to: &bytes)
+            n += 1
+            PythonFloatFormat.appendInteger(Int64(v), to: &buffer)
         }
-        bytes.append(UInt8(ascii: "]"))
-        if bytes[start...].contains(UInt8(ascii: ",")) {
-            bytes.insert(UInt8(ascii: "\""), at: start)
-            bytes.append(UInt8(ascii: "\""))
+        buffer.append(UInt8(ascii: "]"))
+        if n > 1 {
+            buffer.insert(UInt8(ascii: "\""), at: start)
+            buffer.append(UInt8(ascii: "\""))
         }
     }
 

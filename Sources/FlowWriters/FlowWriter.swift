@@ -40,13 +40,13 @@ public final class CSVWriter: FlowWriter {
         flow.writeColumns(to: &row, configuration: configuration, splt: splt)
         row.endRow()
         rowsWritten += 1
-        if row.bytes.count >= Self.flushThreshold { try flushIfNeeded(force: true) }
+        if row.buffer.count >= Self.flushThreshold { try flushIfNeeded(force: true) }
     }
 
     func flushIfNeeded(force: Bool) throws {
-        guard force || row.bytes.count >= Self.flushThreshold, !row.bytes.isEmpty else { return }
-        try row.bytes.withUnsafeBytes { try sink.write($0) }
-        row.bytes.removeAll(keepingCapacity: true)
+        guard force || row.buffer.count >= Self.flushThreshold, row.buffer.count > 0 else { return }
+        try sink.write(row.buffer.bytes)
+        row.buffer.removeAll()
     }
 
     public func finish() throws {

@@ -1,84 +1,97 @@
 /// Formats a Double exactly as Python's `repr(float)` / `str(float)` does: the shortest digits that round-trip,
 /// fixed notation with a trailing `.0` for whole values when 1e-4 <= |x| < 1e16, otherwise `d.ddde±XX`.
+import FlowPacket
+
 public enum PythonFloatFormat {
-    public static func append(_ value: Double, to out: inout [UInt8]) {
-        if value.isNaN { out.append(contentsOf: "nan".utf8); return }
-        if value.isInfinite { out.append(contentsOf: (value < 0 ? "-inf" : "inf").utf8); return }
+    public static func append<Output: ByteOutput>(_ value: Double, to out: inout Output) {
+        if value.isNaN { appendASCII("nan", to: &out); return }
+        if value.isInfinite { appendASCII(value < 0 ? "-inf" : "inf", to: &out); return }
         if value == 0 {
             if value.sign == .minus { out.append(UInt8(ascii: "-")) }
-            out.append(contentsOf: "0.0".utf8)
+            appendASCII("0.0", to: &out)
             return
         }
         if value == value.rounded(.towardZero) && abs(value) < 1e15 {
             // Whole number: integer digits then ".0" (fast path, exact).
             appendInteger(Int64(value), to: &out)
-            out.append(contentsOf: ".0".utf8)
+            appendASCII(".0", to: &out)
             return
         }
         // Swift's description is also the shortest round-trip digit string; re-lay it out Python's way.
-        var digits: [UInt8] = []
-        digits.reserveCapacity(20)
-        var negative = false
-        var exponent = 0  // value = 0.d1d2d3... × 10^exponent
-        var seenPoint = false
-        var integerDigits = 0
-        var explicitExponent = 0
-        var inExponent = false
-        var exponentNegative = false
-        var leadingZeros = 0
-        for c in value.description.utf8 {
-            if inExponent {
-                if c == UInt8(ascii: "-") { exponentNegative = true } else if c == UInt8(ascii: "+") {} else {
-                    explicitExponent = explicitExponent * 10 + Int(c - 48)
+        var text = value.description
+        text.withUTF8 { utf8 in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
+                var n = 0
+                var negative = false
+                var seenPoint = false
+                var integerDigits = 0
+                var leadingZeros = 0
+                var explicitExponent = 0
+                var exponentNegative = false
+                var inExponent = false
+                for c in utf8 {
+                    if inExponent {
+                        if c == UInt8(ascii: "-") {
+                            exponentNegative = true
+                        } else if c != UInt8(ascii: "+") {
+                            explicitExponent = explicitExponent * 10 + Int(c &- 48)
+                        }
+                        continue
+                    }
+                    switch c {
+                    case UInt8(ascii: "-"): negative = true
+                    case UInt8(ascii: "."): seenPoint = true
+                    case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
+                    default:
+                        if n == 0 && c == UInt8(ascii: "0") {
+                            if seenPoint { leadingZeros += 1 }
+                            continue
+                        }
+                        if n < 32 {
+                            digits[n] = c
+                            n += 1
+                        }
+                        if !seenPoint { integerDigits += 1 }
+                    }
                 }
-                continue
-            }
-            switch c {
-            case UInt8(ascii: "-"): negative = true
-            case UInt8(ascii: "."): seenPoint = true
-            case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
-            default:
-                if digits.isEmpty && c == UInt8(ascii: "0") {
-                    if seenPoint { leadingZeros += 1 }
-                    continue
+                while n > 1 && digits[n - 1] == UInt8(ascii: "0") { n -= 1 }
+                if exponentNegative { explicitExponent = -explicitExponent }
+                // value = 0.d1d2d3… × 10^exponent
+                let exponent = (integerDigits > 0 ? integerDigits : -leadingZeros) + explicitExponent
+                if negative { out.append(UInt8(ascii: "-")) }
+                let scientific = exponent - 1
+                if scientific < -4 || scientific >= 16 {
+                    out.append(digits[0])
+                    if n > 1 {
+                        out.append(UInt8(ascii: "."))
+                        for k in 1..<n { out.append(digits[k]) }
+                    }
+                    out.append(UInt8(ascii: "e"))
+                    out.append(UInt8(ascii: scientific < 0 ? "-" : "+"))
+                    let e = abs(scientific)
+                    if e < 10 { out.append(UInt8(ascii: "0")) }
+                    appendUnsigned(UInt64(e), to: &out)
+                } else if exponent <= 0 {
+                    out.append(UInt8(ascii: "0"))
+                    out.append(UInt8(ascii: "."))
+                    for _ in 0..<(-exponent) { out.append(UInt8(ascii: "0")) }
+                    for k in 0..<n { out.append(digits[k]) }
+                } else if exponent >= n {
+                    for k in 0..<n { out.append(digits[k]) }
+                    for _ in 0..<(exponent - n) { out.append(UInt8(ascii: "0")) }
+                    out.append(UInt8(ascii: "."))
+                    out.append(UInt8(ascii: "0"))
+                } else {
+                    for k in 0..<exponent { out.append(digits[k]) }
+                    out.append(UInt8(ascii: "."))
+                    for k in exponent..<n { out.append(digits[k]) }
                 }
-                digits.append(c)
-                if !seenPoint { integerDigits += 1 }
             }
-        }
-        while digits.count > 1 && digits.last == UInt8(ascii: "0") { digits.removeLast() }
-        if exponentNegative { explicitExponent = -explicitExponent }
-        exponent = (integerDigits > 0 ? integerDigits : -leadingZeros) + explicitExponent
-        if negative { out.append(UInt8(ascii: "-")) }
-        let decimalExponent = exponent - 1  // scientific exponent
-        if decimalExponent < -4 || decimalExponent >= 16 {
-            out.append(digits[0])
-            if digits.count > 1 {
-                out.append(UInt8(ascii: "."))
-                out.append(contentsOf: digits[1...])
-            }
-            out.append(UInt8(ascii: "e"))
-            out.append(UInt8(ascii: decimalExponent < 0 ? "-" : "+"))
-            let e = abs(decimalExponent)
-            if e < 10 { out.append(UInt8(ascii: "0")) }
-            appendInteger(Int64(e), to: &out)
-        } else if exponent <= 0 {
-            out.append(contentsOf: "0.".utf8)
-            for _ in 0..<(-exponent) { out.append(UInt8(ascii: "0")) }
-            out.append(contentsOf: digits)
-        } else if exponent >= digits.count {
-            out.append(contentsOf: digits)
-            for _ in 0..<(exponent - digits.count) { out.append(UInt8(ascii: "0")) }
-            out.append(contentsOf: ".0".utf8)
-        } else {
-            out.append(contentsOf: digits[0..<exponent])
-            out.append(UInt8(ascii: "."))
-            out.append(contentsOf: digits[exponent...])
         }
     }
 
     @inlinable
-    public static func appendInteger(_ value: Int64, to out: inout [UInt8]) {
+    public static func appendInteger<Output: ByteOutput>(_ value: Int64, to out: inout Output) {
         if value < 0 {
             out.append(UInt8(ascii: "-"))
             appendUnsigned(value.magnitude, to: &out)
@@ -88,23 +101,46 @@ public enum PythonFloatFormat {
     }
 
     @inlinable
-    public static func appendUnsigned(_ value: UInt64, to out: inout [UInt8]) {
+    public static func appendUnsigned<Output: ByteOutput>(_ value: UInt64, to out: inout Output) {
         if value < 10 {
             out.append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for 20 digits
         withUnsafeMutableBytes(of: &scratch) { buffer in
-            var v = value
-            var i = 24
-            while v > 0 {
-                let (q, r) = v.quotientAndRemainder(dividingBy: 10)
-                i -= 1
-                buffer[i] = UInt8(truncatingIfNeeded: r) &+ 48
-                v = q
+            digitPairs.withUTF8Buffer { pairs in
+                var v = value
+                var i = 24
+                while v >= 100 {
+                    let (q, r) = v.quotientAndRemainder(dividingBy: 100)
+                    i -= 2
+                    buffer[i] = pairs[Int(r) &* 2]
+                    buffer[i + 1] = pairs[Int(r) &* 2 &+ 1]
+                    v = q
+                }
+                if v >= 10 {
+                    i -= 2
+                    buffer[i] = pairs[Int(v) &* 2]
+                    buffer[i + 1] = pairs[Int(v) &* 2 &+ 1]
+                } else {
+                    i -= 1
+                    buffer[i] = UInt8(truncatingIfNeeded: v) &+ 48
+                }
+                while i < 24 {
+                    out.append(buffer[i])
+                    i += 1
+                }
             }
-            out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[i..<24]))
         }
+    }
+
+    @usableFromInline
+    static let digitPairs: StaticString =
+        "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849505152535455565758596061626364656667686970717273747576777879808182838485868788899091929394959697989900"
+
+    @inlinable
+    static func appendASCII<Output: ByteOutput>(_ text: StaticString, to out: inout Output) {
+        text.withUTF8Buffer { for c in $0 { out.append(c) } }
     }
 
     /// Convenience for tests and messages.

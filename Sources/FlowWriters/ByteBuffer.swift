@@ -1,0 +1,77 @@
+import FlowPacket
+
+/// Frees a `ByteBuffer`'s memory when the last copy of the buffer's owner goes away.
+@usableFromInline
+final class ByteBufferStorage {
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    init(capacity: Int) { base = .allocate(capacity: capacity) }
+    deinit { base.deallocate() }
+}
+
+/// A growable byte buffer over raw memory: appends cost a compare and a store, no copy-on-write checks.
+/// A value must not be copied and appended to twice.
+public struct ByteBuffer: ByteOutput {
+    @usableFromInline let storage: ByteBufferStorage
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>
+    @usableFromInline var capacity: Int
+    /// Bytes written so far.
+    public var count = 0
+
+    public init(capacity: Int = 1 << 16) {
+        self.capacity = max(capacity, 64)
+        storage = ByteBufferStorage(capacity: self.capacity)
+        base = storage.base
+    }
+
+    @inlinable @inline(__always)
+    public mutating func append(_ byte: UInt8) {
+        if count == capacity { grow(minimum: count + 1) }
+        base[count] = byte
+        count &+= 1
+    }
+
+    @inlinable
+    public mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
+        if count + bytes.count > capacity { grow(minimum: count + bytes.count) }
+        if let source = bytes.baseAddress {
+            UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
+        }
+        count += bytes.count
+    }
+
+    @inlinable
+    public mutating func append(_ text: StaticString) {
+        text.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }
+    }
+
+    @usableFromInline
+    mutating func grow(minimum: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < minimum { newCapacity *= 2 }
+        let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        newBase.moveInitialize(from: base, count: count)
+        base.deallocate()
+        base = newBase
+        storage.base = newBase
+        capacity = newCapacity
+    }
+
+    /// The bytes written so far.
+    @inlinable
+    public var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count) }
+
+    /// The byte at `offset` (which must be below `count`).
+    @inlinable
+    public subscript(offset: Int) -> UInt8 { base[offset] }
+
+    /// Forgets the content, keeping the memory.
+    @inlinable
+    public mutating func removeAll() { count = 0 }
+
+    /// Inserts `byte` at `offset`, moving what follows.
+    public mutating func insert(_ byte: UInt8, at offset: Int) {
+        append(0)
+        (base + offset + 1).update(from: base + offset, count: count - 1 - offset)
+        base[offset] = byte
+    }
+}
