@@ -3,11 +3,6 @@
 // or builds ordo-one/benchmark. Run from this folder: `swift package benchmark` (see README.md).
 import PackageDescription
 
-/// FlowWriters is a target of the parent package but not (yet) one of its products, and a package can only
-/// use another package's products. Set this to true once the parent declares
-/// `.library(name: "FlowWriters", targets: ["FlowWriters"])`; the CSVWrite suite is then built and run.
-let parentExportsFlowWriters = false
-
 let benchmarkPlugin: Target.PluginUsage = .plugin(name: "BenchmarkPlugin", package: "benchmark")
 let benchmarkLibrary: Target.Dependency = .product(name: "Benchmark", package: "benchmark")
 
@@ -43,11 +38,6 @@ let package = Package(
             ],
             path: "Benchmarks/FlowUpdate",
             plugins: [benchmarkPlugin]),
-    ]
-)
-
-if parentExportsFlowWriters {
-    package.targets.append(
         .executableTarget(
             name: "CSVWrite",
             dependencies: [
@@ -57,5 +47,6 @@ if parentExportsFlowWriters {
                 .product(name: "FlowWriters", package: "flowmeter"),
             ],
             path: "Benchmarks/CSVWrite",
-            plugins: [benchmarkPlugin]))
-}
+            plugins: [benchmarkPlugin]),
+    ]
+)

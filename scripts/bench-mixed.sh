@@ -13,7 +13,8 @@
 # Needs: pcap_count and mixed.pcap from ../shared/peers (built here if missing: gcc + libpcap-dev,
 # and `make-data.sh mixed`, a few seconds), capinfos (tshark), GNU time, python3, swift.
 # Environment: PEERS_HOME (default ~/.cache/flowmeter-peers), TRACE (default $PEERS_HOME/data/mixed.pcap),
-# RUNS (5), SCRATCH (release build folder, default .build-release-bench in the checkout), OUT_DIR (/tmp).
+# RUNS (5), SCRATCH (release build folder, default .build-release-bench in the checkout), OUT_DIR (/tmp),
+# FLOWMETER (time this binary instead of building one).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,10 +41,16 @@ if [ ! -f "$TRACE" ]; then
     PEERS_HOME=$PEERS_HOME bash "$PEERS_SRC/make-data.sh" mixed
 fi
 
-echo "== building flowmeter (release, scratch path $SCRATCH)"
-(cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" 2>&1 | tail -3)
-FLOWMETER=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/flowmeter
+if [ -n "${FLOWMETER:-}" ]; then
+    BUILT_FROM="given by FLOWMETER"
+else
+    BUILT_FROM="checkout $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+    echo "== building flowmeter (release, scratch path $SCRATCH)"
+    (cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" 2>&1 | tail -3)
+    FLOWMETER=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/flowmeter
+fi
 [ -x "$FLOWMETER" ] || { echo "bench-mixed: no binary at $FLOWMETER" >&2; exit 1; }
+echo "== flowmeter: $FLOWMETER ($BUILT_FROM)"
 
 PACKETS=$(capinfos -c -M "$TRACE" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')
 echo "== trace $TRACE: $PACKETS packets, $(du -h "$TRACE" | cut -f1)"

@@ -98,9 +98,19 @@ func fail(_ message: String, code: Int32) -> Never {
 }
 
 func installInterruptHandlers() {
-    let handler: @convention(c) (Int32) -> Void = { _ in
+    // No SA_RESTART: a read blocked on a pipe returns EINTR, so an interrupted `convert -` stops at once.
+    var action = sigaction()
+    action.__sigaction_handler.sa_handler = { _ in
         interruptRequested.store(true, ordering: .relaxed)
     }
-    signal(SIGINT, handler)
-    signal(SIGTERM, handler)
+    sigemptyset(&action.sa_mask)
+    action.sa_flags = 0
+    sigaction(SIGINT, &action, nil)
+    sigaction(SIGTERM, &action, nil)
+    // A parent may have started us with these signals blocked; we want them.
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, SIGINT)
+    sigaddset(&unblock, SIGTERM)
+    sigprocmask(SIG_UNBLOCK, &unblock, nil)
 }

@@ -88,7 +88,7 @@ public struct PacketDecoder: Sendable {
                 type = v.u16(ethOffset + 2)
                 ipOffset = ethOffset + 4
             case .ppp, .cHDLC:
-                if v.u8(0) == 0x0F || v.u8(0) == 0x8F {
+                if v.u8(ethOffset) == 0x0F || v.u8(ethOffset) == 0x8F {
                     type = v.u16(ethOffset + 2)
                     ipOffset = ethOffset + 4
                 } else {
@@ -184,7 +184,7 @@ public struct PacketDecoder: Sendable {
             // Unlike NFStream, a frame whose link layer names a non-IP payload type is not read as IP
             // (NFStream reads any payload whose first nibble is 4 or 6, which turns e.g. FabricPath or
             // 802.11 management frames into flows of garbage addresses).
-            if carriesEthertype(link, firstByte: v.u8(0)) && type != 0x0800 && type != 0x86DD {
+            if carriesEthertype(link, firstByte: v.u8(ethOffset)) && type != 0x0800 && type != 0x86DD {
                 return .notIP
             }
 
@@ -284,6 +284,8 @@ public struct PacketDecoder: Sendable {
                                 }
                                 off += tagLen
                                 if off >= caplen { return .truncated }
+                                // Encapsulation 1 is Ethernet, whatever the outer link type.
+                                link = .ethernet
                                 ethOffset = off
                                 continue datalink
                             }
@@ -428,8 +430,8 @@ public struct PacketDecoder: Sendable {
     @inline(__always)
     func carriesEthertype(_ link: LinkType, firstByte: UInt8) -> Bool {
         switch link {
-        case .ethernet, .linuxSLL, .linuxSLL2, .ieee80211Radiotap, .pppSerial: return true
-        case .ppp, .cHDLC: return firstByte == 0x0F || firstByte == 0x8F
+        case .ethernet, .linuxSLL, .linuxSLL2, .ieee80211Radiotap: return true
+        case .ppp, .cHDLC, .pppSerial: return firstByte == 0x0F || firstByte == 0x8F
         default: return false
         }
     }

@@ -123,6 +123,10 @@ public struct FlowStreamer {
                 case .endOfFile, .timeout:
                     break reading
                 case .failed(let message):
+                    if interruptRequested.load(ordering: .relaxed) {
+                        report.interrupted = true
+                        break files
+                    }
                     report.inputError = .readFailed(
                         path: path, packetNumber: report.packetsRead, byteOffset: handle.fileOffset,
                         message: message)

@@ -23,7 +23,8 @@ func ipv4TCP(
     src: String = "10.0.0.1", dst: String = "10.0.0.2", sport: UInt16 = 40000, dport: UInt16 = 80,
     flags: UInt8 = TCPFlags.ack | TCPFlags.psh, payload: Int = 10
 ) -> [UInt8] {
-    B.ipv4(src: src, dst: dst, protocol: IPProtocol.tcp,
+    B.ipv4(
+        src: src, dst: dst, protocol: IPProtocol.tcp,
         B.tcp(sport: sport, dport: dport, flags: flags, window: 501, B.payload(payload)))
 }
 
@@ -40,7 +41,8 @@ func ipv6UDP(
     src: String = "2001:db8::1", dst: String = "2001:db8::2", sport: UInt16 = 5353, dport: UInt16 = 5354,
     extensions: [PacketBuilder.IPv6Extension] = [], payload: Int = 20
 ) -> [UInt8] {
-    B.ipv6(src: src, dst: dst, nextHeader: IPProtocol.udp, extensions: extensions,
+    B.ipv6(
+        src: src, dst: dst, nextHeader: IPProtocol.udp, extensions: extensions,
         B.udp(sport: sport, dport: dport, B.payload(payload)))
 }
 

@@ -207,16 +207,14 @@ struct LinkLayerDecodingTests {
         #expect(decode(B.ciscoHDLC(type: 0x8035, ipv4TCP()), link: .cHDLC).outcome == .notIP)
     }
 
-    @Test func pppSerialWithRFC1662FramingCarriesIP() {
+    @Test func pppSerialWithRFC1662FramingCarriesIP() throws {
         // DLT_PPP_SERIAL frames starting FF 03 carry a PPP protocol number (0x0021 IPv4, 0x0057 IPv6), not an
         // ethertype. NFStream reads the IP header by its version nibble and counts these packets.
-        withKnownIssue("PacketDecoder.carriesEthertype treats the PPP protocol 0x0021 of DLT_PPP_SERIAL as a non-IP ethertype") {
-            let (o4, p4) = decode(B.pppHDLC(protocol: 0x0021, ipv4TCP()), link: .pppSerial)
-            #expect(o4 == .decoded)
-            #expect(p4.ipOffset == 4)
-            let (o6, _) = decode(B.pppHDLC(protocol: 0x0057, ipv6UDP()), link: .pppSerial)
-            #expect(o6 == .decoded)
-        }
+        let (o4, p4) = decode(B.pppHDLC(protocol: 0x0021, ipv4TCP()), link: .pppSerial)
+        try #require(o4 == .decoded)
+        #expect(p4.ipOffset == 4)
+        let (o6, _) = decode(B.pppHDLC(protocol: 0x0057, ipv6UDP()), link: .pppSerial)
+        #expect(o6 == .decoded)
     }
 
     @Test func unknownLinkTypeIsUnsupported() {

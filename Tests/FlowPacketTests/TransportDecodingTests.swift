@@ -40,7 +40,8 @@ struct TransportDecodingTests {
             type: EtherType.ipv4,
             B.ipv4(
                 src: "10.0.0.2", dst: "10.0.0.1", protocol: IPProtocol.tcp,
-                B.tcp(sport: 443, dport: 40000, flags: TCPFlags.ack | TCPFlags.psh, options: timestamps,
+                B.tcp(
+                    sport: 443, dport: 40000, flags: TCPFlags.ack | TCPFlags.psh, options: timestamps,
                     B.payload(100))))
         let (outcome, p) = decode(frame)
         #expect(outcome == .decoded)
@@ -49,8 +50,10 @@ struct TransportDecodingTests {
     }
 
     @Test func ethernetPaddingCountsInRawSizeOnly() {
-        let frame = B.ethernet(type: EtherType.ipv4, ipv4TCP(flags: TCPFlags.ack, payload: 0)) + [UInt8](
-            repeating: 0, count: 6)
+        let frame =
+            B.ethernet(type: EtherType.ipv4, ipv4TCP(flags: TCPFlags.ack, payload: 0))
+            + [UInt8](
+                repeating: 0, count: 6)
         #expect(frame.count == 60)
         let (outcome, p) = decode(frame)
         #expect(outcome == .decoded)
@@ -114,7 +117,8 @@ struct TransportDecodingTests {
 
     @Test func tcpSegmentShorterThanItsHeaderHasNoPortsAndNoTransportSize() {
         let frame = B.ethernet(
-            type: EtherType.ipv4, B.ipv4(src: "10.0.0.1", dst: "10.0.0.2", protocol: IPProtocol.tcp, B.payload(10, seed: 1)))
+            type: EtherType.ipv4,
+            B.ipv4(src: "10.0.0.1", dst: "10.0.0.2", protocol: IPProtocol.tcp, B.payload(10, seed: 1)))
         let (outcome, p) = decode(frame)
         #expect(outcome == .decoded)
         expectTuple(p, "10.0.0.1", 0, "10.0.0.2", 0, proto: 6)
@@ -177,8 +181,10 @@ struct TransportDecodingTests {
         .init(name: "first fragment", extensions: [.fragment(offset: 0, moreFragments: true)], length: 8),
         .init(
             name: "all four",
-            extensions: [.hopByHop(), .destinationOptions(), .routing(addresses: ["2001:db8::7", "2001:db8::8"]),
-                .fragment(offset: 0, moreFragments: true)],
+            extensions: [
+                .hopByHop(), .destinationOptions(), .routing(addresses: ["2001:db8::7", "2001:db8::8"]),
+                .fragment(offset: 0, moreFragments: true),
+            ],
             length: 8 + 8 + 40 + 8),
     ]
 
