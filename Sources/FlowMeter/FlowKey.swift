@@ -15,7 +15,10 @@ public struct FlowKey: Hashable, Sendable {
     public init(_ p: DecodedPacket) {
         let s = p.source
         let d = p.destination
-        if s < d || (s == d && p.sourcePort <= p.destinationPort) {
+        // Both addresses of a packet have the same version: order on (high, low, port).
+        let sourceFirst =
+            s.high != d.high ? s.high < d.high : (s.low != d.low ? s.low < d.low : p.sourcePort <= p.destinationPort)
+        if sourceFirst {
             lowAddress = s; highAddress = d; lowPort = p.sourcePort; highPort = p.destinationPort
         } else {
             lowAddress = d; highAddress = s; lowPort = p.destinationPort; highPort = p.sourcePort

@@ -44,6 +44,9 @@ public struct FlowTable {
     @usableFromInline var flowCapacity: Int
     @usableFromInline var usedSlots = 0
     @usableFromInline var freeSlots: [Int32] = []
+    @usableFromInline var spltDirection: UnsafeMutablePointer<Int8>
+    @usableFromInline var spltSize: UnsafeMutablePointer<Int32>
+    @usableFromInline var spltPiat: UnsafeMutablePointer<Int64>
     @usableFromInline var oldest: Int32 = -1
     @usableFromInline var newest: Int32 = -1
     /// Number of flows in the table.
@@ -65,6 +68,9 @@ public struct FlowTable {
         mask = capacity - 1
         self.bits = bits
         flows = storage.flows
+        spltDirection = storage.spltDirection
+        spltSize = storage.spltSize
+        spltPiat = storage.spltPiat
         self.flowCapacity = flowCapacity
         self.spltLength = spltLength
     }
@@ -113,9 +119,9 @@ public struct FlowTable {
         (flows + Int(slot)).initialize(to: flow)
         if spltLength > 0 {
             let base = Int(slot) * spltLength
-            (storage.spltDirection + base).update(repeating: -1, count: spltLength)
-            (storage.spltSize + base).update(repeating: -1, count: spltLength)
-            (storage.spltPiat + base).update(repeating: -1, count: spltLength)
+            (spltDirection + base).update(repeating: -1, count: spltLength)
+            (spltSize + base).update(repeating: -1, count: spltLength)
+            (spltPiat + base).update(repeating: -1, count: spltLength)
         }
         var i = bucket(hash)
         while index[i] != 0 { i = (i + 1) & mask }
@@ -221,6 +227,9 @@ public struct FlowTable {
             p.moveInitialize(from: storage.spltPiat, count: old)
             storage.spltPiat.deallocate()
             storage.spltPiat = p
+            spltDirection = d
+            spltSize = s
+            spltPiat = p
         }
         flowCapacity = capacity
     }
@@ -230,9 +239,9 @@ public struct FlowTable {
     func recordSPLT(slot: Int32, position: UInt64, direction: UInt8, size: UInt16, piat: UInt64) {
         guard position < UInt64(spltLength) else { return }
         let k = Int(slot) * spltLength + Int(position)
-        storage.spltDirection[k] = Int8(direction)
-        storage.spltSize[k] = Int32(size)
-        storage.spltPiat[k] = Int64(bitPattern: piat)
+        spltDirection[k] = Int8(direction)
+        spltSize[k] = Int32(size)
+        spltPiat[k] = Int64(bitPattern: piat)
     }
 
     /// The SPLT sequences of the flow in `slot`, valid until the table next changes.
@@ -240,9 +249,9 @@ public struct FlowTable {
     public func splt(slot: Int32) -> SPLTView {
         let base = Int(slot) * spltLength
         return SPLTView(
-            directions: UnsafeBufferPointer(start: storage.spltDirection + base, count: spltLength),
-            sizes: UnsafeBufferPointer(start: storage.spltSize + base, count: spltLength),
-            piats: UnsafeBufferPointer(start: storage.spltPiat + base, count: spltLength))
+            directions: UnsafeBufferPointer(start: spltDirection + base, count: spltLength),
+            sizes: UnsafeBufferPointer(start: spltSize + base, count: spltLength),
+            piats: UnsafeBufferPointer(start: spltPiat + base, count: spltLength))
     }
 }
 

@@ -38,6 +38,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Appends the text form, as glibc's `inet_ntop` writes it, to `out`.
+    @inlinable
     public func write<Output: ByteOutput>(into out: inout Output) {
         if version == 4 {
             Self.writeDotted(UInt32(truncatingIfNeeded: low), into: &out)
@@ -91,6 +92,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         out.append(0x30 + v % 10)
     }
 
+    @inlinable
     static func writeDotted<Output: ByteOutput>(_ v: UInt32, into out: inout Output) {
         writeDecimal(UInt8(truncatingIfNeeded: v >> 24), into: &out)
         out.append(UInt8(ascii: "."))
@@ -101,9 +103,10 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         writeDecimal(UInt8(truncatingIfNeeded: v), into: &out)
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     static func hexDigit(_ n: Int) -> UInt8 { n < 10 ? UInt8(48 + n) : UInt8(87 + n) }
 
+    @inlinable
     static func writeHex<Output: ByteOutput>(_ v: UInt16, into out: inout Output) {
         var started = false
         for shift in stride(from: 12, through: 0, by: -4) {
@@ -123,6 +126,7 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
     public static let zero = MACAddress(0)
 
     /// Appends `xx:xx:xx:xx:xx:xx` (lower case) to `out`; with `ouiOnly`, only the first three bytes.
+    @inlinable
     public func write<Output: ByteOutput>(into out: inout Output, ouiOnly: Bool = false) {
         let count = ouiOnly ? 3 : 6
         for i in 0..<count {

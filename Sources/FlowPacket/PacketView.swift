@@ -1,40 +1,45 @@
 /// A non-owning, bounds-checked view of a frame's captured bytes. Reads past the end return 0 instead of
 /// trapping, so decoders check lengths where the result matters and stay memory-safe everywhere else.
 public struct PacketView {
-    @usableFromInline let base: UnsafeRawPointer?
+    @usableFromInline let base: UnsafeRawPointer
     /// Number of captured bytes.
     public let count: Int
 
     @inlinable
     public init(_ buffer: UnsafeRawBufferPointer) {
-        self.base = buffer.baseAddress
-        self.count = buffer.count
+        if let address = buffer.baseAddress {
+            self.base = address
+            self.count = buffer.count
+        } else {
+            self.base = UnsafeRawPointer(bitPattern: 0x10)!  // never dereferenced: count is 0
+            self.count = 0
+        }
     }
 
     @inlinable @inline(__always)
     public func u8(_ offset: Int) -> UInt8 {
-        guard offset >= 0, offset < count, let base else { return 0 }
+        guard UInt(bitPattern: offset) < UInt(bitPattern: count) else { return 0 }
         return base.load(fromByteOffset: offset, as: UInt8.self)
     }
 
     /// Big-endian 16-bit value at `offset`.
     @inlinable @inline(__always)
     public func u16(_ offset: Int) -> UInt16 {
-        guard offset >= 0, offset &+ 2 <= count, let base else { return 0 }
+        guard UInt(bitPattern: offset) &+ 2 <= UInt(bitPattern: count) else { return 0 }
         return UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
     }
 
     /// Big-endian 32-bit value at `offset`.
     @inlinable @inline(__always)
     public func u32(_ offset: Int) -> UInt32 {
-        guard offset >= 0, offset &+ 4 <= count, let base else { return 0 }
+        guard UInt(bitPattern: offset) &+ 4 <= UInt(bitPattern: count) else { return 0 }
         return UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
     }
 
     /// Big-endian 64-bit value at `offset`.
     @inlinable @inline(__always)
     public func u64(_ offset: Int) -> UInt64 {
-        guard offset >= 0, offset &+ 8 <= count, let base else { return 0 }
+        guard UInt(bitPattern: offset) &+ 8 <= UInt(bitPattern: count) else { return 0 }
         return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
     }
 
