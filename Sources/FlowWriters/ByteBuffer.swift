@@ -44,6 +44,44 @@ public struct ByteBuffer: ByteOutput {
         text.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
+    /// Appends `value` in decimal.
+    @inlinable
+    public mutating func appendDecimal(_ value: UInt64) {
+        if value < 10 {
+            append(UInt8(truncatingIfNeeded: value) &+ 48)
+            return
+        }
+        var digits = 2
+        var limit: UInt64 = 100
+        while digits < 20 && value >= limit {
+            digits += 1
+            limit = limit &* 10
+        }
+        if count + digits > capacity { grow(minimum: count + digits) }
+        var v = value
+        var p = base + count + digits
+        while v >= 10 {
+            let (q, r) = v.quotientAndRemainder(dividingBy: 10)
+            p -= 1
+            p.pointee = UInt8(truncatingIfNeeded: r) &+ 48
+            v = q
+        }
+        p -= 1
+        p.pointee = UInt8(truncatingIfNeeded: v) &+ 48
+        count += digits
+    }
+
+    /// Appends `value` as two lower-case hex digits.
+    @inlinable @inline(__always)
+    public mutating func appendHexByte(_ value: UInt8) {
+        if count + 2 > capacity { grow(minimum: count + 2) }
+        let hi = value >> 4
+        let lo = value & 0xF
+        base[count] = hi < 10 ? 48 &+ hi : 87 &+ hi
+        base[count + 1] = lo < 10 ? 48 &+ lo : 87 &+ lo
+        count += 2
+    }
+
     @usableFromInline
     mutating func grow(minimum: Int) {
         var newCapacity = capacity * 2

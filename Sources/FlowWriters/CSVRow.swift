@@ -29,13 +29,14 @@ public struct CSVRow: FlowFieldSink {
     @inlinable
     public mutating func appendUnsigned(_ value: UInt64) {
         separator()
-        PythonFloatFormat.appendUnsigned(value, to: &buffer)
+        buffer.appendDecimal(value)
     }
 
     @inlinable
     public mutating func appendSigned(_ value: Int64) {
         separator()
-        PythonFloatFormat.appendInteger(value, to: &buffer)
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        buffer.appendDecimal(value.magnitude)
     }
 
     @inlinable
@@ -53,7 +54,11 @@ public struct CSVRow: FlowFieldSink {
     @inlinable
     public mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
         separator()
-        mac.write(into: &buffer, ouiOnly: ouiOnly)
+        let bytes = ouiOnly ? 3 : 6
+        for i in 0..<bytes {
+            if i != 0 { buffer.append(UInt8(ascii: ":")) }
+            buffer.appendHexByte(UInt8(truncatingIfNeeded: mac.value >> UInt64((5 - i) * 8)))
+        }
     }
 
     public mutating func appendText(_ text: String) {
@@ -87,7 +92,8 @@ public struct CSVRow: FlowFieldSink {
                 buffer.append(UInt8(ascii: " "))
             }
             n += 1
-            PythonFloatFormat.appendInteger(Int64(v), to: &buffer)
+            if v < 0 { buffer.append(UInt8(ascii: "-")) }
+            buffer.appendDecimal(UInt64(v.magnitude))
         }
         buffer.append(UInt8(ascii: "]"))
         if n > 1 {
