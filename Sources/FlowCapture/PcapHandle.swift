@@ -12,6 +12,15 @@ public struct CapturedPacket {
     public var capturedLength: UInt32
     public var wireLength: UInt32
     public var bytes: UnsafeRawBufferPointer
+
+    @inlinable
+    public init(seconds: Int, microseconds: Int, capturedLength: UInt32, wireLength: UInt32, bytes: UnsafeRawBufferPointer) {
+        self.seconds = seconds
+        self.microseconds = microseconds
+        self.capturedLength = capturedLength
+        self.wireLength = wireLength
+        self.bytes = bytes
+    }
 }
 
 /// The result of one read.
@@ -25,7 +34,7 @@ public enum ReadResult {
 
 /// A typed wrapper over libpcap's `pcap_t` (the only type that calls libpcap for reading).
 public final class PcapHandle {
-    let handle: OpaquePointer
+    @usableFromInline let handle: OpaquePointer
     /// The file name or interface, for messages.
     public let name: String
 
@@ -67,7 +76,7 @@ public final class PcapHandle {
     }
 
     /// Reads the next record.
-    @inline(__always)
+    @inlinable
     public func next() -> ReadResult {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
@@ -82,8 +91,11 @@ public final class PcapHandle {
         }
         if rc == 0 { return .timeout }
         if rc == PCAP_ERROR_BREAK { return .endOfFile }
-        return .failed(String(cString: pcap_geterr(handle)))
+        return .failed(lastError)
     }
+
+    /// libpcap's last error message for this handle.
+    public var lastError: String { String(cString: pcap_geterr(handle)) }
 
     /// The current byte offset in the file, when libpcap reads a seekable file.
     public var fileOffset: Int64? {
