@@ -40,6 +40,7 @@ public struct Flow: Sendable {
     // Idle-order list links (slots), kept by the table.
     @usableFromInline var olderSlot: Int32 = -1
     @usableFromInline var newerSlot: Int32 = -1
+    @usableFromInline var shard: UInt8 = 0
 
     /// A flow started by `packet`, whose size under the accounting mode is `size`.
     @inlinable

@@ -8,8 +8,18 @@ final class FlowTableStorage {
     @usableFromInline var spltDirection: UnsafeMutablePointer<Int8>
     @usableFromInline var spltSize: UnsafeMutablePointer<Int32>
     @usableFromInline var spltPiat: UnsafeMutablePointer<Int64>
+    /// Per shard: oldest and newest slot of its activity list (-1 when empty), and its flow count.
+    @usableFromInline let shardOldest: UnsafeMutablePointer<Int32>
+    @usableFromInline let shardNewest: UnsafeMutablePointer<Int32>
+    @usableFromInline let shardCounts: UnsafeMutablePointer<Int>
 
     init(indexCapacity: Int, flowCapacity: Int, spltLength: Int) {
+        shardOldest = .allocate(capacity: FlowTable.shardCount)
+        shardOldest.initialize(repeating: -1, count: FlowTable.shardCount)
+        shardNewest = .allocate(capacity: FlowTable.shardCount)
+        shardNewest.initialize(repeating: -1, count: FlowTable.shardCount)
+        shardCounts = .allocate(capacity: FlowTable.shardCount)
+        shardCounts.initialize(repeating: 0, count: FlowTable.shardCount)
         index = .allocate(capacity: indexCapacity)
         index.initialize(repeating: 0, count: indexCapacity)
         flows = .allocate(capacity: flowCapacity)
@@ -26,12 +36,17 @@ final class FlowTableStorage {
         spltDirection.deallocate()
         spltSize.deallocate()
         spltPiat.deallocate()
+        shardOldest.deallocate()
+        shardNewest.deallocate()
+        shardCounts.deallocate()
     }
 }
 
-/// Open-addressed flow table: a linear-probing index over a slot array reused through a free list, plus a doubly
-/// linked list of slots in order of last activity (oldest first), so idle expiry costs O(expired). SPLT sequences
-/// live in flat arrays indexed by slot. Storage is raw memory owned by the table (no copy-on-write on the packet
+/// Open-addressed flow table: a linear-probing index over a slot array reused through a free list. Flows are
+/// divided into `shardCount` shards by hash; each shard keeps a doubly linked list of its flows in order of last
+/// activity (oldest first), so idle expiry costs O(expired) and a bounded table evicts per shard. The shards make
+/// every decision independent of how shards are spread over meter threads. SPLT sequences live in flat arrays
+/// indexed by slot. Storage is raw memory owned by the table (no copy-on-write on the packet
 /// path); a `FlowTable` value must not be copied and used twice.
 public struct FlowTable {
     @usableFromInline let storage: FlowTableStorage
@@ -47,8 +62,11 @@ public struct FlowTable {
     @usableFromInline var spltDirection: UnsafeMutablePointer<Int8>
     @usableFromInline var spltSize: UnsafeMutablePointer<Int32>
     @usableFromInline var spltPiat: UnsafeMutablePointer<Int64>
-    @usableFromInline var oldest: Int32 = -1
-    @usableFromInline var newest: Int32 = -1
+    @usableFromInline let shardOldest: UnsafeMutablePointer<Int32>
+    @usableFromInline let shardNewest: UnsafeMutablePointer<Int32>
+    @usableFromInline let shardCounts: UnsafeMutablePointer<Int>
+    /// Number of shards: fixed, so that output never depends on the number of threads.
+    public static let shardCount = 64
     /// Number of flows in the table.
     public var count = 0
     /// SPLT length (0 = off).
@@ -68,6 +86,9 @@ public struct FlowTable {
         mask = capacity - 1
         self.bits = bits
         flows = storage.flows
+        shardOldest = storage.shardOldest
+        shardNewest = storage.shardNewest
+        shardCounts = storage.shardCounts
         spltDirection = storage.spltDirection
         spltSize = storage.spltSize
         spltPiat = storage.spltPiat
@@ -80,6 +101,14 @@ public struct FlowTable {
 
     @inlinable
     func bucket(_ hash: UInt64) -> Int { Int(truncatingIfNeeded: hash >> UInt64(64 - bits)) }
+
+    /// The shard of a key hash (its low bits; buckets use the high bits).
+    @inlinable
+    public static func shard(of hash: UInt64) -> Int { Int(truncatingIfNeeded: hash & UInt64(shardCount - 1)) }
+
+    /// Flows currently in `shard`.
+    @inlinable
+    public func count(inShard shard: Int) -> Int { shardCounts[shard] }
 
     /// The slot holding `key`, if any.
     @inlinable
@@ -117,6 +146,7 @@ public struct FlowTable {
             usedSlots += 1
         }
         (flows + Int(slot)).initialize(to: flow)
+        flows[Int(slot)].shard = UInt8(truncatingIfNeeded: Self.shard(of: hash))
         if spltLength > 0 {
             let base = Int(slot) * spltLength
             (spltDirection + base).update(repeating: -1, count: spltLength)
@@ -127,6 +157,7 @@ public struct FlowTable {
         while index[i] != 0 { i = (i + 1) & mask }
         index[i] = Self.tag(hash) | UInt64(UInt32(slot + 1))
         count += 1
+        shardCounts[Int(flows[Int(slot)].shard)] += 1
         linkNewest(slot)
         return slot
     }
@@ -151,35 +182,56 @@ public struct FlowTable {
         index[hole] = 0
         unlink(slot)
         count -= 1
+        shardCounts[Int(flows[Int(slot)].shard)] -= 1
         freeSlots.append(slot)
     }
 
-    /// Marks the flow in `slot` as the most recently active.
+    /// Marks the flow in `slot` as the most recently active of its shard.
     @inlinable
     public mutating func touch(_ slot: Int32) {
-        if newest == slot { return }
+        if shardNewest[Int(flows[Int(slot)].shard)] == slot { return }
         unlink(slot)
         linkNewest(slot)
     }
 
-    /// The least recently active flow's slot, or nil when empty.
+    /// The least recently active flow of `shard`, or nil when the shard is empty.
     @inlinable
-    public var oldestSlot: Int32? { oldest >= 0 ? oldest : nil }
+    public func oldestSlot(inShard shard: Int) -> Int32? {
+        let s = shardOldest[shard]
+        return s >= 0 ? s : nil
+    }
+
+    /// Every slot in use (in no particular order).
+    public func allSlots() -> [Int32] {
+        var result: [Int32] = []
+        result.reserveCapacity(count)
+        for shard in 0..<Self.shardCount {
+            var s = shardOldest[shard]
+            while s >= 0 {
+                result.append(s)
+                s = flows[Int(s)].newerSlot
+            }
+        }
+        return result
+    }
 
     @inlinable
     mutating func linkNewest(_ slot: Int32) {
+        let shard = Int(flows[Int(slot)].shard)
+        let newest = shardNewest[shard]
         flows[Int(slot)].olderSlot = newest
         flows[Int(slot)].newerSlot = -1
-        if newest >= 0 { flows[Int(newest)].newerSlot = slot } else { oldest = slot }
-        newest = slot
+        if newest >= 0 { flows[Int(newest)].newerSlot = slot } else { shardOldest[shard] = slot }
+        shardNewest[shard] = slot
     }
 
     @inlinable
     mutating func unlink(_ slot: Int32) {
+        let shard = Int(flows[Int(slot)].shard)
         let older = flows[Int(slot)].olderSlot
         let newer = flows[Int(slot)].newerSlot
-        if older >= 0 { flows[Int(older)].newerSlot = newer } else { oldest = newer }
-        if newer >= 0 { flows[Int(newer)].olderSlot = older } else { newest = older }
+        if older >= 0 { flows[Int(older)].newerSlot = newer } else { shardOldest[shard] = newer }
+        if newer >= 0 { flows[Int(newer)].olderSlot = older } else { shardNewest[shard] = older }
     }
 
     @usableFromInline

@@ -1,9 +1,50 @@
 import FlowPacket
 
-/// Receives every flow as it leaves a meter, in the meter's deterministic order.
-/// The `SPLTView` is valid only during the call.
+/// When and why a flow left its meter: the input position of the event, which fixes the flow's place in the
+/// output (see `FlowEvent.orderKey`).
+public struct FlowEvent: Sendable, Equatable {
+    public enum Kind: UInt8, Sendable {
+        /// At the arrival of packet `index` (timeout detected on one of its own packets, or evicted from a full shard).
+        case arrival = 0
+        /// In the idle scan that follows packet `index`.
+        case scan = 1
+        /// At the end of the input.
+        case end = 2
+    }
+    public var index: UInt64
+    public var kind: Kind
+
+    public init(index: UInt64, kind: Kind) {
+        self.index = index
+        self.kind = kind
+    }
+}
+
+/// The total order of output rows: event position, then event kind, then the flow's last packet index
+/// (unique per flow). It depends only on the input, so any number of meters produce the same order.
+public struct FlowOrderKey: Comparable, Sendable {
+    public var index: UInt64
+    public var kind: UInt8
+    public var lastPacket: UInt64
+
+    @inlinable
+    public init(event: FlowEvent, lastPacket: UInt64) {
+        index = event.index
+        kind = event.kind.rawValue
+        self.lastPacket = lastPacket
+    }
+
+    @inlinable
+    public static func < (a: FlowOrderKey, b: FlowOrderKey) -> Bool {
+        if a.index != b.index { return a.index < b.index }
+        if a.kind != b.kind { return a.kind < b.kind }
+        return a.lastPacket < b.lastPacket
+    }
+}
+
+/// Receives every flow as it leaves a meter. The `SPLTView` is valid only during the call.
 public protocol FlowExporter: AnyObject {
-    func export(_ flow: borrowing Flow, splt: SPLTView)
+    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent)
 }
 
 /// Counters a meter keeps about its own work.
@@ -11,17 +52,28 @@ public struct MeterStatistics: Sendable, Equatable {
     public var packets: UInt64 = 0
     public var flowsCreated: UInt64 = 0
     public var flowsExpired: UInt64 = 0
+    /// Flows expired early because their shard of the table was full (`--max-flows`).
+    public var flowsEvicted: UInt64 = 0
     public var activeFlows: Int = 0
     public var peakActiveFlows: Int = 0
     public init() {}
+
+    public mutating func add(_ other: MeterStatistics) {
+        packets += other.packets
+        flowsCreated += other.flowsCreated
+        flowsExpired += other.flowsExpired
+        flowsEvicted += other.flowsEvicted
+        activeFlows += other.activeFlows
+        peakActiveFlows += other.peakActiveFlows
+    }
 }
 
 /// One flow meter: a flow table with NFStream's expiry rules. Single-threaded; no locks.
 ///
-/// Order of exported flows (which the writer numbers 0, 1, 2 …): a flow expired by the arrival of one of its
-/// own packets leaves at that packet; after each packet that moves the clock past the next 10 ms scan tick,
-/// every idle flow leaves, least recently active first; at the end, the remaining flows leave least recently
-/// active first. Every step depends only on the input, never on timing or threads.
+/// Order of exported flows: a flow expired by the arrival of one of its own packets leaves at that packet;
+/// after each packet that moves the clock past the next 10 ms scan tick, every idle flow leaves, least recently
+/// active first; at the end, the remaining flows leave least recently active first. `FlowOrderKey` states this
+/// order, so meters that each own some shards of the key space can be merged into exactly the same sequence.
 public struct Meter {
     public let configuration: MeterConfiguration
     public var table: FlowTable
@@ -30,26 +82,38 @@ public struct Meter {
     public var clock: UInt64 = 0
     @usableFromInline var lastScan: UInt64 = 0
     @usableFromInline var packetIndex: UInt64 = 0
+    /// Flows per shard when `maxFlows` is set (0: unbounded).
+    @usableFromInline let shardLimit: Int
+    @usableFromInline var expiring: [(UInt64, Int32)] = []
 
-    public init(configuration: MeterConfiguration) {
+    public init(configuration: MeterConfiguration, initialCapacity: Int = 4096) {
         self.configuration = configuration
-        self.table = FlowTable(initialCapacity: 4096, spltLength: configuration.spltLength)
+        self.table = FlowTable(initialCapacity: initialCapacity, spltLength: configuration.spltLength)
+        shardLimit = configuration.maxFlows > 0 ? max(1, configuration.maxFlows / FlowTable.shardCount) : 0
     }
 
-    /// Meters one decoded packet. Its time is clamped to the meter clock first (NFStream's rule).
+    /// Meters one decoded packet: clamps its time to the meter clock (NFStream's rule), numbers it, updates its
+    /// flow, and runs the idle scan when the clock has moved 10 ms since the last one.
     @inlinable
     public mutating func process(_ packet: inout DecodedPacket, exporter: some FlowExporter) {
         if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds } else { packet.timeMilliseconds = clock }
         let index = packetIndex
         packetIndex &+= 1
-        statistics.packets &+= 1
         let scan = clock &- lastScan >= configuration.scanIntervalMilliseconds
         if scan { lastScan = clock }
-
         let key = FlowKey(packet)
-        let hash = key.hashValue64
+        processRouted(packet, key: key, hash: key.hashValue64, index: index, exporter: exporter)
+        if scan { expireIdle(clock: clock, eventIndex: index, exporter: exporter) }
+    }
+
+    /// Meters a packet whose time was already clamped and whose index and key hash were computed by a dispatcher.
+    @inlinable
+    public mutating func processRouted(
+        _ packet: DecodedPacket, key: FlowKey, hash: UInt64, index: UInt64, exporter: some FlowExporter
+    ) {
+        statistics.packets &+= 1
+        if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds }
         let size = packet.size(accountingMode: configuration.accountingMode)
-        let stats = configuration.statistics
         if let slot = table.find(key, hash: hash) {
             let t = packet.timeMilliseconds
             var reason: ExpirationReason? = nil
@@ -59,10 +123,11 @@ public struct Meter {
                 reason = .active
             }
             if let reason {
-                expire(slot: slot, hash: hash, reason: reason, exporter: exporter)
-                create(key: key, hash: hash, packet: packet, size: size, index: index)
+                expire(slot: slot, hash: hash, reason: reason, event: FlowEvent(index: index, kind: .arrival), exporter: exporter)
+                create(key: key, hash: hash, packet: packet, size: size, index: index, exporter: exporter)
             } else {
-                let (direction, piat) = table[slot].add(packet, size: size, index: index, statistics: stats)
+                let (direction, piat) = table[slot].add(
+                    packet, size: size, index: index, statistics: configuration.statistics)
                 if table.spltLength > 0 {
                     let position = table.flows[Int(slot)].packets - 1
                     table.recordSPLT(slot: slot, position: position, direction: direction, size: size, piat: piat)
@@ -70,13 +135,23 @@ public struct Meter {
                 table.touch(slot)
             }
         } else {
-            create(key: key, hash: hash, packet: packet, size: size, index: index)
+            create(key: key, hash: hash, packet: packet, size: size, index: index, exporter: exporter)
         }
-        if scan { expireIdle(exporter: exporter) }
     }
 
     @inlinable
-    mutating func create(key: FlowKey, hash: UInt64, packet: DecodedPacket, size: UInt16, index: UInt64) {
+    mutating func create(
+        key: FlowKey, hash: UInt64, packet: DecodedPacket, size: UInt16, index: UInt64, exporter: some FlowExporter
+    ) {
+        if shardLimit > 0 {
+            let shard = FlowTable.shard(of: hash)
+            if table.count(inShard: shard) >= shardLimit, let victim = table.oldestSlot(inShard: shard) {
+                statistics.flowsEvicted &+= 1
+                expire(
+                    slot: victim, hash: table.flows[Int(victim)].key.hashValue64, reason: .tableFull,
+                    event: FlowEvent(index: index, kind: .arrival), exporter: exporter)
+            }
+        }
         let flow = Flow(key: key, packet: packet, size: size, index: index, statistics: configuration.statistics)
         let slot = table.insert(flow, hash: hash)
         if table.spltLength > 0 {
@@ -88,37 +163,59 @@ public struct Meter {
     }
 
     @inlinable
-    mutating func expire(slot: Int32, hash: UInt64, reason: ExpirationReason, exporter: some FlowExporter) {
-        table[slot].expirationReason = reason
-        exporter.export(table[slot], splt: table.splt(slot: slot))
+    mutating func expire(
+        slot: Int32, hash: UInt64, reason: ExpirationReason, event: FlowEvent, exporter: some FlowExporter
+    ) {
+        table.flows[Int(slot)].expirationReason = reason
+        exporter.export(table.flows[Int(slot)], splt: table.splt(slot: slot), event: event)
         table.remove(slot: slot, hash: hash)
         statistics.flowsExpired &+= 1
         statistics.activeFlows = table.count
     }
 
-    /// Expires every flow idle at the current clock, least recently active first.
+    /// Expires every flow idle at `clock`, least recently active first, as the scan after packet `eventIndex`.
     @inlinable
-    public mutating func expireIdle(exporter: some FlowExporter) {
-        while let slot = table.oldestSlot {
-            let last = table.flows[Int(slot)].lastSeen
-            guard clock &- last >= configuration.idleTimeoutMilliseconds else { return }
-            expire(slot: slot, hash: table.flows[Int(slot)].key.hashValue64, reason: .idle, exporter: exporter)
+    public mutating func expireIdle(clock: UInt64, eventIndex: UInt64, exporter: some FlowExporter) {
+        guard table.count > 0 else { return }
+        expiring.removeAll(keepingCapacity: true)
+        let idle = configuration.idleTimeoutMilliseconds
+        for shard in 0..<FlowTable.shardCount {
+            var slot = table.shardOldest[shard]
+            while slot >= 0 {
+                guard clock &- table.flows[Int(slot)].lastSeen >= idle else { break }
+                expiring.append((table.flows[Int(slot)].lastPacketIndex, slot))
+                slot = table.flows[Int(slot)].newerSlot
+            }
+        }
+        guard !expiring.isEmpty else { return }
+        if expiring.count > 1 { expiring.sort { $0.0 < $1.0 } }
+        let event = FlowEvent(index: eventIndex, kind: .scan)
+        for (_, slot) in expiring {
+            expire(
+                slot: slot, hash: table.flows[Int(slot)].key.hashValue64, reason: .idle, event: event,
+                exporter: exporter)
         }
     }
 
-    /// Advances the clock without a packet (for live capture when the link is quiet) and expires idle flows.
-    public mutating func advanceClock(to time: UInt64, exporter: some FlowExporter) {
+    /// Runs the idle scan if the clock (moved to `time` when later, e.g. by a wall-clock tick in live capture) has
+    /// advanced a scan interval. `eventIndex` is the index of the last packet seen.
+    public mutating func advanceClock(to time: UInt64, eventIndex: UInt64, exporter: some FlowExporter) {
         if time > clock { clock = time }
         if clock &- lastScan >= configuration.scanIntervalMilliseconds {
             lastScan = clock
-            expireIdle(exporter: exporter)
+            expireIdle(clock: clock, eventIndex: eventIndex, exporter: exporter)
         }
     }
 
     /// Expires every remaining flow (end of input), least recently active first.
     public mutating func flush(reason: ExpirationReason = .endOfStream, exporter: some FlowExporter) {
-        while let slot = table.oldestSlot {
-            expire(slot: slot, hash: table.flows[Int(slot)].key.hashValue64, reason: reason, exporter: exporter)
+        var remaining = table.allSlots().map { (table.flows[Int($0)].lastPacketIndex, $0) }
+        remaining.sort { $0.0 < $1.0 }
+        let event = FlowEvent(index: .max, kind: .end)
+        for (_, slot) in remaining {
+            expire(
+                slot: slot, hash: table.flows[Int(slot)].key.hashValue64, reason: reason, event: event,
+                exporter: exporter)
         }
     }
 }

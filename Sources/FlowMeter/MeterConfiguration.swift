@@ -12,6 +12,10 @@ public struct MeterConfiguration: Sendable, Equatable {
     public var spltLength: Int = 0
     /// Whether tunnels are decoded; adds the `tunnel_id` column.
     public var decodeTunnels: Bool = true
+    /// Bound on active flows (0 = none). The table is split into `FlowTable.shardCount` shards by flow hash and each
+    /// shard holds at most `max(1, maxFlows / shardCount)` flows; a full shard expires its least recently active flow
+    /// (expiration reason `tableFull`). Per-shard bounds keep the output independent of the number of threads.
+    public var maxFlows: Int = 0
     /// Interval of the idle scan, in ms of packet time (NFStream scans every 10 ms).
     public var scanIntervalMilliseconds: UInt64 = 10
 

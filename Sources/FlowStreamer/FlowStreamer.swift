@@ -22,7 +22,7 @@ final class NumberingExporter: FlowExporter {
 
     init(writer: FlowWriter) { self.writer = writer }
 
-    func export(_ flow: borrowing Flow, splt: SPLTView) {
+    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent) {
         guard error == nil else { return }
         do {
             try writer.write(id: nextID, flow: flow, splt: splt)

@@ -310,12 +310,12 @@ struct FlowLifecycleTests {
     @Test func advanceClockExpiresIdleFlowsOnTheScanTick() {
         var h = MeterHarness(idle: 1000)
         h.feed(packet(1000, a, 1, b, 2))
-        h.meter.advanceClock(to: 1999, exporter: h.exporter)  // scans; idle 999 ms
-        h.meter.advanceClock(to: 2000, exporter: h.exporter)  // 1 ms since the last scan: no scan
+        h.meter.advanceClock(to: 1999, eventIndex: 0, exporter: h.exporter)  // scans; idle 999 ms
+        h.meter.advanceClock(to: 2000, eventIndex: 0, exporter: h.exporter)  // 1 ms since the last scan: no scan
         #expect(h.flows.isEmpty)
-        h.meter.advanceClock(to: 500, exporter: h.exporter)  // never moves the clock back
+        h.meter.advanceClock(to: 500, eventIndex: 0, exporter: h.exporter)  // never moves the clock back
         #expect(h.meter.clock == 2000)
-        h.meter.advanceClock(to: 2009, exporter: h.exporter)
+        h.meter.advanceClock(to: 2009, eventIndex: 0, exporter: h.exporter)
         #expect(h.flows.count == 1)
         #expect(h.flows[0].expirationReason == .idle)
     }

@@ -124,25 +124,28 @@ struct FlowTableTests {
                 keys.append(key)
             }
         }
-        // Draining from the oldest end must visit flows in increasing order of last activity.
-        var previous = -1
+        // Draining each shard from its oldest end must visit its flows in increasing order of last activity.
         var drained = 0
         var outOfOrder = 0
-        while let slot = table.oldestSlot {
-            let key = table[slot].key
-            guard let step = lastActivity[key] else {
-                Issue.record("oldest slot holds a key that is not in the table")
-                break
+        for shard in 0..<FlowTable.shardCount {
+            var previous = -1
+            while let slot = table.oldestSlot(inShard: shard) {
+                let key = table[slot].key
+                guard let step = lastActivity[key] else {
+                    Issue.record("oldest slot holds a key that is not in the table")
+                    return
+                }
+                #expect(FlowTable.shard(of: key.hashValue64) == shard)
+                if step <= previous { outOfOrder += 1 }
+                previous = step
+                table.remove(slot: slot, hash: key.hashValue64)
+                drained += 1
             }
-            if step <= previous { outOfOrder += 1 }
-            previous = step
-            table.remove(slot: slot, hash: key.hashValue64)
-            drained += 1
+            #expect(table.count(inShard: shard) == 0)
         }
         #expect(outOfOrder == 0)
         #expect(drained == lastActivity.count)
         #expect(table.count == 0)
-        #expect(table.oldestSlot == nil)
     }
 
     @Test func freedSlotsAreReused() {

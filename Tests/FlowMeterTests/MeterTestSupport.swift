@@ -17,7 +17,7 @@ final class CollectingExporter: FlowExporter {
     var exported: [Exported] = []
     var flows: [Flow] { exported.map(\.flow) }
 
-    func export(_ flow: borrowing Flow, splt: SPLTView) {
+    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent) {
         exported.append(
             Exported(
                 flow: copy flow, directions: Array(splt.directions), sizes: Array(splt.sizes),
