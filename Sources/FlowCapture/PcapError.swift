@@ -4,6 +4,20 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
     case badFilter(expression: String, message: String)
     case readFailed(path: String, packetNumber: UInt64, byteOffset: Int64?, message: String)
     case unsupportedLinkType(path: String, linkType: Int32, name: String)
+    /// Live capture: the interface does not exist; `available` names the ones `pcap_findalldevs` lists.
+    case noSuchInterface(interface: String, available: [String])
+    /// Live capture: the process lacks the privileges to capture (`function` is the libpcap call that failed).
+    case permissionDenied(interface: String, function: String, message: String)
+    /// Live capture: the process may capture but not put the interface in promiscuous mode.
+    case promiscuousPermissionDenied(interface: String, message: String)
+    /// Live capture: the interface exists but is down.
+    case interfaceDown(interface: String)
+    /// Live capture: any other failure to open or configure the interface, with the libpcap call and its message.
+    case cannotCapture(interface: String, function: String, message: String)
+    /// Live capture: reading failed after the capture started (the interface went down or disappeared, …).
+    case captureFailed(interface: String, message: String)
+    /// `pcap_findalldevs` failed.
+    case cannotListInterfaces(message: String)
 
     public var description: String {
         switch self {
@@ -32,6 +46,26 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
         case .unsupportedLinkType(let path, let linkType, let name):
             return
                 "capture '\(path)' has link type \(name) (\(linkType)), which flowmeter does not decode; supported: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback, PPP, Cisco HDLC, 802.11 radiotap"
+        case .noSuchInterface(let interface, let available):
+            let list =
+                available.isEmpty
+                ? "libpcap lists no interface at all (is this a container without network devices?)"
+                : "the interfaces are: \(available.joined(separator: ", "))"
+            return "no interface '\(interface)' to capture on: \(list) (see `flowmeter interfaces`)"
+        case .permissionDenied(let interface, let function, let message):
+            return
+                "capture on \(interface) needs privileges: run as root or grant CAP_NET_RAW and CAP_NET_ADMIN to the binary: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v flowmeter) (\(function): \(message))"
+        case .promiscuousPermissionDenied(let interface, let message):
+            return
+                "capture on \(interface) in promiscuous mode is not permitted: capture without promiscuous mode, or run as root or grant CAP_NET_RAW and CAP_NET_ADMIN to the binary: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v flowmeter) (pcap_activate: \(message))"
+        case .interfaceDown(let interface):
+            return "interface \(interface) is down: bring it up (sudo ip link set \(interface) up) and start the capture again"
+        case .cannotCapture(let interface, let function, let message):
+            return "cannot capture on \(interface): \(function) failed: \(message)"
+        case .captureFailed(let interface, let message):
+            return "capture on \(interface) stopped: \(message) (the interface went down or disappeared?)"
+        case .cannotListInterfaces(let message):
+            return "cannot list the network interfaces: pcap_findalldevs failed: \(message)"
         }
     }
 }

@@ -37,6 +37,8 @@ public final class PcapHandle {
     @usableFromInline let handle: OpaquePointer
     /// The file name or interface, for messages.
     public let name: String
+    /// Live capture: the warning `pcap_activate` gave (the capture runs, but not quite as asked), if any.
+    public internal(set) var activationWarning: String?
 
     init(handle: OpaquePointer, name: String) {
         self.handle = handle
@@ -106,4 +108,111 @@ public final class PcapHandle {
 
     /// libpcap's version string.
     public static var libraryVersion: String { String(cString: pcap_lib_version()) }
+}
+
+// MARK: - Live capture
+
+extension PcapHandle {
+    /// Opens `interface` for live capture with `pcap_create`, the options, immediate mode and `pcap_activate`.
+    /// The handle is not yet non-blocking (see `setNonBlocking`); `LiveCapture` is the type meant for reading it.
+    public static func openLive(interface: String, options: LiveCapture.Options) throws -> PcapHandle {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard let h = pcap_create(interface, &errbuf) else {
+            throw PcapError.cannotCapture(interface: interface, function: "pcap_create", message: String(cString: errbuf))
+        }
+        let handle = PcapHandle(handle: h, name: interface)  // closes `h` if anything below throws
+        func check(_ rc: Int32, _ function: String) throws {
+            if rc != 0 {
+                throw PcapError.cannotCapture(
+                    interface: interface, function: function, message: String(cString: pcap_statustostr(rc)))
+            }
+        }
+        try check(pcap_set_snaplen(h, options.snapshotLength), "pcap_set_snaplen")
+        try check(pcap_set_promisc(h, options.promiscuous ? 1 : 0), "pcap_set_promisc")
+        try check(pcap_set_immediate_mode(h, 1), "pcap_set_immediate_mode")
+        try check(pcap_set_timeout(h, options.readTimeoutMilliseconds), "pcap_set_timeout")
+        if options.bufferSizeMiB > 0 {
+            try check(pcap_set_buffer_size(h, Int32(options.bufferSizeMiB) * 1_048_576), "pcap_set_buffer_size")
+        }
+        let rc = pcap_activate(h)
+        if rc < 0 {
+            // PCAP_ERROR and a few others leave details in pcap_geterr; the specific codes may leave it empty.
+            var message = String(cString: pcap_geterr(h))
+            if message.isEmpty { message = String(cString: pcap_statustostr(rc)) }
+            switch rc {
+            case PCAP_ERROR_NO_SUCH_DEVICE:
+                let names = (try? PcapHandle.interfaces())?.map(\.name) ?? []
+                throw PcapError.noSuchInterface(interface: interface, available: names)
+            case PCAP_ERROR_PERM_DENIED:
+                throw PcapError.permissionDenied(interface: interface, function: "pcap_activate", message: message)
+            case PCAP_ERROR_PROMISC_PERM_DENIED:
+                throw PcapError.promiscuousPermissionDenied(interface: interface, message: message)
+            case PCAP_ERROR_IFACE_NOT_UP:
+                throw PcapError.interfaceDown(interface: interface)
+            default:
+                throw PcapError.cannotCapture(interface: interface, function: "pcap_activate", message: message)
+            }
+        }
+        if rc > 0 {
+            let detail = String(cString: pcap_geterr(h))
+            handle.activationWarning = detail.isEmpty ? String(cString: pcap_statustostr(rc)) : detail
+        }
+        return handle
+    }
+
+    /// Puts the handle in non-blocking mode: `next()` then returns `.timeout` at once when no packet is buffered.
+    public func setNonBlocking(_ nonBlocking: Bool) throws {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        if pcap_setnonblock(handle, nonBlocking ? 1 : 0, &errbuf) != 0 {
+            throw PcapError.cannotCapture(interface: name, function: "pcap_setnonblock", message: String(cString: errbuf))
+        }
+    }
+
+    /// The descriptor to `poll` for readability (`pcap_get_selectable_fd`); -1 when there is none.
+    public var selectableFileDescriptor: Int32 { pcap_get_selectable_fd(handle) }
+
+    /// libpcap's raw counters (`pcap_stats`): 32-bit, wrapping, counted since the capture was opened;
+    /// nil when libpcap cannot give them (the message is then in `lastError`).
+    public func rawStatistics() -> (received: UInt32, dropped: UInt32, interfaceDropped: UInt32)? {
+        var stats = pcap_stat()
+        guard pcap_stats(handle, &stats) == 0 else { return nil }
+        return (stats.ps_recv, stats.ps_drop, stats.ps_ifdrop)
+    }
+
+    /// Asks a read in progress, or the next one, to return `.endOfFile` (`pcap_breakloop`; any thread).
+    public func breakLoop() { pcap_breakloop(handle) }
+
+    /// Every interface `pcap_findalldevs` lists, in its order.
+    public static func interfaces() throws -> [NetworkInterface] {
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        var first: UnsafeMutablePointer<pcap_if_t>? = nil
+        guard pcap_findalldevs(&first, &errbuf) == 0 else {
+            throw PcapError.cannotListInterfaces(message: String(cString: errbuf))
+        }
+        defer { if let first { pcap_freealldevs(first) } }
+        var result: [NetworkInterface] = []
+        var device = first
+        while let d = device {
+            var addresses: [NetworkInterface.Address] = []
+            var entry = d.pointee.addresses
+            while let a = entry {
+                if let address = NetworkInterface.Address(socketAddress: a.pointee.addr, netmask: a.pointee.netmask) {
+                    addresses.append(address)
+                }
+                entry = a.pointee.next
+            }
+            let flags = d.pointee.flags
+            result.append(
+                NetworkInterface(
+                    name: String(cString: d.pointee.name),
+                    description: d.pointee.description.map { String(cString: $0) },
+                    addresses: addresses,
+                    isUp: flags & UInt32(PCAP_IF_UP) != 0,
+                    isRunning: flags & UInt32(PCAP_IF_RUNNING) != 0,
+                    isLoopback: flags & UInt32(PCAP_IF_LOOPBACK) != 0,
+                    isWireless: flags & UInt32(PCAP_IF_WIRELESS) != 0))
+            device = d.pointee.next
+        }
+        return result
+    }
 }

@@ -85,6 +85,9 @@ public struct Meter {
     /// Flows per shard when `maxFlows` is set (0: unbounded).
     @usableFromInline let shardLimit: Int
     @usableFromInline var expiring: [(UInt64, Int32)] = []
+    /// A lower bound of every flow's last-seen time (touches and inserts only raise the true minimum), so most
+    /// scans end after one comparison.
+    @usableFromInline var lastSeenLowerBound: UInt64 = 0
 
     public init(configuration: MeterConfiguration, initialCapacity: Int = 4096) {
         self.configuration = configuration
@@ -177,16 +180,23 @@ public struct Meter {
     @inlinable
     public mutating func expireIdle(clock: UInt64, eventIndex: UInt64, exporter: some FlowExporter) {
         guard table.count > 0 else { return }
-        expiring.removeAll(keepingCapacity: true)
         let idle = configuration.idleTimeoutMilliseconds
+        if clock &- lastSeenLowerBound < idle { return }
+        expiring.removeAll(keepingCapacity: true)
+        var newBound = UInt64.max
         for shard in 0..<FlowTable.shardCount {
             var slot = table.shardOldest[shard]
             while slot >= 0 {
-                guard clock &- table.flows[Int(slot)].lastSeen >= idle else { break }
+                let lastSeen = table.flows[Int(slot)].lastSeen
+                guard clock &- lastSeen >= idle else {
+                    if lastSeen < newBound { newBound = lastSeen }
+                    break
+                }
                 expiring.append((table.flows[Int(slot)].lastPacketIndex, slot))
                 slot = table.flows[Int(slot)].newerSlot
             }
         }
+        lastSeenLowerBound = newBound == .max ? clock : newBound
         guard !expiring.isEmpty else { return }
         if expiring.count > 1 { expiring.sort { $0.0 < $1.0 } }
         let event = FlowEvent(index: eventIndex, kind: .scan)
