@@ -46,6 +46,7 @@ struct Convert: ParsableCommand {
         var configuration = StreamerConfiguration()
         configuration.meter = meter.meterConfiguration
         configuration.bpfFilter = bpf
+        configuration.threads = meter.threadCount
         let streamer = FlowStreamer(configuration: configuration)
         let compress = gzip || output.hasSuffix(".gz")
 

@@ -1,6 +1,10 @@
 import ArgumentParser
 import FlowMeter
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Metering and feature options shared by the commands that meter packets.
 struct MeterOptions: ParsableArguments {
     @Flag(help: "Add the 48 statistical columns (packet size and inter-arrival min/mean/stddev/max, TCP flag counts).")
@@ -18,6 +22,12 @@ struct MeterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Expire a flow this many seconds after its first packet (checked when a packet arrives).", valueName: "SECONDS"))
     var activeTimeout: Double = 1800
 
+    @Option(help: ArgumentHelp("Bound the active flows: the table is split into 64 shards by flow hash, each holding at most N/64 flows (at least 1); a full shard expires its least recently active flow (expiration_id 2). 0 = no bound.", valueName: "N"))
+    var maxFlows: Int = 0
+
+    @Option(help: ArgumentHelp("Meter threads (default: the number of cores). Output is byte-identical for every value.", valueName: "N"))
+    var threads: Int?
+
     @Flag(name: .customLong("no-tunnels"), help: "Do not decode GTP-U, CAPWAP, TZSP, VXLAN and GRE; drops the tunnel_id column.")
     var noTunnels = false
 
@@ -27,6 +37,12 @@ struct MeterOptions: ParsableArguments {
         }
         guard (0...65535).contains(splt) else {
             throw ValidationError("--splt must be between 0 and 65535 (got \(splt))")
+        }
+        guard maxFlows >= 0 else {
+            throw ValidationError("--max-flows must be 0 (no bound) or a positive number of flows (got \(maxFlows))")
+        }
+        if let threads, !(1...1024).contains(threads) {
+            throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
         }
         for (name, value) in [("--idle-timeout", idleTimeout), ("--active-timeout", activeTimeout)] {
             guard value.isFinite, value >= 0, value <= 1e12 else {
@@ -43,6 +59,13 @@ struct MeterOptions: ParsableArguments {
         c.idleTimeoutMilliseconds = UInt64((idleTimeout * 1000).rounded())
         c.activeTimeoutMilliseconds = UInt64((activeTimeout * 1000).rounded())
         c.decodeTunnels = !noTunnels
+        c.maxFlows = maxFlows
         return c
+    }
+
+    /// `--threads`, or the number of online cores.
+    var threadCount: Int {
+        if let threads { return threads }
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 }

@@ -10,6 +10,8 @@ public struct ConversionReport: Sendable {
     public var ignored = [UInt64](repeating: 0, count: DecodeOutcome.allCases.count)
     public var flowsWritten: UInt64 = 0
     public var peakActiveFlows: Int = 0
+    /// Flows expired early because their shard of a bounded table was full.
+    public var flowsEvicted: UInt64 = 0
     /// Set when a capture could not be read to its end; the flows metered before were still written.
     public var inputError: PcapError? = nil
     /// Set when the run was stopped by SIGINT/SIGTERM.

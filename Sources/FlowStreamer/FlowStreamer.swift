@@ -14,25 +14,6 @@ public struct ConversionProgress: Sendable {
     public var activeFlows: Int
 }
 
-/// Numbers flows in output order and hands them to the writer; keeps the first write error.
-final class NumberingExporter: FlowExporter {
-    let writer: FlowWriter
-    var nextID: UInt64 = 0
-    var error: Error? = nil
-
-    init(writer: FlowWriter) { self.writer = writer }
-
-    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent) {
-        guard error == nil else { return }
-        do {
-            try writer.write(id: nextID, flow: flow, splt: splt)
-            nextID += 1
-        } catch {
-            self.error = error
-        }
-    }
-}
-
 /// The facade: captures in, rows out. `convert` reads every input in order as one capture (flows continue
 /// across files; the clock carries over), meters it, and writes every flow.
 public struct FlowStreamer {
@@ -62,27 +43,62 @@ public struct FlowStreamer {
         progress: ((ConversionProgress) -> Void)? = nil
     ) throws -> ConversionReport {
         try validate(inputs: inputs)
-        var report = ConversionReport()
         let meterConfiguration = configuration.meter
-        var meter = Meter(configuration: meterConfiguration)
-        let exporter = NumberingExporter(writer: writer)
         do {
             try writer.begin(schema: FlowSchema(configuration: meterConfiguration))
         } catch {
             writer.abandon()
             throw error
         }
+        var report = ConversionReport()
+        let statistics: MeterStatistics
+        let outputError: Error?
+        if configuration.threads <= 1 {
+            var consumer = InlineConsumer(configuration: meterConfiguration, writer: writer)
+            readAll(inputs: inputs, into: &consumer, report: &report, progress: progress)
+            statistics = consumer.finish()
+            outputError = consumer.exporter.error
+            report.flowsWritten = consumer.exporter.nextID
+        } else {
+            var consumer = ThreadedConsumer(
+                configuration: meterConfiguration, writer: writer, threads: configuration.threads)
+            readAll(inputs: inputs, into: &consumer, report: &report, progress: progress)
+            statistics = consumer.finish()
+            outputError = consumer.error
+            report.flowsWritten = consumer.rowsWritten
+        }
+        report.packetsMetered = statistics.packets
+        report.peakActiveFlows = statistics.peakActiveFlows
+        report.flowsEvicted = statistics.flowsEvicted
+        if let outputError {
+            writer.abandon()
+            throw outputError
+        }
+        do {
+            try writer.finish()
+        } catch {
+            writer.abandon()
+            throw error
+        }
+        return report
+    }
+
+    /// Reads every input in order into `consumer`, recording ignored packets and input damage in `report`.
+    func readAll<Consumer: PacketConsumer>(
+        inputs: [String], into consumer: inout Consumer, report: inout ConversionReport,
+        progress: ((ConversionProgress) -> Void)?
+    ) {
         let totalBytes = inputs.contains("-") ? nil : inputs.reduce(Int64(0)) { $0 + (Self.fileSize($1) ?? 0) }
         var bytesBefore: Int64 = 0
         var packet = DecodedPacket()
-
+        let decodeTunnels = configuration.meter.decodeTunnels
         files: for path in inputs {
             let handle: PcapHandle
             do {
                 handle = try PcapHandle.openOffline(path: path)
                 if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
-            } catch let error as PcapError {
-                report.inputError = error
+            } catch {
+                report.inputError = error as? PcapError ?? .cannotOpen(path: path, message: "\(error)")
                 break files
             }
             let linkType = handle.linkType
@@ -91,7 +107,7 @@ public struct FlowStreamer {
                     path: path, linkType: linkType.rawValue, name: linkType.description)
                 break files
             }
-            let decoder = PacketDecoder(linkType: linkType, decodeTunnels: meterConfiguration.decodeTunnels)
+            let decoder = PacketDecoder(linkType: linkType, decodeTunnels: decodeTunnels)
             var countdown = 4096
             reading: while true {
                 switch handle.next() {
@@ -101,14 +117,14 @@ public struct FlowStreamer {
                     if outcome == .decoded {
                         packet.timeMilliseconds = DecodedPacket.milliseconds(
                             seconds: captured.seconds, microseconds: captured.microseconds)
-                        meter.process(&packet, exporter: exporter)
+                        consumer.consume(&packet)
                     } else {
                         report.ignored[Int(outcome.rawValue)] &+= 1
                     }
                     countdown -= 1
                     if countdown == 0 {
                         countdown = 4096
-                        if exporter.error != nil { break files }
+                        if consumer.failed { break files }
                         if interruptRequested.load(ordering: .relaxed) {
                             report.interrupted = true
                             break files
@@ -117,7 +133,7 @@ public struct FlowStreamer {
                             progress(
                                 ConversionProgress(
                                     bytesRead: bytesBefore + (handle.fileOffset ?? 0), bytesTotal: totalBytes,
-                                    packetsRead: report.packetsRead, activeFlows: meter.table.count))
+                                    packetsRead: report.packetsRead, activeFlows: consumer.activeFlows))
                         }
                     }
                 case .endOfFile, .timeout:
@@ -135,21 +151,6 @@ public struct FlowStreamer {
             }
             bytesBefore += Self.fileSize(path) ?? 0
         }
-        meter.flush(exporter: exporter)
-        report.packetsMetered = meter.statistics.packets
-        report.peakActiveFlows = meter.statistics.peakActiveFlows
-        report.flowsWritten = exporter.nextID
-        if let error = exporter.error {
-            writer.abandon()
-            throw error
-        }
-        do {
-            try writer.finish()
-        } catch {
-            writer.abandon()
-            throw error
-        }
-        return report
     }
 
     static func fileSize(_ path: String) -> Int64? {

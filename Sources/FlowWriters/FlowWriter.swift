@@ -5,6 +5,9 @@ public protocol FlowWriter: AnyObject {
     func begin(schema: FlowSchema) throws
     /// Writes `flow` as row number `id`.
     func write(id: UInt64, flow: borrowing Flow, splt: SPLTView) throws
+    /// Writes row number `id` whose other columns were already formatted (as `CSVRow` text ending in CRLF) by a
+    /// meter thread.
+    func write(id: UInt64, formattedColumns: UnsafeRawBufferPointer) throws
     func finish() throws
     /// Gives up after an error: no output file that looks complete is left behind.
     func abandon()
@@ -39,6 +42,14 @@ public final class CSVWriter: FlowWriter {
         row.appendUnsigned(id)
         flow.writeColumns(to: &row, configuration: configuration, splt: splt)
         row.endRow()
+        rowsWritten += 1
+        if row.buffer.count >= Self.flushThreshold { try flushIfNeeded(force: true) }
+    }
+
+    public func write(id: UInt64, formattedColumns: UnsafeRawBufferPointer) throws {
+        row.buffer.appendDecimal(id)
+        row.buffer.append(UInt8(ascii: ","))
+        row.buffer.append(contentsOf: formattedColumns)
         rowsWritten += 1
         if row.buffer.count >= Self.flushThreshold { try flushIfNeeded(force: true) }
     }

@@ -1,0 +1,110 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An index on its own allocation, so the producer's and the consumer's counters do not share a cache line.
+final class RingCounter: @unchecked Sendable {
+    let value = Atomic<Int>(0)
+    // Keeps the object larger than a cache line.
+    let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
+}
+
+/// A bounded single-producer single-consumer ring of references. Lock-free: one acquire load and one release
+/// store per operation. Exactly one thread may push and exactly one thread may pop.
+final class SPSCRing<Element: AnyObject>: @unchecked Sendable {
+    private let slots: UnsafeMutablePointer<Element?>
+    private let capacity: Int
+    private let mask: Int
+    private let head = RingCounter()  // next slot to read (consumer-owned)
+    private let tail = RingCounter()  // next slot to write (producer-owned)
+
+    init(capacity requested: Int) {
+        var c = 2
+        while c < requested { c <<= 1 }
+        capacity = c
+        mask = c - 1
+        slots = .allocate(capacity: c)
+        slots.initialize(repeating: nil, count: c)
+    }
+
+    deinit {
+        slots.deinitialize(count: capacity)
+        slots.deallocate()
+    }
+
+    /// Pushes `element` unless the ring is full.
+    func tryPush(_ element: Element) -> Bool {
+        let t = tail.value.load(ordering: .relaxed)
+        let h = head.value.load(ordering: .acquiring)
+        if t &- h == capacity { return false }
+        slots[t & mask] = element
+        tail.value.store(t &+ 1, ordering: .releasing)
+        return true
+    }
+
+    /// Pops the oldest element, or nil when the ring is empty.
+    func tryPop() -> Element? {
+        let h = head.value.load(ordering: .relaxed)
+        let t = tail.value.load(ordering: .acquiring)
+        if h == t { return nil }
+        let element = slots[h & mask].take()
+        head.value.store(h &+ 1, ordering: .releasing)
+        return element
+    }
+
+    /// Pushes, waiting while the ring is full; `whileWaiting` runs between attempts (e.g. to drain another ring).
+    func push(_ element: Element, whileWaiting: () -> Void = {}) {
+        var backoff = Backoff()
+        while !tryPush(element) {
+            whileWaiting()
+            backoff.pause()
+        }
+    }
+
+    /// Pops, waiting while the ring is empty.
+    func pop(whileWaiting: () -> Void = {}) -> Element {
+        var backoff = Backoff()
+        while true {
+            if let e = tryPop() { return e }
+            whileWaiting()
+            backoff.pause()
+        }
+    }
+}
+
+/// Spin briefly, then yield, then sleep in short steps: a waiting thread costs almost no CPU.
+struct Backoff {
+    var rounds = 0
+    mutating func pause() {
+        rounds += 1
+        if rounds < 16 {
+            return
+        } else if rounds < 64 {
+            sched_yield()
+        } else {
+            var ts = timespec(tv_sec: 0, tv_nsec: 50_000)
+            nanosleep(&ts, nil)
+        }
+    }
+}
+
+/// Starts a detached-from-Swift-concurrency OS thread running `body`; join it with `pthread_join`.
+func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
+    final class Box {
+        let body: @Sendable () -> Void
+        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+    }
+    let context = Unmanaged.passRetained(Box(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(
+        &thread, nil,
+        { raw in
+            let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! Box
+            box.body()
+            return nil
+        }, context)
+    precondition(rc == 0, "pthread_create failed: \(rc)")
+    return thread
+}
