@@ -37,7 +37,7 @@ public struct NetworkInterface: Sendable, Hashable {
             }
             guard ok else { return nil }
             ipVersion = version
-            text = String(cString: buffer)
+            text = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             if let netmask, let (maskVersion, maskBytes) = Self.bytes(of: netmask), maskVersion == version {
                 prefixLength = maskBytes.reduce(0) { $0 + $1.nonzeroBitCount }
             } else {

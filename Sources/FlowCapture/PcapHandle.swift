@@ -118,7 +118,7 @@ extension PcapHandle {
     public static func openLive(interface: String, options: LiveCapture.Options) throws -> PcapHandle {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         guard let h = pcap_create(interface, &errbuf) else {
-            throw PcapError.cannotCapture(interface: interface, function: "pcap_create", message: String(cString: errbuf))
+            throw PcapError.cannotCapture(interface: interface, function: "pcap_create", message: errorText(errbuf))
         }
         let handle = PcapHandle(handle: h, name: interface)  // closes `h` if anything below throws
         func check(_ rc: Int32, _ function: String) throws {
@@ -164,7 +164,7 @@ extension PcapHandle {
     public func setNonBlocking(_ nonBlocking: Bool) throws {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         if pcap_setnonblock(handle, nonBlocking ? 1 : 0, &errbuf) != 0 {
-            throw PcapError.cannotCapture(interface: name, function: "pcap_setnonblock", message: String(cString: errbuf))
+            throw PcapError.cannotCapture(interface: name, function: "pcap_setnonblock", message: errorText(errbuf))
         }
     }
 
@@ -187,7 +187,7 @@ extension PcapHandle {
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         var first: UnsafeMutablePointer<pcap_if_t>? = nil
         guard pcap_findalldevs(&first, &errbuf) == 0 else {
-            throw PcapError.cannotListInterfaces(message: String(cString: errbuf))
+            throw PcapError.cannotListInterfaces(message: errorText(errbuf))
         }
         defer { if let first { pcap_freealldevs(first) } }
         var result: [NetworkInterface] = []
@@ -215,4 +215,9 @@ extension PcapHandle {
         }
         return result
     }
+}
+
+/// The text of a NUL-terminated libpcap error buffer.
+private func errorText(_ buffer: [CChar]) -> String {
+    buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
 }

@@ -217,6 +217,12 @@ public struct Meter {
         }
     }
 
+    /// A wall-clock tick (live capture on a quiet link): moves the clock to `time` when later and runs the idle scan
+    /// as if after the last packet.
+    public mutating func tick(clock time: UInt64, exporter: some FlowExporter) {
+        advanceClock(to: time, eventIndex: packetIndex == 0 ? 0 : packetIndex &- 1, exporter: exporter)
+    }
+
     /// Expires every remaining flow (end of input), least recently active first.
     public mutating func flush(reason: ExpirationReason = .endOfStream, exporter: some FlowExporter) {
         var remaining = table.allSlots().map { (table.flows[Int($0)].lastPacketIndex, $0) }

@@ -1,6 +1,7 @@
 import FlowMeter
 import FlowPacket
 import FlowWriters
+import Synchronization
 
 /// One packet or scan tick routed to a meter thread, in input order.
 struct RoutedItem {
@@ -51,6 +52,8 @@ final class MeterWorker: FlowExporter, @unchecked Sendable {
     let configuration: MeterConfiguration
     var meter: Meter
     var current = RowBatch()
+    /// Flows in this meter's table after its latest batch (read by the dispatcher for progress and statistics).
+    let activeFlows = Atomic<Int>(0)
     static let rowBatchBytes = 1 << 16
 
     init(configuration: MeterConfiguration) {
@@ -92,6 +95,7 @@ final class MeterWorker: FlowExporter, @unchecked Sendable {
             }
             let last = batch.isLast
             if last { meter.flush(exporter: self) }
+            activeFlows.store(meter.table.count, ordering: .relaxed)
             ship(watermark: last ? .max : batch.watermark, last: last)
             batch.items.removeAll(keepingCapacity: true)
             batch.isLast = false

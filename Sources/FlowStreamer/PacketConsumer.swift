@@ -11,6 +11,12 @@ protocol PacketConsumer {
     /// Set once output has failed: reading stops.
     var failed: Bool { get }
     var activeFlows: Int { get }
+    /// Rows written so far.
+    var rowsWritten: UInt64 { get }
+    /// Packets dropped because a meter's ring was full (live capture only; offline input waits instead).
+    var droppedRingFull: UInt64 { get }
+    /// A wall-clock tick: idle flows leave even when no packet arrives.
+    mutating func tick(clock: UInt64)
     /// Ends the input: every remaining flow is written. Returns the meters' counters.
     mutating func finish() -> MeterStatistics
 }
@@ -51,6 +57,12 @@ struct InlineConsumer: PacketConsumer {
 
     var failed: Bool { exporter.error != nil }
     var activeFlows: Int { meter.table.count }
+    var rowsWritten: UInt64 { exporter.nextID }
+    var droppedRingFull: UInt64 { 0 }
+
+    mutating func tick(clock: UInt64) {
+        meter.tick(clock: clock, exporter: exporter)
+    }
 
     mutating func finish() -> MeterStatistics {
         meter.flush(exporter: exporter)
@@ -71,10 +83,14 @@ struct ThreadedConsumer: PacketConsumer {
     var lastScan: UInt64 = 0
     var index: UInt64 = 0
     var sinceFlush = 0
+    /// Live capture: never wait for a full ring; drop the batch and count its packets.
+    let dropWhenFull: Bool
+    var droppedRingFull: UInt64 = 0
     static let batchPackets = 1024
 
-    init(configuration: MeterConfiguration, writer: FlowWriter, threads count: Int) {
+    init(configuration: MeterConfiguration, writer: FlowWriter, threads count: Int, dropWhenFull: Bool = false) {
         self.configuration = configuration
+        self.dropWhenFull = dropWhenFull
         self.writer = writer
         workers = (0..<count).map { _ in MeterWorker(configuration: configuration) }
         threads = workers.map { worker in startThread { worker.run() } }
@@ -111,9 +127,17 @@ struct ThreadedConsumer: PacketConsumer {
             let batch = batches[m]
             batch.watermark = index
             batch.isLast = last
-            worker.input.push(batch) {
-                merger.collect()
-                merger.emitReady(to: writer)
+            if dropWhenFull && !last {
+                if !worker.input.tryPush(batch) {
+                    droppedRingFull &+= UInt64(batch.items.lazy.filter { !$0.isTick }.count)
+                    batch.items.removeAll(keepingCapacity: true)
+                    continue
+                }
+            } else {
+                worker.input.push(batch) {
+                    merger.collect()
+                    merger.emitReady(to: writer)
+                }
             }
             batches[m] = worker.recycledInput.tryPop() ?? PacketBatch(capacity: Self.batchPackets)
         }
@@ -122,7 +146,24 @@ struct ThreadedConsumer: PacketConsumer {
     }
 
     var failed: Bool { merger.error != nil }
-    var activeFlows: Int { 0 }
+    var activeFlows: Int { workers.reduce(0) { $0 + $1.activeFlows.load(ordering: .relaxed) } }
+
+    /// Broadcasts a scan tick at `clock` (after the last packet) and sends the batches, so quiet meters expire
+    /// their idle flows too.
+    mutating func tick(clock wall: UInt64) {
+        if wall > clock { clock = wall }
+        if clock &- lastScan >= configuration.scanIntervalMilliseconds {
+            lastScan = clock
+            var tick = DecodedPacket()
+            tick.timeMilliseconds = clock
+            let last = index == 0 ? 0 : index &- 1
+            let key = FlowKey(tick)
+            for b in batches {
+                b.items.append(RoutedItem(packet: tick, key: key, hash: 0, index: last, isTick: true))
+            }
+        }
+        flush(last: false)
+    }
 
     mutating func finish() -> MeterStatistics {
         flush(last: true)

@@ -1,0 +1,153 @@
+import ArgumentParser
+import FlowCapture
+import FlowStreamer
+import FlowWriters
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct Live: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Capture from a network interface and write one CSV row per flow as flows end.",
+        discussion: """
+            Stops on SIGINT or SIGTERM (or --duration / --max-packets): every active flow is then written \
+            (expiration_id 0), the output is finished (valid gzip) and final statistics are printed; exit status 0. \
+            Idle and active timeouts keep working on a quiet link: a flow is written within about a second of its \
+            timeout. Capturing needs root, or CAP_NET_RAW and CAP_NET_ADMIN granted to the binary: \
+            sudo setcap cap_net_raw,cap_net_admin=eip $(command -v flowmeter)
+            """)
+
+    @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Interface to capture on (see 'flowmeter interfaces').", valueName: "IFACE"))
+    var interface: String
+
+    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Output CSV file, or '-' for standard output.", valueName: "OUTPUT"))
+    var output: String
+
+    @OptionGroup var meter: MeterOptions
+
+    @Option(help: ArgumentHelp("Only capture packets matching this BPF filter.", valueName: "EXPR"))
+    var bpf: String?
+
+    @Option(help: ArgumentHelp("Bytes kept of each packet.", valueName: "BYTES"))
+    var snaplen: Int = 1536
+
+    @Flag(name: .customLong("no-promisc"), help: "Do not put the interface in promiscuous mode.")
+    var noPromisc = false
+
+    @Option(help: ArgumentHelp("Kernel capture buffer in MiB (0: libpcap's default).", valueName: "MIB"))
+    var bufferSize: Int = 0
+
+    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
+    var duration: Double?
+
+    @Option(help: ArgumentHelp("Stop after this many packets.", valueName: "N"))
+    var maxPackets: UInt64?
+
+    @Option(help: ArgumentHelp("Print a JSON statistics line on stderr every SECONDS.", valueName: "SECONDS"))
+    var statsInterval: Double?
+
+    @Flag(help: "Compress the output with gzip (implied by a .gz name).")
+    var gzip = false
+
+    @Flag(name: [.customShort("q"), .long], help: "No final statistics line.")
+    var quiet = false
+
+    func validate() throws {
+        guard (64...262_144).contains(snaplen) else {
+            throw ValidationError("--snaplen must be between 64 and 262144 bytes (got \(snaplen))")
+        }
+        guard (0...4096).contains(bufferSize) else {
+            throw ValidationError("--buffer-size must be between 0 and 4096 MiB (got \(bufferSize))")
+        }
+        if let duration, !(duration > 0 && duration.isFinite) {
+            throw ValidationError("--duration must be a positive number of seconds (got \(duration))")
+        }
+        if let statsInterval, !(statsInterval >= 0.1 && statsInterval.isFinite) {
+            throw ValidationError("--stats-interval must be at least 0.1 seconds (got \(statsInterval))")
+        }
+        if let maxPackets, maxPackets == 0 {
+            throw ValidationError("--max-packets must be at least 1")
+        }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        installInterruptHandlers()
+        var configuration = StreamerConfiguration()
+        configuration.meter = meter.meterConfiguration
+        configuration.threads = meter.threadCount
+        let options = LiveCapture.Options(
+            snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: bpf)
+        let capture: LiveCapture
+        do {
+            capture = try LiveCapture(interface: interface, options: options)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        let writer: CSVWriter
+        do {
+            writer = try CSVWriter(
+                path: output, gzip: gzip || output.hasSuffix(".gz"), configuration: configuration.meter)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        var limits = LiveLimits()
+        limits.durationSeconds = duration
+        limits.maxPackets = maxPackets
+        limits.statsIntervalSeconds = statsInterval
+        let quiet = self.quiet
+        let result: (LiveStatistics, LiveStopReason)
+        do {
+            result = try FlowStreamer(configuration: configuration).live(
+                capture: capture, writer: writer, limits: limits
+            ) { stats, final in
+                if !final || !quiet { printLine(stats.jsonLine) }
+            }
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        if case .captureFailed(let message) = result.1 {
+            printError(
+                "capture on '\(interface)' stopped: \(message); the \(result.0.flowsWritten) flows metered were written to '\(output)'"
+            )
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Writes `line` and a newline on stderr.
+func printLine(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
+}
+
+struct Interfaces: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the interfaces flowmeter can capture on: name, state, addresses and description.")
+
+    func run() throws {
+        let interfaces: [NetworkInterface]
+        do {
+            interfaces = try NetworkInterface.all()
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        let width = max(4, interfaces.map(\.name.count).max() ?? 4)
+        var text = pad("NAME", width) + "  " + pad("STATE", 23) + "ADDRESSES / DESCRIPTION\n"
+        for i in interfaces {
+            let state = (i.isUp ? "up" : "down") + (i.isRunning ? ",running" : "") + (i.isLoopback ? ",loopback" : "")
+            var line = pad(i.name, width) + "  "
+            line += pad(state, 23)
+            var details = i.addresses.map(\.description)
+            if let d = i.description, !d.isEmpty { details.append("(\(d))") }
+            line += details.joined(separator: " ")
+            text += line + "\n"
+        }
+        print(text, terminator: "")
+    }
+}
+
+func pad(_ text: String, _ width: Int) -> String {
+    text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+}
