@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
         .library(name: "FlowWriters", targets: ["FlowWriters"]),
         .library(name: "FlowStreamer", targets: ["FlowStreamer"]),
+        .library(name: "FlowFeatures", targets: ["FlowFeatures"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -30,22 +31,26 @@ let package = Package(
         .target(name: "FlowCapture", dependencies: ["CPcap", "FlowPacket"]),
         .target(name: "FlowWriters", dependencies: ["CZlib", "FlowMeter"]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
+        // Built-in feature plugins: an ordinary library that uses only the public plugin API.
+        .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer",
+                "FlowStreamer", "FlowFeatures",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
         // Tests.
         .target(name: "FlowTestSupport", dependencies: ["FlowPacket"], path: "Tests/FlowTestSupport"),
         .testTarget(name: "FlowPacketTests", dependencies: ["FlowPacket", "FlowTestSupport"]),
-        .testTarget(name: "FlowMeterTests", dependencies: ["FlowMeter", "FlowPacket", "FlowTestSupport"]),
+        .testTarget(name: "FlowMeterTests", dependencies: ["FlowMeter", "FlowFeatures", "FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FlowStreamer", "FlowCapture", "FlowTestSupport", "FlowMeterCLI"],
+            dependencies: ["FlowStreamer", "FlowCapture", "FlowFeatures", "FlowTestSupport", "FlowMeterCLI"],
             resources: [.copy("Golden")]),
-        .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowTestSupport"]),
+        .testTarget(
+            name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport"]),
     ]
 )

@@ -4,6 +4,8 @@ import FlowPacket
     import Glibc
 #elseif canImport(Musl)
     import Musl
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// libpcap's counters for a live capture, widened to 64 bits, counted since the capture was opened.

@@ -59,11 +59,12 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
             return
                 "capture on \(interface) in promiscuous mode is not permitted: capture without promiscuous mode, or run as root or grant CAP_NET_RAW and CAP_NET_ADMIN to the binary: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v flowmeter) (pcap_activate: \(message))"
         case .interfaceDown(let interface):
-            return "interface \(interface) is down: bring it up (sudo ip link set \(interface) up) and start the capture again"
+            return
+                "interface \(interface) is down: bring it up (sudo ip link set \(interface) up) and start the capture again"
         case .cannotCapture(let interface, let function, let message):
             return "cannot capture on \(interface): \(function) failed: \(message)"
         case .captureFailed(let interface, let message):
-            return "capture on \(interface) stopped: \(message) (the interface went down or disappeared?)"
+            return "capture on \(interface) stopped: \(message)"
         case .cannotListInterfaces(let message):
             return "cannot list the network interfaces: pcap_findalldevs failed: \(message)"
         }

@@ -29,10 +29,6 @@ public struct Flow: Sendable {
     public var dst2srcPackets: UInt64 = 0
     public var dst2srcBytes: UInt64 = 0
 
-    public var bidirectionalStatistics = DirectionalStatistics()
-    public var src2dstStatistics = DirectionalStatistics()
-    public var dst2srcStatistics = DirectionalStatistics()
-
     /// Global index (0-based, in input order) of the first and of the latest packet of the flow.
     public var firstPacketIndex: UInt64
     public var lastPacketIndex: UInt64
@@ -44,7 +40,7 @@ public struct Flow: Sendable {
 
     /// A flow started by `packet`, whose size under the accounting mode is `size`.
     @inlinable
-    init(key: FlowKey, packet p: DecodedPacket, size: UInt16, index: UInt64, statistics: Bool) {
+    init(key: FlowKey, packet p: DecodedPacket, size: UInt16, index: UInt64) {
         self.key = key
         source = p.source
         destination = p.destination
@@ -64,10 +60,6 @@ public struct Flow: Sendable {
         src2dstBytes = UInt64(size)
         firstPacketIndex = index
         lastPacketIndex = index
-        if statistics {
-            bidirectionalStatistics.start(size: size, flags: p.tcpFlags)
-            src2dstStatistics.start(size: size, flags: p.tcpFlags)
-        }
     }
 
     /// NFStream's direction rule: 0 when ports and addresses are the flow's own src→dst, else 1.
@@ -82,42 +74,26 @@ public struct Flow: Sendable {
     public var src2dstDuration: UInt64 { src2dstLastSeen &- src2dstFirstSeen }
     public var dst2srcDuration: UInt64 { dst2srcLastSeen &- dst2srcFirstSeen }
 
-    /// Adds a packet that does not expire the flow. Returns its direction and its inter-arrival time.
+    /// Adds a packet that does not expire the flow, whose direction is `direction`. Returns the time since the
+    /// flow's previous packet.
     @inlinable
-    mutating func add(_ p: DecodedPacket, size: UInt16, index: UInt64, statistics: Bool) -> (UInt8, UInt64) {
+    mutating func add(_ p: DecodedPacket, direction: UInt8, size: UInt16, index: UInt64) -> UInt64 {
         let t = p.timeMilliseconds
-        let direction = direction(of: p)
         let piat = t &- lastSeen
         packets &+= 1
         lastSeen = t
         bytes &+= UInt64(size)
         lastPacketIndex = index
-        if statistics {
-            bidirectionalStatistics.add(size: size, flags: p.tcpFlags, piat: piat, count: packets)
-        }
         if direction == 0 {
             src2dstPackets &+= 1
-            let s2dPiat = t &- src2dstLastSeen
             src2dstLastSeen = t
             src2dstBytes &+= UInt64(size)
-            if statistics {
-                src2dstStatistics.add(size: size, flags: p.tcpFlags, piat: s2dPiat, count: src2dstPackets)
-            }
         } else {
             dst2srcPackets &+= 1
             dst2srcBytes &+= UInt64(size)
-            if dst2srcPackets == 1 {
-                dst2srcFirstSeen = t
-                dst2srcLastSeen = t
-                if statistics { dst2srcStatistics.start(size: size, flags: p.tcpFlags) }
-            } else {
-                let d2sPiat = t &- dst2srcLastSeen
-                dst2srcLastSeen = t
-                if statistics {
-                    dst2srcStatistics.add(size: size, flags: p.tcpFlags, piat: d2sPiat, count: dst2srcPackets)
-                }
-            }
+            if dst2srcPackets == 1 { dst2srcFirstSeen = t }
+            dst2srcLastSeen = t
         }
-        return (direction, piat)
+        return piat
     }
 }

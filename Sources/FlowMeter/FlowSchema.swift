@@ -25,8 +25,10 @@ public protocol FlowFieldSink {
     mutating func appendAddress(_ address: IPAddress)
     mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool)
     mutating func appendText(_ text: String)
-    /// A list written as Python prints one: `[1, 2, -1]`.
-    mutating func appendList<S: Sequence>(_ values: S) where S.Element: BinaryInteger
+    /// Lists written as Python prints them: `[1, 2, -1]`.
+    mutating func appendList(_ values: [Int8])
+    mutating func appendList(_ values: [Int32])
+    mutating func appendList(_ values: [Int64])
 }
 
 /// The ordered columns of a run, known before the first row (NFStream's order, §5 of the semantics).
@@ -37,7 +39,13 @@ public struct FlowSchema: Sendable, Equatable {
 
     public var columnNames: [String] { columns.map(\.name) }
 
-    /// The built-in columns for a meter configuration.
+    /// The core columns for a meter configuration, then every plugin's columns in plugin order.
+    public init(configuration c: MeterConfiguration, plugins: [any FeaturePlugin]) {
+        self.init(configuration: c)
+        columns += plugins.flatMap(\.columns)
+    }
+
+    /// The core columns for a meter configuration.
     public init(configuration c: MeterConfiguration) {
         var cols: [FeatureColumn] = [
             .init("id", .integer, "Flow number in output order, from 0"),
@@ -65,39 +73,15 @@ public struct FlowSchema: Sendable, Equatable {
             cols.append(.init("\(d)_packets", .integer, "Packets (\(what))"))
             cols.append(.init("\(d)_bytes", .integer, "Bytes under the accounting mode (\(what))"))
         }
-        if c.statistics {
-            for (metric, unit) in [("ps", "packet size"), ("piat_ms", "inter-arrival time in ms")] {
-                for d in ["bidirectional", "src2dst", "dst2src"] {
-                    cols.append(.init("\(d)_min_\(metric)", .integer, "Minimum \(unit) (\(d))"))
-                    cols.append(.init("\(d)_mean_\(metric)", .float, "Mean \(unit) (\(d))"))
-                    cols.append(.init("\(d)_stddev_\(metric)", .float, "Sample standard deviation of \(unit) (\(d))"))
-                    cols.append(.init("\(d)_max_\(metric)", .integer, "Maximum \(unit) (\(d))"))
-                }
-            }
-            for d in ["bidirectional", "src2dst", "dst2src"] {
-                for flag in Self.flagColumnOrder {
-                    cols.append(.init("\(d)_\(flag)_packets", .integer, "Packets with TCP \(flag.uppercased()) (\(d))"))
-                }
-            }
-        }
-        if c.spltLength > 0 {
-            cols.append(.init("splt_direction", .list, "Directions of the first N packets (0 src→dst, 1 dst→src, -1 none)"))
-            cols.append(.init("splt_ps", .list, "Sizes of the first N packets (-1 none)"))
-            cols.append(.init("splt_piat_ms", .list, "Inter-arrival times of the first N packets in ms (-1 none)"))
-        }
         self.columns = cols
     }
 
-    /// TCP flag columns, in NFStream's order.
-    public static let flagColumnOrder = ["syn", "cwr", "ece", "urg", "ack", "psh", "rst", "fin"]
 }
 
 extension Flow {
-    /// Writes the built-in columns of this flow (all but `id`) in schema order.
+    /// Writes the core columns of this flow (all but `id`) in schema order.
     @inlinable
-    public func writeColumns<S: FlowFieldSink>(
-        to sink: inout S, configuration c: MeterConfiguration, splt: SPLTView
-    ) {
+    public func writeColumns<S: FlowFieldSink>(to sink: inout S, configuration c: MeterConfiguration) {
         sink.appendSigned(Int64(expirationReason.expirationID))
         sink.appendAddress(source)
         sink.appendMAC(sourceMAC, ouiOnly: false)
@@ -126,36 +110,5 @@ extension Flow {
         sink.appendUnsigned(dst2srcDuration)
         sink.appendUnsigned(dst2srcPackets)
         sink.appendUnsigned(dst2srcBytes)
-        if c.statistics {
-            func sizes(_ s: DirectionalStatistics, _ n: UInt64) {
-                sink.appendUnsigned(UInt64(s.minSize))
-                sink.appendDouble(s.meanSize)
-                sink.appendDouble(s.sizeStandardDeviation(count: n))
-                sink.appendUnsigned(UInt64(s.maxSize))
-            }
-            func piats(_ s: DirectionalStatistics, _ n: UInt64) {
-                sink.appendUnsigned(s.minPiat)
-                sink.appendDouble(s.meanPiat)
-                sink.appendDouble(s.piatStandardDeviation(count: n))
-                sink.appendUnsigned(s.maxPiat)
-            }
-            func flags(_ s: DirectionalStatistics) {
-                for i in 0..<8 { sink.appendUnsigned(UInt64(s.flagCount(columnIndex: i))) }
-            }
-            sizes(bidirectionalStatistics, packets)
-            sizes(src2dstStatistics, src2dstPackets)
-            sizes(dst2srcStatistics, dst2srcPackets)
-            piats(bidirectionalStatistics, packets)
-            piats(src2dstStatistics, src2dstPackets)
-            piats(dst2srcStatistics, dst2srcPackets)
-            flags(bidirectionalStatistics)
-            flags(src2dstStatistics)
-            flags(dst2srcStatistics)
-        }
-        if c.spltLength > 0 {
-            sink.appendList(splt.directions)
-            sink.appendList(splt.sizes)
-            sink.appendList(splt.piats)
-        }
     }
 }

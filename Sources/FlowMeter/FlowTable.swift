@@ -5,15 +5,12 @@ import FlowPacket
 final class FlowTableStorage {
     @usableFromInline var index: UnsafeMutablePointer<UInt64>
     @usableFromInline var flows: UnsafeMutablePointer<Flow>
-    @usableFromInline var spltDirection: UnsafeMutablePointer<Int8>
-    @usableFromInline var spltSize: UnsafeMutablePointer<Int32>
-    @usableFromInline var spltPiat: UnsafeMutablePointer<Int64>
     /// Per shard: oldest and newest slot of its activity list (-1 when empty), and its flow count.
     @usableFromInline let shardOldest: UnsafeMutablePointer<Int32>
     @usableFromInline let shardNewest: UnsafeMutablePointer<Int32>
     @usableFromInline let shardCounts: UnsafeMutablePointer<Int>
 
-    init(indexCapacity: Int, flowCapacity: Int, spltLength: Int) {
+    init(indexCapacity: Int, flowCapacity: Int) {
         shardOldest = .allocate(capacity: FlowTable.shardCount)
         shardOldest.initialize(repeating: -1, count: FlowTable.shardCount)
         shardNewest = .allocate(capacity: FlowTable.shardCount)
@@ -23,19 +20,12 @@ final class FlowTableStorage {
         index = .allocate(capacity: indexCapacity)
         index.initialize(repeating: 0, count: indexCapacity)
         flows = .allocate(capacity: flowCapacity)
-        let spltCount = max(1, flowCapacity * spltLength)
-        spltDirection = .allocate(capacity: spltCount)
-        spltSize = .allocate(capacity: spltCount)
-        spltPiat = .allocate(capacity: spltCount)
     }
 
     deinit {
         // Flow holds only trivial values: no deinitialisation needed.
         index.deallocate()
         flows.deallocate()
-        spltDirection.deallocate()
-        spltSize.deallocate()
-        spltPiat.deallocate()
         shardOldest.deallocate()
         shardNewest.deallocate()
         shardCounts.deallocate()
@@ -45,8 +35,8 @@ final class FlowTableStorage {
 /// Open-addressed flow table: a linear-probing index over a slot array reused through a free list. Flows are
 /// divided into `shardCount` shards by hash; each shard keeps a doubly linked list of its flows in order of last
 /// activity (oldest first), so idle expiry costs O(expired) and a bounded table evicts per shard. The shards make
-/// every decision independent of how shards are spread over meter threads. SPLT sequences live in flat arrays
-/// indexed by slot. Storage is raw memory owned by the table (no copy-on-write on the packet
+/// every decision independent of how shards are spread over meter threads. Plugin states live beside it, indexed
+/// by slot. Storage is raw memory owned by the table (no copy-on-write on the packet
 /// path); a `FlowTable` value must not be copied and used twice.
 public struct FlowTable {
     @usableFromInline let storage: FlowTableStorage
@@ -59,9 +49,6 @@ public struct FlowTable {
     @usableFromInline var flowCapacity: Int
     @usableFromInline var usedSlots = 0
     @usableFromInline var freeSlots: [Int32] = []
-    @usableFromInline var spltDirection: UnsafeMutablePointer<Int8>
-    @usableFromInline var spltSize: UnsafeMutablePointer<Int32>
-    @usableFromInline var spltPiat: UnsafeMutablePointer<Int64>
     @usableFromInline let shardOldest: UnsafeMutablePointer<Int32>
     @usableFromInline let shardNewest: UnsafeMutablePointer<Int32>
     @usableFromInline let shardCounts: UnsafeMutablePointer<Int>
@@ -69,10 +56,8 @@ public struct FlowTable {
     public static let shardCount = 64
     /// Number of flows in the table.
     public var count = 0
-    /// SPLT length (0 = off).
-    public let spltLength: Int
 
-    public init(initialCapacity: Int = 1024, spltLength: Int = 0) {
+    public init(initialCapacity: Int = 1024) {
         var capacity = 16
         var bits = 4
         while capacity < initialCapacity * 2 {
@@ -80,7 +65,7 @@ public struct FlowTable {
             bits += 1
         }
         let flowCapacity = max(16, initialCapacity)
-        storage = FlowTableStorage(indexCapacity: capacity, flowCapacity: flowCapacity, spltLength: spltLength)
+        storage = FlowTableStorage(indexCapacity: capacity, flowCapacity: flowCapacity)
         index = storage.index
         indexCapacity = capacity
         mask = capacity - 1
@@ -89,11 +74,7 @@ public struct FlowTable {
         shardOldest = storage.shardOldest
         shardNewest = storage.shardNewest
         shardCounts = storage.shardCounts
-        spltDirection = storage.spltDirection
-        spltSize = storage.spltSize
-        spltPiat = storage.spltPiat
         self.flowCapacity = flowCapacity
-        self.spltLength = spltLength
     }
 
     @inlinable
@@ -147,12 +128,6 @@ public struct FlowTable {
         }
         (flows + Int(slot)).initialize(to: flow)
         flows[Int(slot)].shard = UInt8(truncatingIfNeeded: Self.shard(of: hash))
-        if spltLength > 0 {
-            let base = Int(slot) * spltLength
-            (spltDirection + base).update(repeating: -1, count: spltLength)
-            (spltSize + base).update(repeating: -1, count: spltLength)
-            (spltPiat + base).update(repeating: -1, count: spltLength)
-        }
         var i = bucket(hash)
         while index[i] != 0 { i = (i + 1) & mask }
         index[i] = Self.tag(hash) | UInt64(UInt32(slot + 1))
@@ -264,65 +239,10 @@ public struct FlowTable {
         flows.deallocate()
         flows = newFlows
         storage.flows = newFlows
-        if spltLength > 0 {
-            let old = flowCapacity * spltLength
-            let new = capacity * spltLength
-            let d = UnsafeMutablePointer<Int8>.allocate(capacity: new)
-            d.moveInitialize(from: storage.spltDirection, count: old)
-            storage.spltDirection.deallocate()
-            storage.spltDirection = d
-            let s = UnsafeMutablePointer<Int32>.allocate(capacity: new)
-            s.moveInitialize(from: storage.spltSize, count: old)
-            storage.spltSize.deallocate()
-            storage.spltSize = s
-            let p = UnsafeMutablePointer<Int64>.allocate(capacity: new)
-            p.moveInitialize(from: storage.spltPiat, count: old)
-            storage.spltPiat.deallocate()
-            storage.spltPiat = p
-            spltDirection = d
-            spltSize = s
-            spltPiat = p
-        }
         flowCapacity = capacity
     }
 
-    /// Records SPLT entry `position` (0-based packet number in the flow) of the flow in `slot`.
+    /// Slots that can be in use (every slot index is below this), for sizing per-slot storage.
     @inlinable
-    func recordSPLT(slot: Int32, position: UInt64, direction: UInt8, size: UInt16, piat: UInt64) {
-        guard position < UInt64(spltLength) else { return }
-        let k = Int(slot) * spltLength + Int(position)
-        spltDirection[k] = Int8(direction)
-        spltSize[k] = Int32(size)
-        spltPiat[k] = Int64(bitPattern: piat)
-    }
-
-    /// The SPLT sequences of the flow in `slot`, valid until the table next changes.
-    @inlinable
-    public func splt(slot: Int32) -> SPLTView {
-        let base = Int(slot) * spltLength
-        return SPLTView(
-            directions: UnsafeBufferPointer(start: spltDirection + base, count: spltLength),
-            sizes: UnsafeBufferPointer(start: spltSize + base, count: spltLength),
-            piats: UnsafeBufferPointer(start: spltPiat + base, count: spltLength))
-    }
-}
-
-/// The first N packets of a flow: direction (0/1), size under the accounting mode and inter-arrival time in ms
-/// (0 for the first packet), padded with -1. Borrowed from the table: valid only while the flow is being exported.
-public struct SPLTView {
-    public var directions: UnsafeBufferPointer<Int8>
-    public var sizes: UnsafeBufferPointer<Int32>
-    public var piats: UnsafeBufferPointer<Int64>
-    @inlinable
-    public init(directions: UnsafeBufferPointer<Int8>, sizes: UnsafeBufferPointer<Int32>, piats: UnsafeBufferPointer<Int64>)
-    {
-        self.directions = directions
-        self.sizes = sizes
-        self.piats = piats
-    }
-    public static var empty: SPLTView {
-        SPLTView(
-            directions: UnsafeBufferPointer(start: nil, count: 0), sizes: UnsafeBufferPointer(start: nil, count: 0),
-            piats: UnsafeBufferPointer(start: nil, count: 0))
-    }
+    public var slotCapacity: Int { flowCapacity }
 }

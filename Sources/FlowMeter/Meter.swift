@@ -42,9 +42,9 @@ public struct FlowOrderKey: Comparable, Sendable {
     }
 }
 
-/// Receives every flow as it leaves a meter. The `SPLTView` is valid only during the call.
+/// Receives every flow as it leaves a meter. `columns` (the plugins' columns) is valid only during the call.
 public protocol FlowExporter: AnyObject {
-    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent)
+    func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent)
 }
 
 /// Counters a meter keeps about its own work.
@@ -85,84 +85,133 @@ public struct Meter {
     /// Flows per shard when `maxFlows` is set (0: unbounded).
     @usableFromInline let shardLimit: Int
     @usableFromInline var expiring: [(UInt64, Int32)] = []
+    /// One state store per plugin, in plugin order.
+    public let plugins: [PluginStore]
+    /// The same stores as unretained references, so the per-packet loops do no reference counting
+    /// (`plugins` keeps them alive).
+    @usableFromInline let pluginRefs: PluginReferences
+    @usableFromInline let hasPlugins: Bool
+    @usableFromInline var pluginCapacity = 0
     /// A lower bound of every flow's last-seen time (touches and inserts only raise the true minimum), so most
     /// scans end after one comparison.
     @usableFromInline var lastSeenLowerBound: UInt64 = 0
 
-    public init(configuration: MeterConfiguration, initialCapacity: Int = 4096) {
+    public init(configuration: MeterConfiguration, plugins: [any FeaturePlugin] = [], initialCapacity: Int = 4096) {
         self.configuration = configuration
-        self.table = FlowTable(initialCapacity: initialCapacity, spltLength: configuration.spltLength)
+        self.table = FlowTable(initialCapacity: initialCapacity)
+        self.plugins = plugins.map { $0.makeStore() }
+        pluginRefs = PluginReferences(self.plugins)
+        hasPlugins = !plugins.isEmpty
         shardLimit = configuration.maxFlows > 0 ? max(1, configuration.maxFlows / FlowTable.shardCount) : 0
     }
 
     /// Meters one decoded packet: clamps its time to the meter clock (NFStream's rule), numbers it, updates its
     /// flow, and runs the idle scan when the clock has moved 10 ms since the last one.
     @inlinable
-    public mutating func process(_ packet: inout DecodedPacket, exporter: some FlowExporter) {
+    public mutating func process(
+        _ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        exporter: some FlowExporter
+    ) {
         if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds } else { packet.timeMilliseconds = clock }
         let index = packetIndex
         packetIndex &+= 1
         let scan = clock &- lastScan >= configuration.scanIntervalMilliseconds
         if scan { lastScan = clock }
         let key = FlowKey(packet)
-        processRouted(packet, key: key, hash: key.hashValue64, index: index, exporter: exporter)
+        processRouted(packet, frame: frame, key: key, hash: key.hashValue64, index: index, exporter: exporter)
         if scan { expireIdle(clock: clock, eventIndex: index, exporter: exporter) }
     }
 
     /// Meters a packet whose time was already clamped and whose index and key hash were computed by a dispatcher.
     @inlinable
     public mutating func processRouted(
-        _ packet: DecodedPacket, key: FlowKey, hash: UInt64, index: UInt64, exporter: some FlowExporter
+        _ packet: DecodedPacket, frame: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
+        key: FlowKey, hash: UInt64, index: UInt64, exporter: some FlowExporter
     ) {
         statistics.packets &+= 1
         if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds }
         let size = packet.size(accountingMode: configuration.accountingMode)
-        if let slot = table.find(key, hash: hash) {
-            let t = packet.timeMilliseconds
-            var reason: ExpirationReason? = nil
-            if t &- table.flows[Int(slot)].lastSeen >= configuration.idleTimeoutMilliseconds {
-                reason = .idle
-            } else if t &- table.flows[Int(slot)].firstSeen >= configuration.activeTimeoutMilliseconds {
-                reason = .active
-            }
-            if let reason {
-                expire(slot: slot, hash: hash, reason: reason, event: FlowEvent(index: index, kind: .arrival), exporter: exporter)
-                create(key: key, hash: hash, packet: packet, size: size, index: index, exporter: exporter)
-            } else {
-                let (direction, piat) = table[slot].add(
-                    packet, size: size, index: index, statistics: configuration.statistics)
-                if table.spltLength > 0 {
-                    let position = table.flows[Int(slot)].packets - 1
-                    table.recordSPLT(slot: slot, position: position, direction: direction, size: size, piat: piat)
+        guard let slot = table.find(key, hash: hash) else {
+            create(key: key, hash: hash, packet: packet, frame: frame, size: size, index: index, exporter: exporter)
+            return
+        }
+        let t = packet.timeMilliseconds
+        let arrival = FlowEvent(index: index, kind: .arrival)
+        var reason: ExpirationReason? = nil
+        if t &- table.flows[Int(slot)].lastSeen >= configuration.idleTimeoutMilliseconds {
+            reason = .idle
+        } else if t &- table.flows[Int(slot)].firstSeen >= configuration.activeTimeoutMilliseconds {
+            reason = .active
+        }
+        let direction = table.flows[Int(slot)].direction(of: packet)
+        var context = PacketContext(
+            packet: packet, direction: direction, deltaTime: t &- table.flows[Int(slot)].lastSeen, size: size,
+            frame: frame)
+        let flowAddress = UnsafePointer(table.flows + Int(slot))
+        if reason == nil && hasPlugins {
+            var expireBefore = false
+            for i in 0..<pluginRefs.count {
+                let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef {
+                    $0.arriving(slot: slot, flow: flowAddress, packet: &context)
                 }
-                table.touch(slot)
+                if action == .expire { expireBefore = true }
             }
-        } else {
-            create(key: key, hash: hash, packet: packet, size: size, index: index, exporter: exporter)
+            if expireBefore { reason = .plugin }
+        }
+        if let reason {
+            expire(slot: slot, hash: hash, reason: reason, event: arrival, exporter: exporter)
+            create(key: key, hash: hash, packet: packet, frame: frame, size: size, index: index, exporter: exporter)
+            return
+        }
+        context.deltaTime = table[slot].add(packet, direction: direction, size: size, index: index)
+        table.touch(slot)
+        if hasPlugins {
+            var expireNow = false
+            for i in 0..<pluginRefs.count {
+                let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef {
+                    $0.observe(slot: slot, flow: flowAddress, packet: &context)
+                }
+                if action == .expire { expireNow = true }
+            }
+            if expireNow { expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter) }
         }
     }
 
     @inlinable
     mutating func create(
-        key: FlowKey, hash: UInt64, packet: DecodedPacket, size: UInt16, index: UInt64, exporter: some FlowExporter
+        key: FlowKey, hash: UInt64, packet: DecodedPacket, frame: UnsafeRawBufferPointer, size: UInt16, index: UInt64,
+        exporter: some FlowExporter
     ) {
+        let arrival = FlowEvent(index: index, kind: .arrival)
         if shardLimit > 0 {
             let shard = FlowTable.shard(of: hash)
             if table.count(inShard: shard) >= shardLimit, let victim = table.oldestSlot(inShard: shard) {
                 statistics.flowsEvicted &+= 1
                 expire(
-                    slot: victim, hash: table.flows[Int(victim)].key.hashValue64, reason: .tableFull,
-                    event: FlowEvent(index: index, kind: .arrival), exporter: exporter)
+                    slot: victim, hash: table.flows[Int(victim)].key.hashValue64, reason: .tableFull, event: arrival,
+                    exporter: exporter)
             }
         }
-        let flow = Flow(key: key, packet: packet, size: size, index: index, statistics: configuration.statistics)
-        let slot = table.insert(flow, hash: hash)
-        if table.spltLength > 0 {
-            table.recordSPLT(slot: slot, position: 0, direction: 0, size: size, piat: 0)
-        }
+        let slot = table.insert(Flow(key: key, packet: packet, size: size, index: index), hash: hash)
         statistics.flowsCreated &+= 1
         statistics.activeFlows = table.count
         if table.count > statistics.peakActiveFlows { statistics.peakActiveFlows = table.count }
+        if hasPlugins {
+            if pluginCapacity < table.slotCapacity {
+                pluginCapacity = table.slotCapacity
+                for store in plugins { store.ensureCapacity(pluginCapacity) }
+            }
+            var context = PacketContext(packet: packet, direction: 0, deltaTime: 0, size: size, frame: frame)
+            let flowAddress = UnsafePointer(table.flows + Int(slot))
+            var expireNow = false
+            for i in 0..<pluginRefs.count {
+                let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef {
+                    $0.start(slot: slot, flow: flowAddress, packet: &context)
+                }
+                if action == .expire { expireNow = true }
+            }
+            if expireNow { expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter) }
+        }
     }
 
     @inlinable
@@ -170,7 +219,8 @@ public struct Meter {
         slot: Int32, hash: UInt64, reason: ExpirationReason, event: FlowEvent, exporter: some FlowExporter
     ) {
         table.flows[Int(slot)].expirationReason = reason
-        exporter.export(table.flows[Int(slot)], splt: table.splt(slot: slot), event: event)
+        for store in plugins { store.expire(slot: slot, flow: table.flows + Int(slot)) }
+        exporter.export(table.flows[Int(slot)], columns: PluginColumns(stores: plugins, slot: slot), event: event)
         table.remove(slot: slot, hash: hash)
         statistics.flowsExpired &+= 1
         statistics.activeFlows = table.count
@@ -223,6 +273,11 @@ public struct Meter {
         advanceClock(to: time, eventIndex: packetIndex == 0 ? 0 : packetIndex &- 1, exporter: exporter)
     }
 
+    /// Tells every plugin the run is over.
+    public func cleanupPlugins() {
+        for store in plugins { store.cleanup() }
+    }
+
     /// Expires every remaining flow (end of input), least recently active first.
     public mutating func flush(reason: ExpirationReason = .endOfStream, exporter: some FlowExporter) {
         var remaining = table.allSlots().map { (table.flows[Int($0)].lastPacketIndex, $0) }
@@ -234,4 +289,19 @@ public struct Meter {
                 exporter: exporter)
         }
     }
+}
+
+/// Unretained references to a meter's plugin stores, in raw memory.
+@usableFromInline
+final class PluginReferences {
+    @usableFromInline let pointer: UnsafeMutablePointer<Unmanaged<PluginStore>>
+    @usableFromInline let count: Int
+
+    init(_ stores: [PluginStore]) {
+        count = stores.count
+        pointer = .allocate(capacity: max(1, stores.count))
+        for (i, store) in stores.enumerated() { (pointer + i).initialize(to: .passUnretained(store)) }
+    }
+
+    deinit { pointer.deallocate() }
 }

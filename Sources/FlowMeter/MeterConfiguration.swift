@@ -6,10 +6,6 @@ public struct MeterConfiguration: Sendable, Equatable {
     public var activeTimeoutMilliseconds: UInt64 = 1_800_000
     /// 0 raw (wire) size, 1 IP size, 2 transport size, 3 payload size.
     public var accountingMode: UInt8 = 0
-    /// Adds the 48 statistical columns.
-    public var statistics: Bool = false
-    /// Length of the early-packet sequences (0 = off).
-    public var spltLength: Int = 0
     /// Whether tunnels are decoded; adds the `tunnel_id` column.
     public var decodeTunnels: Bool = true
     /// Bound on active flows (0 = none). The table is split into `FlowTable.shardCount` shards by flow hash and each

@@ -45,6 +45,7 @@ struct Convert: ParsableCommand {
         installInterruptHandlers()
         var configuration = StreamerConfiguration()
         configuration.meter = meter.meterConfiguration
+        configuration.plugins = try meter.plugins()
         configuration.bpfFilter = bpf
         configuration.threads = meter.threadCount
         let streamer = FlowStreamer(configuration: configuration)

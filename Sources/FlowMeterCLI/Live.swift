@@ -76,6 +76,7 @@ struct Live: ParsableCommand {
         installInterruptHandlers()
         var configuration = StreamerConfiguration()
         configuration.meter = meter.meterConfiguration
+        configuration.plugins = try meter.plugins()
         configuration.threads = meter.threadCount
         let options = LiveCapture.Options(
             snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: bpf)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowFeatures
 import FlowMeter
 
 #if canImport(Glibc)
@@ -7,8 +8,11 @@ import Glibc
 
 /// Metering and feature options shared by the commands that meter packets.
 struct MeterOptions: ParsableArguments {
-    @Flag(help: "Add the 48 statistical columns (packet size and inter-arrival min/mean/stddev/max, TCP flag counts).")
+    @Flag(help: "Add the 48 statistical columns (packet size and inter-arrival min/mean/stddev/max, TCP flag counts); same as --features statistics.")
     var statistics = false
+
+    @Option(help: ArgumentHelp("Feature sets to add, comma separated, e.g. statistics,splt ('flowmeter features' lists them).", valueName: "A,B,…"))
+    var features: String?
 
     @Option(name: .customLong("splt"), help: ArgumentHelp("Add the early-packet sequences of the first N packets (0 = off).", valueName: "N"))
     var splt: Int = 0
@@ -38,6 +42,7 @@ struct MeterOptions: ParsableArguments {
         guard (0...65535).contains(splt) else {
             throw ValidationError("--splt must be between 0 and 65535 (got \(splt))")
         }
+        _ = try plugins()
         guard maxFlows >= 0 else {
             throw ValidationError("--max-flows must be 0 (no bound) or a positive number of flows (got \(maxFlows))")
         }
@@ -53,8 +58,6 @@ struct MeterOptions: ParsableArguments {
 
     var meterConfiguration: MeterConfiguration {
         var c = MeterConfiguration()
-        c.statistics = statistics
-        c.spltLength = splt
         c.accountingMode = UInt8(accountingMode)
         c.idleTimeoutMilliseconds = UInt64((idleTimeout * 1000).rounded())
         c.activeTimeoutMilliseconds = UInt64((activeTimeout * 1000).rounded())
@@ -63,9 +66,30 @@ struct MeterOptions: ParsableArguments {
         return c
     }
 
+    /// The feature plugins named by --features, --statistics and --splt, in column order.
+    func plugins() throws -> [any FeaturePlugin] {
+        var names = (features ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        if statistics { names.append("statistics") }
+        if splt > 0 { names.append("splt") }
+        do {
+            return try BuiltinFeatures.plugins(named: names, spltLength: splt)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
     /// `--threads`, or the number of online cores.
     var threadCount: Int {
         if let threads { return threads }
         return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " { s.removeFirst() }
+        while s.last == " " { s.removeLast() }
+        return String(s)
     }
 }

@@ -45,7 +45,7 @@ public struct FlowStreamer {
         try validate(inputs: inputs)
         let meterConfiguration = configuration.meter
         do {
-            try writer.begin(schema: FlowSchema(configuration: meterConfiguration))
+            try writer.begin(schema: FlowSchema(configuration: meterConfiguration, plugins: configuration.plugins))
         } catch {
             writer.abandon()
             throw error
@@ -54,14 +54,16 @@ public struct FlowStreamer {
         let statistics: MeterStatistics
         let outputError: Error?
         if configuration.threads <= 1 {
-            var consumer = InlineConsumer(configuration: meterConfiguration, writer: writer)
+            var consumer = InlineConsumer(
+                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
             readAll(inputs: inputs, into: &consumer, report: &report, progress: progress)
             statistics = consumer.finish()
             outputError = consumer.exporter.error
             report.flowsWritten = consumer.exporter.nextID
         } else {
             var consumer = ThreadedConsumer(
-                configuration: meterConfiguration, writer: writer, threads: configuration.threads)
+                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
+                threads: configuration.threads)
             readAll(inputs: inputs, into: &consumer, report: &report, progress: progress)
             statistics = consumer.finish()
             outputError = consumer.error
@@ -117,7 +119,7 @@ public struct FlowStreamer {
                     if outcome == .decoded {
                         packet.timeMilliseconds = DecodedPacket.milliseconds(
                             seconds: captured.seconds, microseconds: captured.microseconds)
-                        consumer.consume(&packet)
+                        consumer.consume(&packet, frame: captured.bytes)
                     } else {
                         report.ignored[Int(outcome.rawValue)] &+= 1
                     }

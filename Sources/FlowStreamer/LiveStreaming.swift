@@ -60,17 +60,19 @@ extension FlowStreamer {
     ) throws -> (LiveStatistics, LiveStopReason) {
         let meterConfiguration = configuration.meter
         do {
-            try writer.begin(schema: FlowSchema(configuration: meterConfiguration))
+            try writer.begin(schema: FlowSchema(configuration: meterConfiguration, plugins: configuration.plugins))
         } catch {
             writer.abandon()
             throw error
         }
         if configuration.threads <= 1 {
-            var consumer = InlineConsumer(configuration: meterConfiguration, writer: writer)
+            var consumer = InlineConsumer(
+                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
             return try runLive(capture: capture, consumer: &consumer, writer: writer, limits: limits, report: report)
         } else {
             var consumer = ThreadedConsumer(
-                configuration: meterConfiguration, writer: writer, threads: configuration.threads, dropWhenFull: true)
+                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
+                threads: configuration.threads, dropWhenFull: true)
             return try runLive(capture: capture, consumer: &consumer, writer: writer, limits: limits, report: report)
         }
     }
@@ -116,7 +118,7 @@ extension FlowStreamer {
                 if decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet) == .decoded {
                     packet.timeMilliseconds = DecodedPacket.milliseconds(
                         seconds: captured.seconds, microseconds: captured.microseconds)
-                    consumer.consume(&packet)
+                    consumer.consume(&packet, frame: captured.bytes)
                 } else {
                     stats.packetsIgnored &+= 1
                 }

@@ -11,11 +11,23 @@ struct RoutedItem {
     var index: UInt64
     /// A scan tick after packet `index` at clock `packet.timeMilliseconds`, instead of a packet.
     var isTick: Bool
+    /// The frame's bytes in the batch's `frames` (copied only when a plugin reads packet bytes).
+    var frameStart = 0
+    var frameLength = 0
+
+    init(packet: DecodedPacket, key: FlowKey, hash: UInt64, index: UInt64, isTick: Bool) {
+        self.packet = packet
+        self.key = key
+        self.hash = hash
+        self.index = index
+        self.isTick = isTick
+    }
 }
 
 /// A batch of routed items for one meter thread. `watermark`: every packet with a smaller index has been sent.
 final class PacketBatch {
     var items: [RoutedItem] = []
+    var frames: [UInt8] = []
     var watermark: UInt64 = 0
     var isLast = false
     init(capacity: Int) { items.reserveCapacity(capacity) }
@@ -56,13 +68,14 @@ final class MeterWorker: FlowExporter, @unchecked Sendable {
     let activeFlows = Atomic<Int>(0)
     static let rowBatchBytes = 1 << 16
 
-    init(configuration: MeterConfiguration) {
+    init(configuration: MeterConfiguration, plugins: [any FeaturePlugin]) {
         self.configuration = configuration
-        meter = Meter(configuration: configuration, initialCapacity: 1024)
+        meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
     }
 
-    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent) {
-        flow.writeColumns(to: &current.row, configuration: configuration, splt: splt)
+    func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent) {
+        flow.writeColumns(to: &current.row, configuration: configuration)
+        columns.write(flow: flow, to: &current.row)
         current.row.endRow()
         current.keys.append(FlowOrderKey(event: event, lastPacket: flow.lastPacketIndex))
         current.ends.append(current.row.buffer.count)
@@ -85,19 +98,28 @@ final class MeterWorker: FlowExporter, @unchecked Sendable {
     func run() {
         while true {
             let batch = input.pop()
-            for item in batch.items {
-                if item.isTick {
-                    meter.expireIdle(clock: item.packet.timeMilliseconds, eventIndex: item.index, exporter: self)
-                } else {
-                    meter.processRouted(item.packet, key: item.key, hash: item.hash, index: item.index, exporter: self)
+            batch.frames.withUnsafeBytes { frames in
+                for item in batch.items {
+                    if item.isTick {
+                        meter.expireIdle(clock: item.packet.timeMilliseconds, eventIndex: item.index, exporter: self)
+                    } else {
+                        let frame = UnsafeRawBufferPointer(
+                            rebasing: frames[item.frameStart..<(item.frameStart + item.frameLength)])
+                        meter.processRouted(
+                            item.packet, frame: frame, key: item.key, hash: item.hash, index: item.index, exporter: self)
+                    }
+                    if current.row.buffer.count >= Self.rowBatchBytes { ship(watermark: item.index, last: false) }
                 }
-                if current.row.buffer.count >= Self.rowBatchBytes { ship(watermark: item.index, last: false) }
             }
             let last = batch.isLast
-            if last { meter.flush(exporter: self) }
+            if last {
+                meter.flush(exporter: self)
+                meter.cleanupPlugins()
+            }
             activeFlows.store(meter.table.count, ordering: .relaxed)
             ship(watermark: last ? .max : batch.watermark, last: last)
             batch.items.removeAll(keepingCapacity: true)
+            batch.frames.removeAll(keepingCapacity: true)
             batch.isLast = false
             _ = recycledInput.tryPush(batch)
             if last { return }

@@ -7,7 +7,7 @@ import FlowWriters
 
 /// Where decoded packets go: one meter on the reading thread, or a dispatcher feeding meter threads.
 protocol PacketConsumer {
-    mutating func consume(_ packet: inout DecodedPacket)
+    mutating func consume(_ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer)
     /// Set once output has failed: reading stops.
     var failed: Bool { get }
     var activeFlows: Int { get }
@@ -29,10 +29,10 @@ final class NumberingExporter: FlowExporter {
 
     init(writer: FlowWriter) { self.writer = writer }
 
-    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent) {
+    func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent) {
         guard error == nil else { return }
         do {
-            try writer.write(id: nextID, flow: flow, splt: splt)
+            try writer.write(id: nextID, flow: flow, columns: columns)
             nextID += 1
         } catch {
             self.error = error
@@ -45,14 +45,14 @@ struct InlineConsumer: PacketConsumer {
     var meter: Meter
     let exporter: NumberingExporter
 
-    init(configuration: MeterConfiguration, writer: FlowWriter) {
-        meter = Meter(configuration: configuration)
+    init(configuration: MeterConfiguration, plugins: [any FeaturePlugin], writer: FlowWriter) {
+        meter = Meter(configuration: configuration, plugins: plugins)
         exporter = NumberingExporter(writer: writer)
     }
 
     @inline(__always)
-    mutating func consume(_ packet: inout DecodedPacket) {
-        meter.process(&packet, exporter: exporter)
+    mutating func consume(_ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer) {
+        meter.process(&packet, frame: frame, exporter: exporter)
     }
 
     var failed: Bool { exporter.error != nil }
@@ -66,6 +66,7 @@ struct InlineConsumer: PacketConsumer {
 
     mutating func finish() -> MeterStatistics {
         meter.flush(exporter: exporter)
+        meter.cleanupPlugins()
         return meter.statistics
     }
 }
@@ -88,23 +89,36 @@ struct ThreadedConsumer: PacketConsumer {
     var droppedRingFull: UInt64 = 0
     static let batchPackets = 1024
 
-    init(configuration: MeterConfiguration, writer: FlowWriter, threads count: Int, dropWhenFull: Bool = false) {
+    /// Whether frames are copied to the meter threads (a plugin reads packet bytes).
+    let copyFrames: Bool
+
+    init(
+        configuration: MeterConfiguration, plugins: [any FeaturePlugin], writer: FlowWriter, threads count: Int,
+        dropWhenFull: Bool = false
+    ) {
         self.configuration = configuration
         self.dropWhenFull = dropWhenFull
         self.writer = writer
-        workers = (0..<count).map { _ in MeterWorker(configuration: configuration) }
+        copyFrames = plugins.contains { $0.needsPacketBytes }
+        workers = (0..<count).map { _ in MeterWorker(configuration: configuration, plugins: plugins) }
         threads = workers.map { worker in startThread { worker.run() } }
         merger = RowMerger(workers: workers)
         batches = workers.map { _ in PacketBatch(capacity: Self.batchPackets) }
     }
 
     @inline(__always)
-    mutating func consume(_ packet: inout DecodedPacket) {
+    mutating func consume(_ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer) {
         if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds } else { packet.timeMilliseconds = clock }
         let key = FlowKey(packet)
         let hash = key.hashValue64
         let m = FlowTable.shard(of: hash) % workers.count
-        batches[m].items.append(RoutedItem(packet: packet, key: key, hash: hash, index: index, isTick: false))
+        var item = RoutedItem(packet: packet, key: key, hash: hash, index: index, isTick: false)
+        if copyFrames {
+            item.frameStart = batches[m].frames.count
+            batches[m].frames.append(contentsOf: frame)
+            item.frameLength = frame.count
+        }
+        batches[m].items.append(item)
         if clock &- lastScan >= configuration.scanIntervalMilliseconds {
             lastScan = clock
             var tick = packet

@@ -80,7 +80,12 @@ public struct CSVRow: FlowFieldSink {
         buffer.append(UInt8(ascii: "\""))
     }
 
-    public mutating func appendList<S: Sequence>(_ values: S) where S.Element: BinaryInteger {
+    public mutating func appendList(_ values: [Int8]) { appendIntegers(values) }
+    public mutating func appendList(_ values: [Int32]) { appendIntegers(values) }
+    public mutating func appendList(_ values: [Int64]) { appendIntegers(values) }
+
+    @inlinable
+    mutating func appendIntegers<C: Collection>(_ values: C) where C.Element: BinaryInteger {
         separator()
         // Python's list text: "[a, b, c]"; quoted in CSV because of its commas (a 0- or 1-element list is not).
         let start = buffer.count

@@ -4,7 +4,7 @@ import FlowMeter
 public protocol FlowWriter: AnyObject {
     func begin(schema: FlowSchema) throws
     /// Writes `flow` as row number `id`.
-    func write(id: UInt64, flow: borrowing Flow, splt: SPLTView) throws
+    func write(id: UInt64, flow: borrowing Flow, columns: PluginColumns) throws
     /// Writes row number `id` whose other columns were already formatted (as `CSVRow` text ending in CRLF) by a
     /// meter thread.
     func write(id: UInt64, formattedColumns: UnsafeRawBufferPointer) throws
@@ -38,9 +38,10 @@ public final class CSVWriter: FlowWriter {
         try flushIfNeeded(force: false)
     }
 
-    public func write(id: UInt64, flow: borrowing Flow, splt: SPLTView) throws {
+    public func write(id: UInt64, flow: borrowing Flow, columns: PluginColumns) throws {
         row.appendUnsigned(id)
-        flow.writeColumns(to: &row, configuration: configuration, splt: splt)
+        flow.writeColumns(to: &row, configuration: configuration)
+        columns.write(flow: flow, to: &row)
         row.endRow()
         rowsWritten += 1
         if row.buffer.count >= Self.flushThreshold { try flushIfNeeded(force: true) }

@@ -1,3 +1,4 @@
+import FlowFeatures
 import FlowMeter
 import FlowStreamer
 import FlowWriters
@@ -12,25 +13,26 @@ struct ConformanceTests {
     struct Profile: Sendable, CustomStringConvertible {
         var name: String
         var configuration: MeterConfiguration
+        var splt: Int
         var description: String { name }
+        var plugins: [any FeaturePlugin] {
+            splt > 0 ? [StatisticsPlugin(), SPLTPlugin(length: splt)] : [StatisticsPlugin()]
+        }
     }
 
     static let profiles: [Profile] = {
-        var standard = MeterConfiguration()
-        standard.statistics = true
-        standard.spltLength = 10
+        let standard = MeterConfiguration()
         var timeouts = standard
         timeouts.idleTimeoutMilliseconds = 1000
         timeouts.activeTimeoutMilliseconds = 5000
         timeouts.accountingMode = 1
         var payload = MeterConfiguration()
-        payload.statistics = true
         payload.accountingMode = 3
         payload.decodeTunnels = false
         return [
-            Profile(name: "default", configuration: standard),
-            Profile(name: "timeouts", configuration: timeouts),
-            Profile(name: "payload", configuration: payload),
+            Profile(name: "default", configuration: standard, splt: 10),
+            Profile(name: "timeouts", configuration: timeouts, splt: 10),
+            Profile(name: "payload", configuration: payload, splt: 0),
         ]
     }()
 
@@ -102,6 +104,7 @@ struct ConformanceTests {
             let outPath = scratch.appendingPathComponent("\(name).csv").path
             var configuration = StreamerConfiguration()
             configuration.meter = profile.configuration
+            configuration.plugins = profile.plugins
             let writer = try CSVWriter(path: outPath, gzip: false, configuration: profile.configuration)
             _ = try FlowStreamer(configuration: configuration).convert(
                 inputs: [pcaps.appendingPathComponent(name).path], writer: writer)

@@ -1,3 +1,4 @@
+import FlowFeatures
 import FlowMeter
 import FlowStreamer
 import FlowTestSupport
@@ -49,11 +50,11 @@ import Testing
         return pcap
     }
 
-    func convert(_ path: String, threads: Int, configure: (inout MeterConfiguration) -> Void) throws -> Data {
+    func convert(_ path: String, threads: Int, configure: (inout StreamerConfiguration) -> Void) throws -> Data {
         let dir = try ScratchDirectory()
         let out = dir.path("out.csv")
         var configuration = StreamerConfiguration()
-        configure(&configuration.meter)
+        configure(&configuration)
         configuration.threads = threads
         let writer = try CSVWriter(path: out, gzip: false, configuration: configuration.meter)
         _ = try FlowStreamer(configuration: configuration).convert(inputs: [path], writer: writer)
@@ -64,11 +65,10 @@ import Testing
         let dir = try ScratchDirectory()
         let path = dir.path("trace.pcap")
         try Self.syntheticTrace().write(to: path)
-        let configure: (inout MeterConfiguration) -> Void = {
-            $0.statistics = true
-            $0.spltLength = 5
-            $0.idleTimeoutMilliseconds = 1000
-            $0.activeTimeoutMilliseconds = 5000
+        let configure: (inout StreamerConfiguration) -> Void = {
+            $0.plugins = [StatisticsPlugin(), SPLTPlugin(length: 5)]
+            $0.meter.idleTimeoutMilliseconds = 1000
+            $0.meter.activeTimeoutMilliseconds = 5000
         }
         let one = try convert(path, threads: 1, configure: configure)
         let rows = String(decoding: one, as: UTF8.self).split(separator: "\r\n").count - 1
@@ -83,7 +83,7 @@ import Testing
         let dir = try ScratchDirectory()
         let path = dir.path("trace.pcap")
         try Self.syntheticTrace(flows: 3000, packets: 20_000, seed: 5).write(to: path)
-        let configure: (inout MeterConfiguration) -> Void = { $0.maxFlows = 640 }
+        let configure: (inout StreamerConfiguration) -> Void = { $0.meter.maxFlows = 640 }
         let one = try convert(path, threads: 1, configure: configure)
         let text = String(decoding: one, as: UTF8.self)
         let evicted = text.split(separator: "\r\n").dropFirst().filter { $0.split(separator: ",")[1] == "2" }.count
@@ -99,11 +99,10 @@ import Testing
             print("conformance captures not found; skipping")
             return
         }
-        let configure: (inout MeterConfiguration) -> Void = {
-            $0.statistics = true
-            $0.spltLength = 10
-            $0.idleTimeoutMilliseconds = 1000
-            $0.activeTimeoutMilliseconds = 5000
+        let configure: (inout StreamerConfiguration) -> Void = {
+            $0.plugins = [StatisticsPlugin(), SPLTPlugin(length: 10)]
+            $0.meter.idleTimeoutMilliseconds = 1000
+            $0.meter.activeTimeoutMilliseconds = 5000
         }
         var differing: [String] = []
         for name in names {

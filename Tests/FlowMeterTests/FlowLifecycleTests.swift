@@ -59,8 +59,8 @@ struct FlowLifecycleTests {
         h.flush()
         #expect(h.flows.count == 1)
         let f = h.flows[0]
-        #expect(f.direction(of: packet(0, a, 1000, b, 1000, proto: 17)) == 0)
-        #expect(f.direction(of: packet(0, b, 1000, a, 1000, proto: 17)) == 1)
+        #expect(f.flow.direction(of: packet(0, a, 1000, b, 1000, proto: 17)) == 0)
+        #expect(f.flow.direction(of: packet(0, b, 1000, a, 1000, proto: 17)) == 1)
         #expect(f.src2dstPackets == 1)
         #expect(f.dst2srcPackets == 1)
     }

@@ -10,7 +10,7 @@ struct FlowTableTests {
         var h = MeterHarness()
         h.feed(packet(1, "10.0.0.1", 1, "10.0.0.2", 2))
         h.flush()
-        return h.flows[0]
+        return h.flows[0].flow
     }
 
     static func randomKey(_ rng: inout SplitMix64) -> FlowKey {

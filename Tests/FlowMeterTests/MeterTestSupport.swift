@@ -1,3 +1,4 @@
+import FlowFeatures
 import FlowMeter
 import FlowPacket
 import FlowTestSupport
@@ -5,23 +6,40 @@ import Testing
 
 typealias B = PacketBuilder
 
-/// Collects every exported flow (a copy) with its SPLT lists, in export order.
+/// An exported flow with what the built-in plugins kept for it; reads like a `Flow` (dynamic member lookup).
+@dynamicMemberLookup
+struct ExportedFlow {
+    var flow: Flow
+    var statistics: StatisticsPlugin.State?
+    var event: FlowEvent
+
+    subscript<T>(dynamicMember keyPath: KeyPath<Flow, T>) -> T { flow[keyPath: keyPath] }
+
+    var bidirectionalStatistics: DirectionalStatistics { statistics!.bidirectional }
+    var src2dstStatistics: DirectionalStatistics { statistics!.src2dst }
+    var dst2srcStatistics: DirectionalStatistics { statistics!.dst2src }
+}
+
+/// Collects every exported flow (a copy) with its plugin states, in export order.
 final class CollectingExporter: FlowExporter {
     struct Exported {
         var flow: Flow
         var directions: [Int8]
         var sizes: [Int32]
         var piats: [Int64]
+        var statistics: StatisticsPlugin.State?
+        var event: FlowEvent
     }
 
     var exported: [Exported] = []
-    var flows: [Flow] { exported.map(\.flow) }
+    var flows: [ExportedFlow] { exported.map { ExportedFlow(flow: $0.flow, statistics: $0.statistics, event: $0.event) } }
 
-    func export(_ flow: borrowing Flow, splt: SPLTView, event: FlowEvent) {
+    func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent) {
+        let splt = columns.state(of: SPLTPlugin.self)
         exported.append(
             Exported(
-                flow: copy flow, directions: Array(splt.directions), sizes: Array(splt.sizes),
-                piats: Array(splt.piats)))
+                flow: copy flow, directions: splt?.directions ?? [], sizes: splt?.sizes ?? [],
+                piats: splt?.piats ?? [], statistics: columns.state(of: StatisticsPlugin.self), event: event))
     }
 }
 
@@ -38,9 +56,10 @@ struct MeterHarness {
         c.idleTimeoutMilliseconds = idle
         c.activeTimeoutMilliseconds = active
         c.accountingMode = accountingMode
-        c.statistics = statistics
-        c.spltLength = splt
-        meter = Meter(configuration: c)
+        var plugins: [any FeaturePlugin] = []
+        if statistics { plugins.append(StatisticsPlugin()) }
+        if splt > 0 { plugins.append(SPLTPlugin(length: splt)) }
+        meter = Meter(configuration: c, plugins: plugins)
     }
 
     /// Processes `packet`; returns it as the meter left it (time clamped).
@@ -53,7 +72,7 @@ struct MeterHarness {
 
     mutating func flush() { meter.flush(exporter: exporter) }
 
-    var flows: [Flow] { exporter.flows }
+    var flows: [ExportedFlow] { exporter.flows }
 }
 
 /// A decoded packet at `t` ms from `src`:`sport` to `dst`:`dport`. Its four sizes differ so the

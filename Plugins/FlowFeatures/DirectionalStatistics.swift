@@ -16,7 +16,7 @@ public struct DirectionalStatistics: Sendable {
     public init() {}
 
     @inlinable
-    mutating func countFlags(_ flags: UInt8) {
+    public mutating func countFlags(_ flags: UInt8) {
         var f = flags
         while f != 0 {
             flagCounts[f.trailingZeroBitCount] &+= 1
@@ -26,7 +26,7 @@ public struct DirectionalStatistics: Sendable {
 
     /// The first packet of this direction.
     @inlinable
-    mutating func start(size: UInt16, flags: UInt8) {
+    public mutating func start(size: UInt16, flags: UInt8) {
         minSize = size
         maxSize = size
         meanSize = Double(size)
@@ -35,7 +35,7 @@ public struct DirectionalStatistics: Sendable {
 
     /// A later packet; `count` is the number of packets in this direction including it.
     @inlinable
-    mutating func add(size: UInt16, flags: UInt8, piat: UInt64, count: UInt64) {
+    public mutating func add(size: UInt16, flags: UInt8, piat: UInt64, count: UInt64) {
         countFlags(flags)
         if size > maxSize { maxSize = size }
         if size < minSize { minSize = size }

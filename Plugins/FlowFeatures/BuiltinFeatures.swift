@@ -1,0 +1,41 @@
+import FlowMeter
+
+/// The feature sets `--features` can name, in the order their columns appear.
+public enum BuiltinFeatures {
+    /// Names, in column order.
+    public static let names = ["statistics", "splt"]
+
+    /// One-line summaries for `flowmeter features`.
+    public static let summaries: [String: String] = [
+        "statistics": "NFStream's 48 statistical columns (sizes, inter-arrival times, TCP flag counts)",
+        "splt": "NFStream's early-packet sequences of the first N packets (--splt N, default 10)",
+    ]
+
+    /// The plugins for `names` (any order, no duplicates), arranged in column order. `spltLength` is N for "splt".
+    public static func plugins(named requested: [String], spltLength: Int) throws -> [any FeaturePlugin] {
+        for name in requested where !names.contains(name) {
+            throw UnknownFeature(name: name)
+        }
+        var plugins: [any FeaturePlugin] = []
+        for name in names where requested.contains(name) {
+            switch name {
+            case "statistics": plugins.append(StatisticsPlugin())
+            case "splt": plugins.append(SPLTPlugin(length: spltLength > 0 ? spltLength : 10))
+            default: break
+            }
+        }
+        return plugins
+    }
+
+    /// An example plugin of every built-in set, for listing columns.
+    public static var all: [any FeaturePlugin] {
+        (try? plugins(named: names, spltLength: 10)) ?? []
+    }
+
+    public struct UnknownFeature: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String {
+            "unknown feature set '\(name)' in --features; available: \(BuiltinFeatures.names.joined(separator: ", ")) (see 'flowmeter features')"
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import FlowMeter
+import FlowPacket
+
+/// NFStream's early-packet sequences (`splt_analysis=N`): for the first N packets of a flow, the direction
+/// (0 src→dst, 1 dst→src), the size under the accounting mode and the inter-arrival time in ms (0 for the first
+/// packet), padded with -1. Three list columns.
+public struct SPLTPlugin: FeaturePlugin {
+    public struct State: Sendable {
+        public var directions: [Int8]
+        public var sizes: [Int32]
+        public var piats: [Int64]
+    }
+
+    /// N, the number of packets recorded.
+    public let length: Int
+
+    public init(length: Int) {
+        precondition(length > 0, "SPLT length must be positive")
+        self.length = length
+    }
+
+    public var name: String { "splt" }
+
+    public var columns: [FeatureColumn] {
+        [
+            .init("splt_direction", .list, "Directions of the first \(length) packets (0 src→dst, 1 dst→src, -1 none)"),
+            .init("splt_ps", .list, "Sizes of the first \(length) packets under the accounting mode (-1 none)"),
+            .init("splt_piat_ms", .list, "Inter-arrival times in ms of the first \(length) packets (first 0, -1 none)"),
+        ]
+    }
+
+    public func makeState() -> State {
+        State(
+            directions: Array(repeating: -1, count: length), sizes: Array(repeating: -1, count: length),
+            piats: Array(repeating: -1, count: length))
+    }
+
+    /// Clears in place: no allocation when a slot is reused.
+    public func reset(_ state: inout State) {
+        for i in 0..<length {
+            state.directions[i] = -1
+            state.sizes[i] = -1
+            state.piats[i] = -1
+        }
+    }
+
+    @inlinable
+    public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
+        -> PluginAction
+    {
+        state.directions[0] = 0
+        state.sizes[0] = Int32(packet.size)
+        state.piats[0] = 0
+        return .keep
+    }
+
+    @inlinable
+    public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
+        -> PluginAction
+    {
+        let position = flow.packets &- 1
+        if position < UInt64(length) {
+            let i = Int(position)
+            state.directions[i] = Int8(packet.direction)
+            state.sizes[i] = Int32(packet.size)
+            state.piats[i] = Int64(bitPattern: packet.deltaTime)
+        }
+        return .keep
+    }
+
+    @inlinable
+    public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
+        sink.appendList(state.directions)
+        sink.appendList(state.sizes)
+        sink.appendList(state.piats)
+    }
+}
+
+extension SPLTPlugin {
+    public func makeStore() -> PluginStore { SPLTStore(plugin: self) }
+}
+
+/// `SPLTPlugin`'s store, concrete so that every hook call is specialised and inlined.
+final class SPLTStore: TypedPluginStore<SPLTPlugin> {
+    override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+        plugin.reset(&states[Int(slot)])
+        return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
+    }
+    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+        plugin.packetObserved(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
+    }
+    override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
+        plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
+    }
+}

@@ -1,0 +1,124 @@
+import FlowMeter
+import FlowPacket
+
+/// NFStream's 48 statistical columns (`statistical_analysis=True`): per direction (bidirectional, src2dst,
+/// dst2src) min/mean/stddev/max of the packet size and of the inter-arrival time, then TCP flag counts.
+/// Means and sample standard deviations follow NFStream's Welford update order, so they match it bit for bit.
+public struct StatisticsPlugin: FeaturePlugin {
+    public struct State: Sendable {
+        public var bidirectional = DirectionalStatistics()
+        public var src2dst = DirectionalStatistics()
+        public var dst2src = DirectionalStatistics()
+        @usableFromInline var src2dstLastSeen: UInt64 = 0
+        @usableFromInline var dst2srcLastSeen: UInt64 = 0
+        public init() {}
+    }
+
+    public init() {}
+
+    public var name: String { "statistics" }
+
+    /// TCP flag columns, in NFStream's order.
+    public static let flagColumnOrder = ["syn", "cwr", "ece", "urg", "ack", "psh", "rst", "fin"]
+
+    public var columns: [FeatureColumn] {
+        var cols: [FeatureColumn] = []
+        for (metric, unit) in [("ps", "packet size (accounting mode)"), ("piat_ms", "inter-arrival time in ms")] {
+            for d in ["bidirectional", "src2dst", "dst2src"] {
+                cols.append(.init("\(d)_min_\(metric)", .integer, "Minimum \(unit), \(d)"))
+                cols.append(.init("\(d)_mean_\(metric)", .float, "Mean \(unit), \(d)"))
+                cols.append(.init("\(d)_stddev_\(metric)", .float, "Sample standard deviation of the \(unit), \(d)"))
+                cols.append(.init("\(d)_max_\(metric)", .integer, "Maximum \(unit), \(d)"))
+            }
+        }
+        for d in ["bidirectional", "src2dst", "dst2src"] {
+            for flag in Self.flagColumnOrder {
+                cols.append(.init("\(d)_\(flag)_packets", .integer, "Packets with TCP \(flag.uppercased()) set, \(d)"))
+            }
+        }
+        return cols
+    }
+
+    public func makeState() -> State { State() }
+
+    @inlinable
+    public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
+        -> PluginAction
+    {
+        state.bidirectional.start(size: packet.size, flags: packet.packet.tcpFlags)
+        state.src2dst.start(size: packet.size, flags: packet.packet.tcpFlags)
+        state.src2dstLastSeen = packet.packet.timeMilliseconds
+        return .keep
+    }
+
+    @inlinable
+    public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
+        -> PluginAction
+    {
+        let t = packet.packet.timeMilliseconds
+        let flags = packet.packet.tcpFlags
+        state.bidirectional.add(size: packet.size, flags: flags, piat: packet.deltaTime, count: flow.packets)
+        if packet.direction == 0 {
+            state.src2dst.add(
+                size: packet.size, flags: flags, piat: t &- state.src2dstLastSeen, count: flow.src2dstPackets)
+            state.src2dstLastSeen = t
+        } else {
+            if flow.dst2srcPackets == 1 {
+                state.dst2src.start(size: packet.size, flags: flags)
+            } else {
+                state.dst2src.add(
+                    size: packet.size, flags: flags, piat: t &- state.dst2srcLastSeen, count: flow.dst2srcPackets)
+            }
+            state.dst2srcLastSeen = t
+        }
+        return .keep
+    }
+
+    @inlinable
+    public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
+        let counts = (flow.packets, flow.src2dstPackets, flow.dst2srcPackets)
+        func sizes(_ s: DirectionalStatistics, _ n: UInt64) {
+            sink.appendUnsigned(UInt64(s.minSize))
+            sink.appendDouble(s.meanSize)
+            sink.appendDouble(s.sizeStandardDeviation(count: n))
+            sink.appendUnsigned(UInt64(s.maxSize))
+        }
+        func piats(_ s: DirectionalStatistics, _ n: UInt64) {
+            sink.appendUnsigned(s.minPiat)
+            sink.appendDouble(s.meanPiat)
+            sink.appendDouble(s.piatStandardDeviation(count: n))
+            sink.appendUnsigned(s.maxPiat)
+        }
+        func flags(_ s: DirectionalStatistics) {
+            for i in 0..<8 { sink.appendUnsigned(UInt64(s.flagCount(columnIndex: i))) }
+        }
+        sizes(state.bidirectional, counts.0)
+        sizes(state.src2dst, counts.1)
+        sizes(state.dst2src, counts.2)
+        piats(state.bidirectional, counts.0)
+        piats(state.src2dst, counts.1)
+        piats(state.dst2src, counts.2)
+        flags(state.bidirectional)
+        flags(state.src2dst)
+        flags(state.dst2src)
+    }
+}
+
+extension StatisticsPlugin {
+    public func makeStore() -> PluginStore { StatisticsStore(plugin: self) }
+}
+
+/// `StatisticsPlugin`'s store, concrete so that every hook call is specialised and inlined.
+final class StatisticsStore: TypedPluginStore<StatisticsPlugin> {
+    override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+        states[Int(slot)] = State()
+        return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
+    }
+    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+        plugin.packetObserved(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
+    }
+    override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
+        plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
+    }
+    typealias State = StatisticsPlugin.State
+}
