@@ -37,6 +37,9 @@ public struct Flow: Sendable {
     @usableFromInline var olderSlot: Int32 = -1
     @usableFromInline var newerSlot: Int32 = -1
     @usableFromInline var shard: UInt8 = 0
+    /// TCP termination tracking: bit 0 FIN seen src→dst, bit 1 FIN seen dst→src, bit 2 set when the second FIN
+    /// came dst→src (so the last ACK is expected src→dst).
+    @usableFromInline var tcpFinState: UInt8 = 0
 
     /// A flow started by `packet`, whose size under the accounting mode is `size`.
     @inlinable

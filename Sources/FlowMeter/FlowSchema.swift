@@ -49,7 +49,7 @@ public struct FlowSchema: Sendable, Equatable {
     public init(configuration c: MeterConfiguration) {
         var cols: [FeatureColumn] = [
             .init("id", .integer, "Flow number in output order, from 0"),
-            .init("expiration_id", .integer, "0 idle or end of input, 1 active timeout, -1 plugin"),
+            .init("expiration_id", .integer, "0 idle or end of input, 1 active timeout, 2 table full, 3 TCP termination, -1 plugin"),
             .init("src_ip", .text, "Source IP (sender of the first packet)"),
             .init("src_mac", .text, "Source MAC of the first packet"),
             .init("src_oui", .text, "First three bytes of src_mac"),
@@ -62,6 +62,12 @@ public struct FlowSchema: Sendable, Equatable {
             .init("ip_version", .integer, "4 or 6"),
             .init("vlan_id", .integer, "VID of the innermost VLAN tag (0 untagged)"),
         ]
+        if c.tcpTermination {
+            cols.insert(
+                .init(
+                    "expiration_reason", .text,
+                    "Why the flow ended: idle, active, end_of_stream, plugin, tcp_fin, tcp_rst, table_full"), at: 2)
+        }
         if c.decodeTunnels {
             cols.append(.init("tunnel_id", .integer, "0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP, 5 VXLAN, 6 GRE"))
         }
@@ -83,6 +89,7 @@ extension Flow {
     @inlinable
     public func writeColumns<S: FlowFieldSink>(to sink: inout S, configuration c: MeterConfiguration) {
         sink.appendSigned(Int64(expirationReason.expirationID))
+        if c.tcpTermination { sink.appendText(expirationReason.name) }
         sink.appendAddress(source)
         sink.appendMAC(sourceMAC, ouiOnly: false)
         sink.appendMAC(sourceMAC, ouiOnly: true)

@@ -173,8 +173,36 @@ public struct Meter {
                 }
                 if action == .expire { expireNow = true }
             }
-            if expireNow { expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter) }
+            if expireNow {
+                expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter)
+                return
+            }
         }
+        if configuration.tcpTermination && packet.ipProtocol == 6,
+            let ending = tcpTermination(slot: slot, flags: packet.tcpFlags, direction: direction)
+        {
+            expire(slot: slot, hash: hash, reason: ending, event: arrival, exporter: exporter)
+        }
+    }
+
+    /// Whether this packet (already counted) ends the TCP connection of the flow in `slot`: a RST, or the ACK
+    /// from the side that received the second FIN.
+    @inlinable
+    mutating func tcpTermination(slot: Int32, flags: UInt8, direction: UInt8) -> ExpirationReason? {
+        if flags & DecodedPacket.TCPFlag.rst != 0 { return .tcpRst }
+        let state = table.flows[Int(slot)].tcpFinState
+        if state & 0b11 == 0b11 {
+            // Both FINs seen: the ACK from the side that did not send the second FIN closes the connection.
+            let lastAckDirection: UInt8 = state & 0b100 != 0 ? 0 : 1
+            if direction == lastAckDirection && flags & DecodedPacket.TCPFlag.ack != 0 { return .tcpFin }
+            return nil
+        }
+        if flags & DecodedPacket.TCPFlag.fin != 0 {
+            var next = state | (direction == 0 ? 0b01 : 0b10)
+            if next & 0b11 == 0b11 && direction == 1 { next |= 0b100 }
+            table.flows[Int(slot)].tcpFinState = next
+        }
+        return nil
     }
 
     @inlinable
@@ -210,7 +238,15 @@ public struct Meter {
                 }
                 if action == .expire { expireNow = true }
             }
-            if expireNow { expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter) }
+            if expireNow {
+                expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter)
+                return
+            }
+        }
+        if configuration.tcpTermination && packet.ipProtocol == 6,
+            let ending = tcpTermination(slot: slot, flags: packet.tcpFlags, direction: 0)
+        {
+            expire(slot: slot, hash: hash, reason: ending, event: arrival, exporter: exporter)
         }
     }
 

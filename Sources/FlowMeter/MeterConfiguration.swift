@@ -8,6 +8,9 @@ public struct MeterConfiguration: Sendable, Equatable {
     public var accountingMode: UInt8 = 0
     /// Whether tunnels are decoded; adds the `tunnel_id` column.
     public var decodeTunnels: Bool = true
+    /// TCP-aware expiry (off by default for NFStream parity): a TCP flow ends, with this packet, at a RST, or at
+    /// the ACK that answers the second FIN; its `expiration_id` is 3 and the `expiration_reason` column is added.
+    public var tcpTermination: Bool = false
     /// Bound on active flows (0 = none). The table is split into `FlowTable.shardCount` shards by flow hash and each
     /// shard holds at most `max(1, maxFlows / shardCount)` flows; a full shard expires its least recently active flow
     /// (expiration reason `tableFull`). Per-shard bounds keep the output independent of the number of threads.

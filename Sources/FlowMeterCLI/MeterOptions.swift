@@ -32,6 +32,9 @@ struct MeterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Meter threads (default: the number of cores). Output is byte-identical for every value.", valueName: "N"))
     var threads: Int?
 
+    @Flag(help: "End TCP flows at RST, or at the last ACK after FIN in both directions (expiration_id 3), and add the expiration_reason column.")
+    var tcpTermination = false
+
     @Flag(name: .customLong("no-tunnels"), help: "Do not decode GTP-U, CAPWAP, TZSP, VXLAN and GRE; drops the tunnel_id column.")
     var noTunnels = false
 
@@ -63,6 +66,7 @@ struct MeterOptions: ParsableArguments {
         c.activeTimeoutMilliseconds = UInt64((activeTimeout * 1000).rounded())
         c.decodeTunnels = !noTunnels
         c.maxFlows = maxFlows
+        c.tcpTermination = tcpTermination
         return c
     }
 

@@ -76,6 +76,35 @@ import Testing
         #expect(lines[1].contains(",18081,17,4,"))
     }
 
+    @Test func tcpTerminationEndsConnectionsAndNamesTheReason() throws {
+        let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--tcp-termination"])
+        #expect(result.status == 0)
+        let rows = String(decoding: result.stdout, as: UTF8.self).split(separator: "\r\n").map { $0.split(separator: ",") }
+        #expect(rows[0][1] == "expiration_id" && rows[0][2] == "expiration_reason")
+        // The five HTTP connections close with FIN/FIN/ACK; UDP and ICMP flows run to the end of the capture.
+        #expect(rows.dropFirst().filter { $0[1] == "3" && $0[2] == "tcp_fin" }.count == 5)
+        #expect(rows.dropFirst().filter { $0[1] == "0" && $0[2] == "end_of_stream" }.count == 3)
+    }
+
+    @Test func featuresOptionSelectsTheSameColumnsAsTheShorthands() throws {
+        let long = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--features", "splt,statistics", "--splt", "10"])
+        let short = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--statistics", "--splt", "10"])
+        #expect(long.status == 0)
+        #expect(long.stdout == short.stdout)
+        let unknown = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--features", "statistics,colour"])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("unknown feature set 'colour'"))
+    }
+
+    @Test func featuresCommandListsEveryColumn() throws {
+        let result = try CLIRunner.run(["features"])
+        #expect(result.status == 0)
+        let text = String(decoding: result.stdout, as: UTF8.self)
+        for column in ["src_ip", "bidirectional_stddev_piat_ms", "dst2src_fin_packets", "splt_piat_ms"] {
+            #expect(text.contains(column))
+        }
+    }
+
     @Test func noTunnelsDropsTheTunnelColumn() throws {
         let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--no-tunnels"])
         let header = String(decoding: result.stdout, as: UTF8.self).split(separator: "\r\n")[0]

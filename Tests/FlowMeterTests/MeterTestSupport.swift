@@ -50,7 +50,7 @@ struct MeterHarness {
 
     init(
         idle: UInt64 = 120_000, active: UInt64 = 1_800_000, accountingMode: UInt8 = 0, statistics: Bool = false,
-        splt: Int = 0
+        splt: Int = 0, tcpTermination: Bool = false, plugins extra: [any FeaturePlugin] = []
     ) {
         var c = MeterConfiguration()
         c.idleTimeoutMilliseconds = idle
@@ -59,7 +59,8 @@ struct MeterHarness {
         var plugins: [any FeaturePlugin] = []
         if statistics { plugins.append(StatisticsPlugin()) }
         if splt > 0 { plugins.append(SPLTPlugin(length: splt)) }
-        meter = Meter(configuration: c, plugins: plugins)
+        c.tcpTermination = tcpTermination
+        meter = Meter(configuration: c, plugins: plugins + extra)
     }
 
     /// Processes `packet`; returns it as the meter left it (time clamped).
