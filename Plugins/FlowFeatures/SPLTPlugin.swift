@@ -58,14 +58,18 @@ public struct SPLTPlugin: FeaturePlugin {
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
-        let position = flow.packets &- 1
+        record(&state, position: flow.packets &- 1, direction: packet.direction, size: packet.size, piat: packet.deltaTime)
+        return .keep
+    }
+
+    @inlinable
+    func record(_ state: inout State, position: UInt64, direction: UInt8, size: UInt16, piat: UInt64) {
         if position < UInt64(length) {
             let i = Int(position)
-            state.directions[i] = Int8(packet.direction)
-            state.sizes[i] = Int32(packet.size)
-            state.piats[i] = Int64(bitPattern: packet.deltaTime)
+            state.directions[i] = Int8(direction)
+            state.sizes[i] = Int32(size)
+            state.piats[i] = Int64(bitPattern: piat)
         }
-        return .keep
     }
 
     @inlinable
@@ -87,7 +91,14 @@ final class SPLTStore: TypedPluginStore<SPLTPlugin> {
         return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
     }
     override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
-        plugin.packetObserved(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
+        // Past the first N packets there is nothing to record: skip without touching the state.
+        let position = flow.pointee.packets &- 1
+        if position < UInt64(plugin.length) {
+            plugin.record(
+                &states[Int(slot)], position: position, direction: packet.pointee.direction, size: packet.pointee.size,
+                piat: packet.pointee.deltaTime)
+        }
+        return .keep
     }
     override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
         plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)

@@ -55,23 +55,31 @@ public struct StatisticsPlugin: FeaturePlugin {
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
-        let t = packet.packet.timeMilliseconds
-        let flags = packet.packet.tcpFlags
-        state.bidirectional.add(size: packet.size, flags: flags, piat: packet.deltaTime, count: flow.packets)
-        if packet.direction == 0 {
-            state.src2dst.add(
-                size: packet.size, flags: flags, piat: t &- state.src2dstLastSeen, count: flow.src2dstPackets)
+        Self.observe(
+            &state, packets: flow.packets, src2dstPackets: flow.src2dstPackets, dst2srcPackets: flow.dst2srcPackets,
+            time: packet.packet.timeMilliseconds, flags: packet.packet.tcpFlags, size: packet.size,
+            deltaTime: packet.deltaTime, direction: packet.direction)
+        return .keep
+    }
+
+    /// The update of `packetObserved` on plain values (the store calls it without copying the flow).
+    @inlinable
+    static func observe(
+        _ state: inout State, packets: UInt64, src2dstPackets: UInt64, dst2srcPackets: UInt64, time t: UInt64,
+        flags: UInt8, size: UInt16, deltaTime: UInt64, direction: UInt8
+    ) {
+        state.bidirectional.add(size: size, flags: flags, piat: deltaTime, count: packets)
+        if direction == 0 {
+            state.src2dst.add(size: size, flags: flags, piat: t &- state.src2dstLastSeen, count: src2dstPackets)
             state.src2dstLastSeen = t
         } else {
-            if flow.dst2srcPackets == 1 {
-                state.dst2src.start(size: packet.size, flags: flags)
+            if dst2srcPackets == 1 {
+                state.dst2src.start(size: size, flags: flags)
             } else {
-                state.dst2src.add(
-                    size: packet.size, flags: flags, piat: t &- state.dst2srcLastSeen, count: flow.dst2srcPackets)
+                state.dst2src.add(size: size, flags: flags, piat: t &- state.dst2srcLastSeen, count: dst2srcPackets)
             }
             state.dst2srcLastSeen = t
         }
-        return .keep
     }
 
     @inlinable
@@ -115,7 +123,13 @@ final class StatisticsStore: TypedPluginStore<StatisticsPlugin> {
         return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
     }
     override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
-        plugin.packetObserved(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
+        // Reads only the fields it needs through the pointers: no copy of the flow or the packet per call.
+        StatisticsPlugin.observe(
+            &states[Int(slot)], packets: flow.pointee.packets, src2dstPackets: flow.pointee.src2dstPackets,
+            dst2srcPackets: flow.pointee.dst2srcPackets, time: packet.pointee.packet.timeMilliseconds,
+            flags: packet.pointee.packet.tcpFlags, size: packet.pointee.size, deltaTime: packet.pointee.deltaTime,
+            direction: packet.pointee.direction)
+        return .keep
     }
     override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
         plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
