@@ -84,6 +84,7 @@ struct Convert: ParsableCommand {
         if !quiet && isatty(2) != 0 {
             printError(
                 "\(report.packetsRead) packets, \(report.packetsIgnored) ignored, \(report.flowsWritten) flows written to '\(output)'"
+                    + (report.flowsEvicted > 0 ? ", \(report.flowsEvicted) evicted early by --max-flows" : "")
             )
         }
     }

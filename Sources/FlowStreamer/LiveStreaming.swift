@@ -20,6 +20,8 @@ public struct LiveStatistics: Sendable {
     public var packetsIgnored: UInt64 = 0
     public var flowsActive: Int = 0
     public var flowsWritten: UInt64 = 0
+    /// Flows expired early because their shard of the table was full (`--max-flows`; known at the end).
+    public var flowsEvicted: UInt64 = 0
     /// Seconds since the capture started.
     public var elapsedSeconds: Double = 0
 
@@ -33,7 +35,7 @@ public struct LiveStatistics: Sendable {
         return "{\"elapsed_s\":\(elapsed),\"packets_received\":\(packetsReceived),"
             + "\"packets_ignored\":\(packetsIgnored),\"dropped_by_kernel\":\(droppedByKernel),"
             + "\"dropped_by_interface\":\(droppedByInterface),\"dropped_ring_full\":\(droppedRingFull),"
-            + "\"flows_active\":\(flowsActive),\"flows_written\":\(flowsWritten)}"
+            + "\"flows_active\":\(flowsActive),\"flows_written\":\(flowsWritten),\"flows_evicted\":\(flowsEvicted)}"
     }
 }
 
@@ -144,8 +146,9 @@ extension FlowStreamer {
                 report(snapshot(consumer), false)
             }
         }
-        _ = consumer.finish()
+        let meterStatistics = consumer.finish()
         var final = snapshot(consumer)
+        final.flowsEvicted = meterStatistics.flowsEvicted
         final.flowsActive = 0
         final.flowsWritten = consumer.rowsWritten
         let outputError = (consumer as? ThreadedConsumer)?.error ?? (consumer as? InlineConsumer)?.exporter.error
