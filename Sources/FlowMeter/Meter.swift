@@ -147,16 +147,8 @@ public struct Meter {
         var context = PacketContext(
             packet: packet, direction: direction, deltaTime: t &- table.flows[Int(slot)].lastSeen, size: size,
             frame: frame)
-        let flowAddress = UnsafePointer(table.flows + Int(slot))
-        if reason == nil && hasPlugins {
-            var expireBefore = false
-            for i in 0..<pluginRefs.count {
-                let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef {
-                    $0.arriving(slot: slot, flow: flowAddress, packet: &context)
-                }
-                if action == .expire { expireBefore = true }
-            }
-            if expireBefore { reason = .plugin }
+        if reason == nil && hasPlugins && pluginsAskExpiry(.arriving, slot: slot, context: &context) {
+            reason = .plugin
         }
         if let reason {
             expire(slot: slot, hash: hash, reason: reason, event: arrival, exporter: exporter)
@@ -165,23 +157,45 @@ public struct Meter {
         }
         context.deltaTime = table[slot].add(packet, direction: direction, size: size, index: index)
         table.touch(slot)
-        if hasPlugins {
-            var expireNow = false
-            for i in 0..<pluginRefs.count {
-                let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef {
-                    $0.observe(slot: slot, flow: flowAddress, packet: &context)
+        endIfAsked(after: .observe, slot: slot, hash: hash, context: &context, event: arrival, exporter: exporter)
+    }
+
+    /// The plugin hooks a packet goes through.
+    @usableFromInline
+    enum Hook { case start, arriving, observe }
+
+    /// Runs `hook` of every plugin for the flow in `slot`; true when any asks for the flow to expire.
+    @inlinable
+    func pluginsAskExpiry(_ hook: Hook, slot: Int32, context: inout PacketContext) -> Bool {
+        let flow = UnsafePointer(table.flows + Int(slot))
+        var expire = false
+        for i in 0..<pluginRefs.count {
+            let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef { store -> PluginAction in
+                switch hook {
+                case .start: return store.start(slot: slot, flow: flow, packet: &context)
+                case .arriving: return store.arriving(slot: slot, flow: flow, packet: &context)
+                case .observe: return store.observe(slot: slot, flow: flow, packet: &context)
                 }
-                if action == .expire { expireNow = true }
             }
-            if expireNow {
-                expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter)
-                return
-            }
+            if action == .expire { expire = true }
         }
-        if configuration.tcpTermination && packet.ipProtocol == 6,
-            let ending = tcpTermination(slot: slot, flags: packet.tcpFlags, direction: direction)
+        return expire
+    }
+
+    /// After a packet was counted into the flow in `slot`: a plugin, or TCP termination, may end the flow now.
+    @inlinable
+    mutating func endIfAsked(
+        after hook: Hook, slot: Int32, hash: UInt64, context: inout PacketContext, event: FlowEvent,
+        exporter: some FlowExporter
+    ) {
+        if hasPlugins && pluginsAskExpiry(hook, slot: slot, context: &context) {
+            expire(slot: slot, hash: hash, reason: .plugin, event: event, exporter: exporter)
+            return
+        }
+        if configuration.tcpTermination && context.packet.ipProtocol == 6,
+            let ending = tcpTermination(slot: slot, flags: context.packet.tcpFlags, direction: context.direction)
         {
-            expire(slot: slot, hash: hash, reason: ending, event: arrival, exporter: exporter)
+            expire(slot: slot, hash: hash, reason: ending, event: event, exporter: exporter)
         }
     }
 
@@ -224,29 +238,13 @@ public struct Meter {
         statistics.flowsCreated &+= 1
         statistics.activeFlows = table.count
         if table.count > statistics.peakActiveFlows { statistics.peakActiveFlows = table.count }
-        if hasPlugins {
-            if pluginCapacity < table.slotCapacity {
-                pluginCapacity = table.slotCapacity
-                for store in plugins { store.ensureCapacity(pluginCapacity) }
-            }
-            var context = PacketContext(packet: packet, direction: 0, deltaTime: 0, size: size, frame: frame)
-            let flowAddress = UnsafePointer(table.flows + Int(slot))
-            var expireNow = false
-            for i in 0..<pluginRefs.count {
-                let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef {
-                    $0.start(slot: slot, flow: flowAddress, packet: &context)
-                }
-                if action == .expire { expireNow = true }
-            }
-            if expireNow {
-                expire(slot: slot, hash: hash, reason: .plugin, event: arrival, exporter: exporter)
-                return
-            }
+        if hasPlugins && pluginCapacity < table.slotCapacity {
+            pluginCapacity = table.slotCapacity
+            for store in plugins { store.ensureCapacity(pluginCapacity) }
         }
-        if configuration.tcpTermination && packet.ipProtocol == 6,
-            let ending = tcpTermination(slot: slot, flags: packet.tcpFlags, direction: 0)
-        {
-            expire(slot: slot, hash: hash, reason: ending, event: arrival, exporter: exporter)
+        if hasPlugins || configuration.tcpTermination {
+            var context = PacketContext(packet: packet, direction: 0, deltaTime: 0, size: size, frame: frame)
+            endIfAsked(after: .start, slot: slot, hash: hash, context: &context, event: arrival, exporter: exporter)
         }
     }
 

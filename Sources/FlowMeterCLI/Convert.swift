@@ -20,16 +20,9 @@ struct Convert: ParsableCommand {
     @Argument(help: ArgumentHelp("Capture files (pcap or pcapng), or '-' for standard input.", valueName: "INPUT"))
     var inputs: [String]
 
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Output CSV file, or '-' for standard output.", valueName: "OUTPUT"))
-    var output: String
+    @OptionGroup var out: OutputOptions
 
     @OptionGroup var meter: MeterOptions
-
-    @Option(help: ArgumentHelp("Only meter packets matching this BPF filter (tcpdump syntax).", valueName: "EXPR"))
-    var bpf: String?
-
-    @Flag(help: "Compress the output with gzip (implied by a .gz name).")
-    var gzip = false
 
     @Flag(name: [.customShort("q"), .long], help: "No progress line.")
     var quiet = false
@@ -37,7 +30,6 @@ struct Convert: ParsableCommand {
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one INPUT capture") }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (standard input) can be given once") }
-        if output.isEmpty { throw ValidationError("-o/--output must name a file or '-'") }
     }
 
     func run() throws {
@@ -46,10 +38,9 @@ struct Convert: ParsableCommand {
         var configuration = StreamerConfiguration()
         configuration.meter = meter.meterConfiguration
         configuration.plugins = try meter.plugins()
-        configuration.bpfFilter = bpf
+        configuration.bpfFilter = out.bpf
         configuration.threads = meter.threadCount
         let streamer = FlowStreamer(configuration: configuration)
-        let compress = gzip || output.hasSuffix(".gz")
 
         do {
             try streamer.validate(inputs: inputs)
@@ -58,7 +49,7 @@ struct Convert: ParsableCommand {
         }
         let writer: CSVWriter
         do {
-            writer = try CSVWriter(path: output, gzip: compress, configuration: configuration.meter)
+            writer = try out.makeWriter(configuration: configuration.meter)
         } catch {
             fail("\(error)", code: 1)
         }
@@ -77,13 +68,13 @@ struct Convert: ParsableCommand {
         }
         if report.interrupted {
             printError(
-                "interrupted: wrote the \(report.flowsWritten) flows metered from the first \(report.packetsRead) packets to '\(output)'; the rest of the input was not read"
+                "interrupted: wrote the \(report.flowsWritten) flows metered from the first \(report.packetsRead) packets to '\(out.output)'; the rest of the input was not read"
             )
             throw ExitCode(130)
         }
         if !quiet && isatty(2) != 0 {
             printError(
-                "\(report.packetsRead) packets, \(report.packetsIgnored) ignored, \(report.flowsWritten) flows written to '\(output)'"
+                "\(report.packetsRead) packets, \(report.packetsIgnored) ignored, \(report.flowsWritten) flows written to '\(out.output)'"
                     + (report.flowsEvicted > 0 ? ", \(report.flowsEvicted) evicted early by --max-flows" : "")
             )
         }

@@ -21,13 +21,9 @@ struct Live: ParsableCommand {
     @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Interface to capture on (see 'flowmeter interfaces').", valueName: "IFACE"))
     var interface: String
 
-    @Option(name: [.customShort("o"), .long], help: ArgumentHelp("Output CSV file, or '-' for standard output.", valueName: "OUTPUT"))
-    var output: String
+    @OptionGroup var out: OutputOptions
 
     @OptionGroup var meter: MeterOptions
-
-    @Option(help: ArgumentHelp("Only capture packets matching this BPF filter.", valueName: "EXPR"))
-    var bpf: String?
 
     @Option(help: ArgumentHelp("Bytes kept of each packet.", valueName: "BYTES"))
     var snaplen: Int = 1536
@@ -47,8 +43,6 @@ struct Live: ParsableCommand {
     @Option(help: ArgumentHelp("Print a JSON statistics line on stderr every SECONDS.", valueName: "SECONDS"))
     var statsInterval: Double?
 
-    @Flag(help: "Compress the output with gzip (implied by a .gz name).")
-    var gzip = false
 
     @Flag(name: [.customShort("q"), .long], help: "No final statistics line.")
     var quiet = false
@@ -79,7 +73,7 @@ struct Live: ParsableCommand {
         configuration.plugins = try meter.plugins()
         configuration.threads = meter.threadCount
         let options = LiveCapture.Options(
-            snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: bpf)
+            snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: out.bpf)
         let capture: LiveCapture
         do {
             capture = try LiveCapture(interface: interface, options: options)
@@ -88,8 +82,7 @@ struct Live: ParsableCommand {
         }
         let writer: CSVWriter
         do {
-            writer = try CSVWriter(
-                path: output, gzip: gzip || output.hasSuffix(".gz"), configuration: configuration.meter)
+            writer = try out.makeWriter(configuration: configuration.meter)
         } catch {
             fail("\(error)", code: 1)
         }
@@ -110,7 +103,7 @@ struct Live: ParsableCommand {
         }
         if case .captureFailed(let message) = result.1 {
             printError(
-                "capture on '\(interface)' stopped: \(message); the \(result.0.flowsWritten) flows metered were written to '\(output)'"
+                "capture on '\(interface)' stopped: \(message); the \(result.0.flowsWritten) flows metered were written to '\(out.output)'"
             )
             throw ExitCode(1)
         }
