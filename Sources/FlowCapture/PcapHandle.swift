@@ -7,10 +7,13 @@ import Glibc
 
 /// One record read from a capture: header fields and the captured bytes, borrowed until the next read.
 public struct CapturedPacket {
+    /// Capture timestamp as libpcap gives it (microsecond precision; either part may be negative).
     public var seconds: Int
     public var microseconds: Int
+    /// Bytes captured and the packet's length on the wire.
     public var capturedLength: UInt32
     public var wireLength: UInt32
+    /// The captured bytes, valid until the next read.
     public var bytes: UnsafeRawBufferPointer
 
     @inlinable

@@ -113,18 +113,26 @@ open class PluginStore {
     /// Makes room for states of slots below `slots`.
     open func ensureCapacity(_ slots: Int) { fatalError("PluginStore subclasses must override ensureCapacity") }
     // The meter passes the flow and the packet by address (valid only during the call): no copy per hook.
+    /// The flow in `slot` starts with `packet` (state to be reset for it).
     open func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
         .keep
     }
+    /// A packet arrives for the flow in `slot`, before it is counted.
     open func arriving(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
     { .keep }
+    /// A packet was counted into the flow in `slot`.
     open func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
         .keep
     }
+    /// The flow in `slot` is leaving.
     open func expire(slot: Int32, flow: UnsafePointer<Flow>) {}
+    /// Writes the plugin's columns for the flow in `slot`.
     open func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {}
+    /// The run is over.
     open func cleanup() {}
+    /// The plugin's columns.
     open var columns: [FeatureColumn] { [] }
+    /// Whether the plugin reads packet bytes.
     open var needsPacketBytes: Bool { false }
     /// The state of the flow in `slot`, if this store holds `P`'s states.
     open func state<P: FeaturePlugin>(of plugin: P.Type, slot: Int32) -> P.State? { nil }
@@ -132,7 +140,9 @@ open class PluginStore {
 
 /// States of one plugin in raw memory indexed by slot, reused from flow to flow (`reset`).
 open class TypedPluginStore<P: FeaturePlugin>: PluginStore {
+    /// The plugin whose states this store keeps.
     public let plugin: P
+    /// One state per slot, `capacity` of them initialised.
     public var states: UnsafeMutablePointer<P.State>
     public var capacity = 0
 
@@ -197,6 +207,7 @@ public final class GenericPluginStore<P: FeaturePlugin>: TypedPluginStore<P> {
 
 /// The plugin columns of one expiring flow, for the writer (valid only during the export call).
 public struct PluginColumns {
+    /// Every plugin's store, in column order, and the flow's slot in them.
     public let stores: [PluginStore]
     public let slot: Int32
 
@@ -222,5 +233,6 @@ public struct PluginColumns {
         return nil
     }
 
+    /// No plugin columns.
     public static var none: PluginColumns { PluginColumns(stores: [], slot: 0) }
 }

@@ -3,19 +3,27 @@ import FlowPacket
 /// One bidirectional flow: identity as first seen, per-direction counters and statistics.
 /// src is the sender of the first packet (NFStream's rule); times are clamped packet times in ms.
 public struct Flow: Sendable {
+    /// The direction-free key.
     public var key: FlowKey
+    /// Sender of the flow's first packet, and its peer.
     public var source: IPAddress
     public var destination: IPAddress
+    /// Ports of the first packet (0 for protocols without ports).
     public var sourcePort: UInt16
     public var destinationPort: UInt16
+    /// MACs of the first packet (zero for link types without MACs).
     public var sourceMAC: MACAddress
     public var destinationMAC: MACAddress
+    /// IP protocol, IP version, innermost VLAN id and tunnel id of the flow.
     public var ipProtocol: UInt8
     public var ipVersion: UInt8
     public var vlanID: UInt16
     public var tunnelID: UInt8
+    /// Why the flow left the table (set when it expires).
     public var expirationReason: ExpirationReason = .endOfStream
 
+    /// Times (ms, clamped packet time), packet counts and byte sums (accounting mode) in both directions,
+    /// src→dst and dst→src. dst→src times are 0 while that direction has no packet.
     public var firstSeen: UInt64
     public var lastSeen: UInt64
     public var packets: UInt64 = 1
