@@ -52,5 +52,8 @@ let package = Package(
         .testTarget(
             name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),
         .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport"]),
+        .testTarget(
+            name: "FlowFeaturesTests",
+            dependencies: ["FlowFeatures", "FlowMeter", "FlowPacket", "FlowStreamer", "FlowWriters", "FlowTestSupport"]),
     ]
 )

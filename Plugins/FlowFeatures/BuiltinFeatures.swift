@@ -3,12 +3,13 @@ import FlowMeter
 /// The feature sets `--features` can name, in the order their columns appear.
 public enum BuiltinFeatures {
     /// Names, in column order.
-    public static let names = ["statistics", "splt"]
+    public static let names = ["statistics", "splt", "cic"]
 
     /// One-line summaries for `flowmeter features`.
     public static let summaries: [String: String] = [
         "statistics": "NFStream's 48 statistical columns (sizes, inter-arrival times, TCP flag counts)",
         "splt": "NFStream's early-packet sequences of the first N packets (--splt N, default 10)",
+        "cic": "CICFlowMeter's CIC-IDS2017 columns (flow identifiers and the 77 MachineLearningCVE features), with CICFlowMeter's bugs fixed; ends flows 120 s after their start and TCP flows at RST or FIN handshake (see Plugins/FlowFeatures/CIC.md)",
     ]
 
     /// The plugins for `names` (any order, no duplicates), arranged in column order. `spltLength` is N for "splt".
@@ -21,6 +22,7 @@ public enum BuiltinFeatures {
             switch name {
             case "statistics": plugins.append(StatisticsPlugin())
             case "splt": plugins.append(SPLTPlugin(length: spltLength > 0 ? spltLength : 10))
+            case "cic": plugins.append(CICFlowMeterPlugin())
             default: break
             }
         }

@@ -1,0 +1,121 @@
+/// Count, sum, minimum, maximum, mean and sample variance of a stream of values (Welford's update), the
+/// summary CICFlowMeter keeps with Apache Commons Math's `SummaryStatistics`. Every accessor is 0 while empty.
+public struct CICRunningStatistics: Sendable, Equatable {
+    public var count: UInt64 = 0
+    public var sum: Double = 0
+    public var mean: Double = 0
+    /// Sum of squared deviations from the mean (Welford's M2).
+    public var m2: Double = 0
+    public var minimum: Double = 0
+    public var maximum: Double = 0
+
+    public init() {}
+
+    @inlinable
+    public mutating func add(_ x: Double) {
+        count &+= 1
+        sum += x
+        if count == 1 {
+            mean = x
+            minimum = x
+            maximum = x
+            return
+        }
+        if x < minimum { minimum = x }
+        if x > maximum { maximum = x }
+        let previous = mean
+        mean += (x - previous) / Double(count)
+        m2 += (x - previous) * (x - mean)
+    }
+
+    /// Sample variance (n − 1 in the denominator), 0 for fewer than two values (as Commons Math).
+    @inlinable
+    public var variance: Double { count > 1 ? m2 / Double(count - 1) : 0 }
+
+    /// Sample standard deviation, 0 for fewer than two values.
+    @inlinable
+    public var standardDeviation: Double { variance.squareRoot() }
+
+    /// The statistics of both streams together (Chan et al.'s parallel combination of Welford states).
+    @inlinable
+    public func merged(with other: CICRunningStatistics) -> CICRunningStatistics {
+        if other.count == 0 { return self }
+        if count == 0 { return other }
+        var out = CICRunningStatistics()
+        out.count = count + other.count
+        out.sum = sum + other.sum
+        let n = Double(out.count)
+        let delta = other.mean - mean
+        out.mean = out.sum / n
+        out.m2 = m2 + other.m2 + delta * delta * Double(count) * Double(other.count) / n
+        out.minimum = Swift.min(minimum, other.minimum)
+        out.maximum = Swift.max(maximum, other.maximum)
+        return out
+    }
+}
+
+/// CICFlowMeter's bulk detection for one direction: a bulk is at least 4 consecutive packets with payload in
+/// that direction, each within 1 s of the previous one, with no payload packet of the other direction in
+/// between. Times in milliseconds.
+public struct CICBulkState: Sendable, Equatable {
+    /// Whether a candidate bulk is open, its start, its packets and bytes so far.
+    public var candidateOpen = false
+    public var candidateStart: UInt64 = 0
+    public var candidatePackets: UInt64 = 0
+    public var candidateBytes: UInt64 = 0
+    /// Time of the latest payload packet of this direction (valid when `hasLast`).
+    public var hasLast = false
+    public var last: UInt64 = 0
+    /// Completed bulks, their packets, bytes and duration (ms).
+    public var bulks: UInt64 = 0
+    public var packets: UInt64 = 0
+    public var bytes: UInt64 = 0
+    public var duration: UInt64 = 0
+
+    public init() {}
+
+    /// Gap (ms) above which a candidate bulk restarts.
+    public static let maximumGap: UInt64 = 1_000
+    /// Packets that make a candidate a bulk.
+    public static let minimumPackets: UInt64 = 4
+
+    /// A packet of this direction with `payload` bytes at `time`; `otherLast` is the time of the opposite
+    /// direction's latest payload packet, if any.
+    @inlinable
+    public mutating func add(payload: UInt64, time: UInt64, otherHasLast: Bool, otherLast: UInt64) {
+        // A payload packet of the other direction after the candidate started breaks it.
+        if candidateOpen && otherHasLast && otherLast > candidateStart { candidateOpen = false }
+        if payload == 0 { return }
+        if !candidateOpen || time &- last > Self.maximumGap {
+            candidateOpen = true
+            candidateStart = time
+            candidatePackets = 1
+            candidateBytes = payload
+        } else {
+            candidatePackets &+= 1
+            candidateBytes &+= payload
+            if candidatePackets == Self.minimumPackets {
+                bulks &+= 1
+                packets &+= candidatePackets
+                bytes &+= candidateBytes
+                duration &+= time &- candidateStart
+            } else if candidatePackets > Self.minimumPackets {
+                packets &+= 1
+                bytes &+= payload
+                duration &+= time &- last
+            }
+        }
+        hasLast = true
+        last = time
+    }
+
+    /// Mean bytes per bulk (0 without bulks).
+    @inlinable
+    public var averageBytes: Double { bulks > 0 ? Double(bytes) / Double(bulks) : 0 }
+    /// Mean packets per bulk (0 without bulks).
+    @inlinable
+    public var averagePackets: Double { bulks > 0 ? Double(packets) / Double(bulks) : 0 }
+    /// Bytes per second over the bulks' total duration (0 when that duration is 0).
+    @inlinable
+    public var rate: Double { duration > 0 ? Double(bytes) / (Double(duration) / 1000) : 0 }
+}
