@@ -21,6 +21,16 @@ let package = Package(
             name: "BenchmarkFixtures",
             dependencies: [.product(name: "FlowPacket", package: "flowmeter")],
             path: "Support/BenchmarkFixtures"),
+        // A meter with 10,000 warmed-up live flows, shared by the steady-state suites (setup only, plus the
+        // measured metering loop itself).
+        .target(
+            name: "MeterFixtures",
+            dependencies: [
+                "BenchmarkFixtures",
+                .product(name: "FlowPacket", package: "flowmeter"),
+                .product(name: "FlowMeter", package: "flowmeter"),
+            ],
+            path: "Support/MeterFixtures"),
         .executableTarget(
             name: "Decode",
             dependencies: [
@@ -32,11 +42,19 @@ let package = Package(
         .executableTarget(
             name: "FlowUpdate",
             dependencies: [
-                benchmarkLibrary, "BenchmarkFixtures",
-                .product(name: "FlowPacket", package: "flowmeter"),
+                benchmarkLibrary, "MeterFixtures",
                 .product(name: "FlowMeter", package: "flowmeter"),
+                .product(name: "FlowFeatures", package: "flowmeter"),
             ],
             path: "Benchmarks/FlowUpdate",
+            plugins: [benchmarkPlugin]),
+        .executableTarget(
+            name: "Plugins",
+            dependencies: [
+                benchmarkLibrary, "MeterFixtures",
+                .product(name: "FlowMeter", package: "flowmeter"),
+            ],
+            path: "Benchmarks/Plugins",
             plugins: [benchmarkPlugin]),
         .executableTarget(
             name: "CSVWrite",
@@ -45,6 +63,7 @@ let package = Package(
                 .product(name: "FlowPacket", package: "flowmeter"),
                 .product(name: "FlowMeter", package: "flowmeter"),
                 .product(name: "FlowWriters", package: "flowmeter"),
+                .product(name: "FlowFeatures", package: "flowmeter"),
             ],
             path: "Benchmarks/CSVWrite",
             plugins: [benchmarkPlugin]),
