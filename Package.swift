@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(
             name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),
         .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport", "FlowMeterCLI"]),
         .testTarget(
             name: "FlowFeaturesTests",
             dependencies: ["FlowFeatures", "FlowMeter", "FlowPacket", "FlowStreamer", "FlowWriters", "FlowTestSupport"]),

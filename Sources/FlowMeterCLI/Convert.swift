@@ -34,6 +34,7 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
+        signal(SIGXFSZ, SIG_IGN)  // a file-size limit becomes EFBIG on write: a message, not a silent death
         installInterruptHandlers()
         var configuration = StreamerConfiguration()
         configuration.meter = meter.meterConfiguration

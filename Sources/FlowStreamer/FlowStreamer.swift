@@ -100,7 +100,13 @@ public struct FlowStreamer {
                 handle = try PcapHandle.openOffline(path: path)
                 if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
             } catch {
-                report.inputError = error as? PcapError ?? .cannotOpen(path: path, message: "\(error)")
+                // A signal while libpcap reads the header interrupts it (EINTR): that is an interruption,
+                // not a damaged input.
+                if interruptRequested.load(ordering: .relaxed) {
+                    report.interrupted = true
+                } else {
+                    report.inputError = error as? PcapError ?? .cannotOpen(path: path, message: "\(error)")
+                }
                 break files
             }
             let linkType = handle.linkType
