@@ -33,14 +33,8 @@ struct Convert: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
-        signal(SIGXFSZ, SIG_IGN)  // a file-size limit becomes EFBIG on write: a message, not a silent death
-        installInterruptHandlers()
-        var configuration = StreamerConfiguration()
-        configuration.meter = meter.meterConfiguration
-        configuration.plugins = try meter.plugins()
-        configuration.bpfFilter = out.bpf
-        configuration.threads = meter.threadCount
+        installSignalHandlers()
+        let configuration = try meter.streamerConfiguration(bpf: out.bpf)
         let streamer = FlowStreamer(configuration: configuration)
 
         do {
@@ -90,6 +84,13 @@ func printError(_ message: String) {
 func fail(_ message: String, code: Int32) -> Never {
     printError(message)
     exit(code)
+}
+
+/// SIGPIPE and SIGXFSZ become write errors with a message; SIGINT and SIGTERM stop the run cleanly.
+func installSignalHandlers() {
+    signal(SIGPIPE, SIG_IGN)
+    signal(SIGXFSZ, SIG_IGN)  // a file-size limit becomes EFBIG on write: a message, not a silent death
+    installInterruptHandlers()
 }
 
 func installInterruptHandlers() {

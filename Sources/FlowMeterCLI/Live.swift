@@ -43,7 +43,6 @@ struct Live: ParsableCommand {
     @Option(help: ArgumentHelp("Print a JSON statistics line on stderr every SECONDS.", valueName: "SECONDS"))
     var statsInterval: Double?
 
-
     @Flag(name: [.customShort("q"), .long], help: "No final statistics line.")
     var quiet = false
 
@@ -66,13 +65,8 @@ struct Live: ParsableCommand {
     }
 
     func run() throws {
-        signal(SIGPIPE, SIG_IGN)
-        signal(SIGXFSZ, SIG_IGN)  // a file-size limit becomes EFBIG on write: a message, not a silent death
-        installInterruptHandlers()
-        var configuration = StreamerConfiguration()
-        configuration.meter = meter.meterConfiguration
-        configuration.plugins = try meter.plugins()
-        configuration.threads = meter.threadCount
+        installSignalHandlers()
+        let configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
         let options = LiveCapture.Options(
             snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: out.bpf)
         let capture: LiveCapture

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowFeatures
 import FlowMeter
+import FlowStreamer
 
 #if canImport(Glibc)
 import Glibc
@@ -80,6 +81,16 @@ struct MeterOptions: ParsableArguments {
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    /// The streamer configuration these options describe (metering, plugins, threads, BPF filter).
+    func streamerConfiguration(bpf: String?) throws -> StreamerConfiguration {
+        var configuration = StreamerConfiguration()
+        configuration.meter = meterConfiguration
+        configuration.plugins = try plugins()
+        configuration.threads = threadCount
+        configuration.bpfFilter = bpf
+        return configuration
     }
 
     /// `--threads`, or the number of online cores.
