@@ -23,10 +23,11 @@ public struct FlowStreamer {
         self.configuration = configuration
     }
 
-    /// Opens every input once to check it before any output is written (standard input excepted),
-    /// and compiles the filter. Throws the first problem found.
+    /// Opens every input once to check it before any output is written, and compiles the filter. Standard input,
+    /// pipes and other inputs that can be read only once (`<(zcat x.pcap.gz)`, FIFOs) are not opened ahead: their
+    /// problems show when they are read. Throws the first problem found.
     public func validate(inputs: [String]) throws {
-        for path in inputs where path != "-" {
+        for path in inputs where path != "-" && Self.isRereadable(path) {
             let handle = try PcapHandle.openOffline(path: path)
             let link = handle.linkType
             if !link.isSupported {
@@ -159,6 +160,14 @@ public struct FlowStreamer {
             }
             bytesBefore += Self.fileSize(path) ?? 0
         }
+    }
+
+    /// Whether `path` is a regular file (opening it twice reads the same bytes); a missing path counts as one, so
+    /// that validation reports it.
+    static func isRereadable(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return true }
+        return (st.st_mode & S_IFMT) == S_IFREG
     }
 
     static func fileSize(_ path: String) -> Int64? {
