@@ -25,7 +25,7 @@
 #
 # Environment: FUZZ_DIR, FUZZ_JOBS (parallel libFuzzer workers with -fork, default 1), CONFORMANCE
 # (default ../shared/conformance), SWIFTC (default swiftc).
-# Exit status: 0 when the run ended without a finding, 1 when libFuzzer reported a crash (the input is in
+# Exit status: 0 when the run ended (or was interrupted: libFuzzer's status 72) without a finding, 1 when libFuzzer reported a crash (the input is in
 # crashes/TARGET/), 2 on a build or usage error. The last lines printed give the executions and the findings.
 set -euo pipefail
 
@@ -185,6 +185,11 @@ main() {
     fi
     tail -n 25 "$LOG" >&2
     echo "fuzz.sh: $TARGET: ${executions:-0} executions in ${SECONDS_TO_RUN} s, exit status $status, $findings new crash inputs, corpus $(find "$CORPUS" -type f | wc -l) inputs"
+    # 72 is libFuzzer's -interrupted_exitcode (SIGINT/SIGTERM, e.g. a run cut short by hand): not a finding by itself.
+    if [ "$status" -eq 72 ]; then
+        echo "fuzz.sh: $TARGET: interrupted before ${SECONDS_TO_RUN} s"
+        status=0
+    fi
     if [ "$findings" -gt 0 ] || [ "$status" -ne 0 ] \
         || grep -qE '^==[0-9]+==ERROR|^SUMMARY: |deadly signal|invariant violated|Fatal error' "$LOG"; then
         echo "fuzz.sh: $TARGET: FINDING — see $LOG and the newest files of $CRASHES:"
