@@ -17,9 +17,13 @@ public enum PythonFloatFormat {
             appendASCII(".0", to: &out)
             return
         }
-        // Swift's description is also the shortest round-trip digit string; re-lay it out Python's way.
-        var text = value.description
-        text.withUTF8 { utf8 in
+        // Swift's own text of a Double is also the shortest round-trip digit string; re-lay it out Python's way.
+        // It is taken through `TextOutputStreamable` into a stack buffer: `description` would build a String,
+        // one heap allocation for every value longer than 15 characters (most means and standard deviations).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { textBuffer in
+            var text = StackText(base: textBuffer.baseAddress!, capacity: textBuffer.count)
+            value.write(to: &text)
+            let utf8 = UnsafeBufferPointer(start: textBuffer.baseAddress, count: text.count)
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
                 var n = 0
                 var negative = false
@@ -86,6 +90,28 @@ public enum PythonFloatFormat {
                     out.append(UInt8(ascii: "."))
                     for k in exponent..<n { out.append(digits[k]) }
                 }
+            }
+        }
+    }
+
+    /// A fixed stack buffer as a text stream. The standard library writes a float's text with `_writeASCII` (no
+    /// String is made); `write` covers any other path.
+    struct StackText: TextOutputStream {
+        let base: UnsafeMutablePointer<UInt8>
+        let capacity: Int
+        var count = 0
+
+        mutating func write(_ string: String) {
+            for byte in string.utf8 where count < capacity {
+                base[count] = byte
+                count += 1
+            }
+        }
+
+        mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
+            for byte in buffer where count < capacity {
+                base[count] = byte
+                count += 1
             }
         }
     }
