@@ -54,7 +54,7 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
             return "no interface '\(interface)' to capture on: \(list) (see `flowmeter interfaces`)"
         case .permissionDenied(let interface, let function, let message):
             return
-                "capture on \(interface) needs privileges: run as root or grant CAP_NET_RAW and CAP_NET_ADMIN to the binary: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v flowmeter) (\(function): \(message))"
+                "capture on \(interface) needs privileges: run as root or grant CAP_NET_RAW to the binary (enough on Linux, promiscuous mode included): sudo setcap cap_net_raw=eip $(command -v flowmeter) (\(function): \(message))"
         case .promiscuousPermissionDenied(let interface, let message):
             return
                 "capture on \(interface) in promiscuous mode is not permitted: capture without promiscuous mode, or run as root or grant CAP_NET_RAW and CAP_NET_ADMIN to the binary: sudo setcap cap_net_raw,cap_net_admin=eip $(command -v flowmeter) (pcap_activate: \(message))"

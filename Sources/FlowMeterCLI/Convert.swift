@@ -96,8 +96,16 @@ func installSignalHandlers() {
 func installInterruptHandlers() {
     // No SA_RESTART: a read blocked on a pipe returns EINTR, so an interrupted `convert -` stops at once.
     var action = sigaction()
+    // The first signal asks for a clean stop (flows flushed, output finished). A second one, while that stop is
+    // still going (a large flush, an output that does not drain), ends the process at once: the temporary output
+    // file is removed, nothing is renamed into place, status 130.
     action.__sigaction_handler.sa_handler = { _ in
-        interruptRequested.store(true, ordering: .relaxed)
+        if interruptRequested.exchange(true, ordering: .relaxed) {
+            PartialOutput.removeFromSignalHandler()
+            let message: StaticString = "flowmeter: interrupted again: stopped at once, the output was not finished\n"
+            _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+            _exit(130)
+        }
     }
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0

@@ -14,8 +14,8 @@ struct Live: ParsableCommand {
             Stops on SIGINT or SIGTERM (or --duration / --max-packets): every active flow is then written \
             (expiration_id 0), the output is finished (valid gzip) and final statistics are printed; exit status 0. \
             Idle and active timeouts keep working on a quiet link: a flow is written within about a second of its \
-            timeout. Capturing needs root, or CAP_NET_RAW and CAP_NET_ADMIN granted to the binary: \
-            sudo setcap cap_net_raw,cap_net_admin=eip $(command -v flowmeter)
+            timeout. Capturing needs root, or CAP_NET_RAW granted to the binary: \
+            sudo setcap cap_net_raw=eip $(command -v flowmeter)
             """)
 
     @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Interface to capture on (see 'flowmeter interfaces').", valueName: "IFACE"))

@@ -50,6 +50,7 @@ public final class FileSink: ByteSink {
             let e = errno
             throw WriterError.cannotCreate(path: path, errno: e)
         }
+        PartialOutput.register(tmp)
     }
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -75,6 +76,7 @@ public final class FileSink: ByteSink {
             }
             return
         }
+        defer { PartialOutput.clear() }
         if fd >= 0 {
             if close(fd) != 0 {
                 let e = errno
@@ -98,6 +100,7 @@ public final class FileSink: ByteSink {
             fd = -1
         }
         unlink(tmp)
+        PartialOutput.clear()
     }
 
     deinit {

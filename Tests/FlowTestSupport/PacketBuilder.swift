@@ -517,17 +517,8 @@ public enum IPProtocol {
     public static let sctp: UInt8 = 132
 }
 
-/// TCP flag bits.
-public enum TCPFlags {
-    public static let fin: UInt8 = 0x01
-    public static let syn: UInt8 = 0x02
-    public static let rst: UInt8 = 0x04
-    public static let psh: UInt8 = 0x08
-    public static let ack: UInt8 = 0x10
-    public static let urg: UInt8 = 0x20
-    public static let ece: UInt8 = 0x40
-    public static let cwr: UInt8 = 0x80
-}
+/// TCP flag bits, as the decoder names them (`TCPFlags.syn | TCPFlags.ack`).
+public typealias TCPFlags = DecodedPacket.TCPFlag
 
 extension Array where Element == UInt8 {
     /// Appends `value` in network byte order.

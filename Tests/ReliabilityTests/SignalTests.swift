@@ -105,6 +105,32 @@ import Glibc
             context: "signal \(signal) after \(records) records + \(extraBytes) bytes on stdin")
     }
 
+    /// A second SIGINT while the first one's clean stop cannot finish (the output is a FIFO nobody reads, so the
+    /// writer waits in write(2)): the process ends at once with status 130 and says so.
+    @Test func secondSignalEndsARunWhoseOutputDoesNotDrain() throws {
+        let flowmeter = try Flowmeter.require()
+        let directory = try TemporaryDirectory()
+        let trace = directory.file("scan.pcap")
+        try ScanTrace.write(to: trace, flows: 50_000)
+        let fifo = directory.file("flows.csv")
+        try #require(mkfifo(fifo, 0o600) == 0)
+        // A reader that never reads: the pipe's 64 KiB fill up and the writer blocks.
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK)
+        try #require(reader >= 0)
+        defer { close(reader) }
+        let child = try Child(flowmeter, ["convert", trace, "-o", fifo, "--threads", "1", "-q"])
+        usleep(1_500_000)
+        try #require(child.isRunning, "the conversion ended although its output was not read")
+        child.signal(SIGINT)
+        usleep(500_000)
+        #expect(child.isRunning, "the first SIGINT cannot finish: the output does not drain")
+        child.signal(SIGINT)
+        let exit = child.wait(timeout: 10)
+        #expect(!exit.timedOut && exit.signal == nil, "\(exit)")
+        #expect(exit.code == 130, "\(exit)")
+        #expect(exit.stderr.contains("interrupted again"), "\(exit)")
+    }
+
     /// The signal arrives while `convert -` still waits for the capture's file header.
     @Test(arguments: [0, 10])
     func signalBeforeTheCaptureHeaderArrives(headerBytes: Int) throws {
