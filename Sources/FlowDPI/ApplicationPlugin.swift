@@ -73,7 +73,7 @@ public struct ApplicationPlugin: FeaturePlugin {
         .init("application_is_guessed", .integer, "1 when nDPI guessed the application (from ports or addresses)"),
         .init("application_confidence", .integer, "0 unknown, 1 by port, 5 DPI cache, 6 DPI, 7 by IP (nDPI 5.0 numbers)"),
         .init("requested_server_name", .text, "TLS/QUIC SNI, HTTP Host, DNS query name, DHCP host name …"),
-        .init("client_fingerprint", .text, "JA4 (TLS over TCP), HASSH client (SSH), DHCP fingerprint"),
+        .init("client_fingerprint", .text, "JA4 (TLS over TCP, DTLS), HASSH client (SSH), DHCP fingerprint"),
         .init("server_fingerprint", .text, "JA3S (TLS), HASSH server (SSH)"),
         .init("user_agent", .text, "HTTP user agent"),
         .init("content_type", .text, "HTTP response content type"),
@@ -105,7 +105,7 @@ public struct ApplicationPlugin: FeaturePlugin {
     public func makeStore() -> PluginStore { ApplicationStore(plugin: self) }
     #endif
 
-    /// The client→server TCP segment's sequence number (the TCP header sits right before the payload).
+    /// The TCP segment's sequence number (the TCP header sits right before the payload).
     @inline(__always)
     static func tcpSequence(_ packet: borrowing PacketContext) -> UInt32? {
         let p = packet.packet
@@ -180,6 +180,8 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             let sequence = ApplicationPlugin.tcpSequence(p)
         {
             if let ja4 = s.pointee.hello.add(segment: p.payload, sequence: sequence) { s.pointee.ja4 = ja4 }
+        } else if p.packet.ipProtocol == 17 && p.direction == 0 && s.pointee.ja4.isEmpty && p.packet.payloadSize > 25 {
+            if let ja4 = JA4.fingerprint(dtlsDatagram: p.payload) { s.pointee.ja4 = ja4 }
         }
         let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: p.packet.timeMilliseconds)
         if d.app != 0 {

@@ -53,8 +53,12 @@ public enum JA4 {
                 extensions.append(type)
                 var d = Reader(bytes: data)
                 switch type {
-                case 0x0000:
-                    hasServerName = true
+                case 0x0000:  // server_name: "d" for a domain name; an IP literal counts as no name, as in nDPI
+                    if d.u16() != nil, d.u8() == 0, let length = d.u16(), let name = d.take(Int(length)) {
+                        hasServerName = !isAddressLiteral(name)
+                    } else {
+                        hasServerName = true
+                    }
                 case 0x0010:  // ALPN: list length, then length-prefixed protocol names
                     if d.u16() != nil, let first = d.u8(), let name = d.take(Int(first)) { alpn = name }
                 case 0x000d:  // signature_algorithms, in the client's order
@@ -80,22 +84,39 @@ public enum JA4 {
         text += twoDigits(extensions.count)
         text += alpnCode(alpn)
         text += "_"
-        text += ciphers.isEmpty ? "000000000000" : truncatedHash(hexList(ciphers.sorted()))
+        // An empty list hashes the empty string (e3b0c44298fc), as nDPI 5.0 does, not "000000000000" as the
+        // specification says: NFStream 6.6.0 prints nDPI's value.
+        text += truncatedHash(hexList(ciphers.sorted()))
         text += "_"
-        let hashed = extensions.filter { $0 != 0x0000 && $0 != 0x0010 }.sorted()
-        if hashed.isEmpty && signatureAlgorithms.isEmpty {
-            text += "000000000000"
-        } else {
-            var input = hexList(hashed)
-            if !signatureAlgorithms.isEmpty { input += "_" + hexList(signatureAlgorithms) }
-            text += truncatedHash(input)
-        }
+        var input = hexList(extensions.filter { $0 != 0x0000 && $0 != 0x0010 }.sorted())
+        if !signatureAlgorithms.isEmpty { input += "_" + hexList(signatureAlgorithms) }
+        text += truncatedHash(input)
         return text
     }
 
     /// GREASE (RFC 8701): 0x0a0a, 0x1a1a … 0xfafa.
     @inline(__always)
     static func isGREASE(_ v: UInt16) -> Bool { v & 0x0f0f == 0x0a0a && v >> 8 == v & 0xff }
+
+    /// Whether a server name is an IPv4 or IPv6 address literal.
+    static func isAddressLiteral(_ name: ArraySlice<UInt8>) -> Bool {
+        if name.isEmpty { return false }
+        if name.contains(UInt8(ascii: ":")) { return true }
+        return name.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") }
+            && name.filter({ $0 == UInt8(ascii: ".") }).count == 3
+    }
+
+    /// The JA4 of a DTLS datagram carrying a whole (unfragmented) ClientHello, or nil.
+    public static func fingerprint(dtlsDatagram d: UnsafeRawBufferPointer) -> String? {
+        // Record header (13 bytes): type 0x16, version 0xfe??, epoch, sequence, length; then the handshake
+        // header (12 bytes): type 1, length, message sequence, fragment offset, fragment length.
+        guard d.count >= 25, d[0] == 0x16, d[1] == 0xfe, d[13] == 1 else { return nil }
+        let length = Int(d[14]) << 16 | Int(d[15]) << 8 | Int(d[16])
+        let offset = Int(d[19]) << 16 | Int(d[20]) << 8 | Int(d[21])
+        let fragment = Int(d[22]) << 16 | Int(d[23]) << 8 | Int(d[24])
+        guard offset == 0, fragment == length, d.count >= 25 + length else { return nil }
+        return fingerprint(body: Array(d[25..<(25 + length)])[...], transport: "d")
+    }
 
     static func versionCode(_ v: UInt16) -> String {
         switch v {
@@ -170,8 +191,10 @@ public enum JA4 {
     }
 }
 
-/// Collects a TLS ClientHello from the client's first TCP segments (in sequence order; a segment that arrives out
-/// of order ends the attempt), across several segments and several TLS records, and gives its JA4 once complete.
+/// Collects a TLS ClientHello from the client's TCP segments (those the plugin sees: the dissection window), across
+/// several segments and several TLS records, and gives its JA4 once complete. Segments before the hello (a STARTTLS
+/// dialogue) are skipped; after its first segment, the rest must follow in sequence order (a retransmission is
+/// ignored, a gap or reordering ends the attempt: no fingerprint).
 public struct ClientHelloAssembler: Sendable {
     /// The records' bytes so far (reused from flow to flow).
     var buffer: [UInt8] = []
@@ -197,10 +220,8 @@ public struct ClientHelloAssembler: Sendable {
         if segment.isEmpty || stage == 2 { return nil }
         if stage == 0 {
             // A TLS handshake record (0x16 0x03 0x0?) whose message is a ClientHello (type 1).
-            guard segment.count >= 6, segment[0] == 0x16, segment[1] == 0x03, segment[5] == 0x01 else {
-                stage = 2
-                return nil
-            }
+            // Other bytes (a STARTTLS dialogue, say) are skipped: the hello may follow in the window.
+            guard segment.count >= 6, segment[0] == 0x16, segment[1] == 0x03, segment[5] == 0x01 else { return nil }
             stage = 1
             buffer.append(contentsOf: segment)
         } else {

@@ -142,8 +142,7 @@ public final class NDPIDetector {
             m.sshServer = text(flowmeter_ndpi_hassh_server(f))
         } else if ProtocolID.tlsLike.contains(where: { `is`($0) }) {
             m.tlsServer = text(flowmeter_ndpi_ja3_server(f))
-            m.userAgent = text(flowmeter_ndpi_user_agent(f))
-            m.isTLSLike = true
+            m.isTLSLike = true  // NFStream 6.6.0 prints no user agent for QUIC
         } else if `is`(ProtocolID.http) {
             m.userAgent = text(flowmeter_ndpi_user_agent(f))
             m.contentType = text(flowmeter_ndpi_content_type(f))
