@@ -20,13 +20,15 @@ public final class NDPIDetector {
         public var isKnown: Bool { app != 0 || master != 0 }
     }
 
-    private let module: OpaquePointer
+    private let module: UnsafeMutablePointer<ndpi_detection_module_struct>
     private let flowSize: Int
     private var freeFlows: [OpaquePointer] = []
     /// Flow states handed out and not yet released (0 once every flow has finished dissection).
     public private(set) var liveFlows = 0
     /// Flow states allocated so far (the free list's high-water mark).
     public private(set) var allocatedFlows = 0
+    /// How many times a cross-flow cache was found and freed (see `process`).
+    public private(set) var cachesForgotten = 0
     private var names: [UInt32: String] = [:]
     private var categories: [UInt32: String] = [:]
 
@@ -38,6 +40,12 @@ public final class NDPIDetector {
         }
         flowmeter_ndpi_enable_all_protocols(module)
         ndpi_finalize_initialization(module)
+        guard flowmeter_ndpi_caches_unset(module) != 0 else {
+            ndpi_exit_detection_module(module)
+            throw ApplicationDetectionError(
+                function: "ndpi_init_detection_module",
+                message: "this libndpi's module layout is not the one its headers describe (expected nDPI 4.2)")
+        }
         self.module = module
         flowSize = Int(ndpi_detection_get_sizeof_ndpi_flow_struct())
     }
@@ -69,12 +77,19 @@ public final class NDPIDetector {
     }
 
     /// Gives one packet (from the IP header on, the captured bytes) to nDPI.
+    ///
+    /// nDPI keeps a few caches across flows (a server address seen in one flow labels a later one: Ookla, STUN,
+    /// Teams, TLS certificates …). With one module per meter thread, what a flow finds there would depend on which
+    /// flows share its thread, and the output on `--threads`. So they are emptied before every call: each flow is
+    /// labelled from its own packets alone, and the output is the same for any number of threads. (nDPI creates
+    /// them again only when a dissector needs one, so this costs a few pointer tests per packet.)
     @inline(__always)
     public func process(_ flow: FlowHandle, ipPacket: UnsafeRawBufferPointer, timeMilliseconds: UInt64) -> Detection {
         guard let base = ipPacket.baseAddress, ipPacket.count > 0 else {
             return Detection(master: 0, app: 0, category: 0)
         }
         let length = UInt16(min(ipPacket.count, Int(UInt16.max)))
+        cachesForgotten &+= Int(flowmeter_ndpi_forget_caches(module))
         let p = ndpi_detection_process_packet(
             module, ptr(flow), base.assumingMemoryBound(to: UInt8.self), length, timeMilliseconds)
         return Detection(master: p.master_protocol, app: p.app_protocol, category: p.category.rawValue)
@@ -89,6 +104,7 @@ public final class NDPIDetector {
     /// had to guess.
     public func giveUp(_ flow: FlowHandle) -> (detection: Detection, guessed: Bool) {
         var guessed: UInt8 = 0
+        cachesForgotten &+= Int(flowmeter_ndpi_forget_caches(module))
         let p = ndpi_detection_giveup(module, ptr(flow), 1, &guessed)
         return (Detection(master: p.master_protocol, app: p.app_protocol, category: p.category.rawValue), guessed != 0)
     }
