@@ -206,10 +206,19 @@ public struct ClientHelloAssembler: Sendable {
 
     public init() {}
 
-    /// Ready for a new flow (keeps the buffer's memory).
+    /// Ready for a new flow (keeps the buffer's memory, unless a large hello made it large).
     public mutating func reset() {
-        buffer.removeAll(keepingCapacity: true)
+        buffer.removeAll(keepingCapacity: buffer.capacity <= Self.keptCapacity)
         stage = 0
+    }
+
+    /// The buffer memory a flow slot keeps for the next flow.
+    static let keptCapacity = 4096
+
+    /// Done with this flow's hello: keep no more than `keptCapacity` bytes of buffer.
+    private mutating func finish() {
+        stage = 2
+        buffer.removeAll(keepingCapacity: buffer.capacity <= Self.keptCapacity)
     }
 
     /// Whether the assembler still wants client segments.
@@ -228,7 +237,7 @@ public struct ClientHelloAssembler: Sendable {
             if sequence != nextSequence {
                 // A retransmission of bytes we have is harmless; anything else (a gap) ends the attempt.
                 if Int32(bitPattern: sequence &- nextSequence) < 0 { return nil }
-                stage = 2
+                finish()
                 return nil
             }
             buffer.append(contentsOf: segment)
@@ -236,13 +245,13 @@ public struct ClientHelloAssembler: Sendable {
         nextSequence = sequence &+ UInt32(segment.count)
         switch handshake() {
         case .complete(let message):
-            stage = 2
+            finish()
             return JA4.fingerprint(handshake: message)
         case .incomplete:
-            if buffer.count > Self.limit { stage = 2 }
+            if buffer.count > Self.limit { finish() }
             return nil
         case .invalid:
-            stage = 2
+            finish()
             return nil
         }
     }

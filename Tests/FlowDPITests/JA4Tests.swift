@@ -121,6 +121,32 @@ enum Hello {
         #expect(!assembler.isCollecting)
     }
 
+    @Test func hostileBytesNeverTrapTheParsers() {
+        var rng = SplitMix64(seed: 6)
+        let valid = Hello.record(Hello.modern)
+        for round in 0..<3000 {
+            // A real hello with random bytes overwritten, cut at a random point, or plain noise behind a hello header.
+            var bytes = valid
+            switch round % 3 {
+            case 0:
+                for _ in 0..<(1 + Int(rng.next() % 8)) { bytes[Int(rng.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: rng.next()) }
+            case 1:
+                bytes = Array(bytes.prefix(Int(rng.next() % UInt64(bytes.count))))
+            default:
+                bytes = [0x16, 0x03, 0x01, UInt8(truncatingIfNeeded: rng.next()), UInt8(truncatingIfNeeded: rng.next()), 0x01]
+                    + (0..<Int(rng.next() % 300)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            }
+            var assembler = ClientHelloAssembler()
+            let cut = bytes.isEmpty ? 0 : Int(rng.next() % UInt64(bytes.count))
+            var result: String? = nil
+            Array(bytes[..<cut]).withUnsafeBytes { result = assembler.add(segment: $0, sequence: 1) }
+            Array(bytes[cut...]).withUnsafeBytes { result = assembler.add(segment: $0, sequence: 1 &+ UInt32(cut)) ?? result }
+            if let result { #expect(result.hasPrefix("t") && result.count == 36, "\(result)") }
+            if bytes.count > 5 { _ = JA4.fingerprint(handshake: bytes.dropFirst(5)) }
+            bytes.withUnsafeBytes { _ = JA4.fingerprint(dtlsDatagram: $0) }
+        }
+    }
+
     @Test func dtlsHelloIsFingerprintedWithD() {
         // DTLS 1.2 hello: version 0xfefd, empty cookie; record and handshake headers around the body.
         var body = Hello.be16(0xfefd) + [UInt8](repeating: 1, count: 32) + [0] + [0]  // random, session, cookie
