@@ -1,5 +1,10 @@
 #if NDPI
 import CNDPI
+import Synchronization
+
+/// nDPI forbids creating (and, to be safe, destroying) detection modules in parallel; meters are made one after
+/// another, but tests and library users may make them from several threads.
+private let moduleLifecycle = Mutex<Void>(())
 
 /// One nDPI 4.2 detection module and the per-flow nDPI states it dissects: the only type that calls nDPI.
 ///
@@ -34,14 +39,18 @@ public final class NDPIDetector {
 
     /// A detection module with every protocol enabled.
     public init() throws(ApplicationDetectionError) {
-        guard let module = ndpi_init_detection_module(ndpi_init_prefs(ndpi_no_prefs.rawValue)) else {
+        let made: UnsafeMutablePointer<ndpi_detection_module_struct>? = moduleLifecycle.withLock { _ in
+            guard let module = ndpi_init_detection_module(ndpi_init_prefs(ndpi_no_prefs.rawValue)) else { return nil }
+            flowmeter_ndpi_enable_all_protocols(module)
+            ndpi_finalize_initialization(module)
+            return module
+        }
+        guard let module = made else {
             throw ApplicationDetectionError(
                 function: "ndpi_init_detection_module", message: "nDPI could not create a detection module")
         }
-        flowmeter_ndpi_enable_all_protocols(module)
-        ndpi_finalize_initialization(module)
         guard flowmeter_ndpi_caches_unset(module) != 0 else {
-            ndpi_exit_detection_module(module)
+            moduleLifecycle.withLock { _ in ndpi_exit_detection_module(module) }
             throw ApplicationDetectionError(
                 function: "ndpi_init_detection_module",
                 message: "this libndpi's module layout is not the one its headers describe (expected nDPI 4.2)")
@@ -52,7 +61,8 @@ public final class NDPIDetector {
 
     deinit {
         for flow in freeFlows { ndpi_flow_free(UnsafeMutableRawPointer(flow)) }
-        ndpi_exit_detection_module(module)
+        let module = self.module
+        moduleLifecycle.withLock { _ in ndpi_exit_detection_module(module) }
     }
 
     /// nDPI's version text, e.g. "4.2.0".
