@@ -29,6 +29,8 @@ public struct ApplicationPlugin: FeaturePlugin {
         var detection = Detection()
         var ja4 = ""
         var hello = ClientHelloAssembler()
+        /// Detection is final on a mail protocol: keep looking for a STARTTLS ClientHello in the window.
+        var helloMayFollow = false
         #if NDPI
         var handle: NDPIDetector.FlowHandle? = nil
         #endif
@@ -105,6 +107,18 @@ public struct ApplicationPlugin: FeaturePlugin {
     public func makeStore() -> PluginStore { ApplicationStore(plugin: self) }
     #endif
 
+    /// The JA4 to print: nDPI 5.0 writes "d" (domain) when the flow has a host name that is not an address,
+    /// whether it came from the hello's SNI or from the protocol before it (an SMTP greeting before STARTTLS), and
+    /// "i" otherwise; NFStream prints nDPI's value.
+    static func ja4(_ ja4: String, serverName: String) -> String {
+        var bytes = Array(ja4.utf8)
+        guard bytes.count > 3, bytes[3] == UInt8(ascii: "i"), !serverName.isEmpty,
+            !JA4.isAddressLiteral(Array(serverName.utf8)[...])
+        else { return ja4 }
+        bytes[3] = UInt8(ascii: "d")
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The TCP segment's sequence number (the TCP header sits right before the payload).
     @inline(__always)
     static func tcpSequence(_ packet: borrowing PacketContext) -> UInt32? {
@@ -151,8 +165,15 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
 
     override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
         let s = states + Int(slot)
-        if s.pointee.stage < 2 && flow.pointee.packets <= UInt64(plugin.dissections) {
+        guard flow.pointee.packets <= UInt64(plugin.dissections) else { return .keep }
+        if s.pointee.stage < 2 {
             dissect(s, flow: flow, packet: packet)
+        } else if s.pointee.helloMayFollow && s.pointee.ja4.isEmpty && s.pointee.hello.isCollecting {
+            // nDPI named a mail protocol and is done, but its STARTTLS hello may still come in the window.
+            collectHello(s, packet: packet)
+            if !s.pointee.ja4.isEmpty {
+                s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
+            }
         }
         return .keep
     }
@@ -176,13 +197,7 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
     ) {
         guard let handle = s.pointee.handle else { return }
         let p = packet.pointee
-        if p.packet.ipProtocol == 6 && p.direction == 0 && p.packet.payloadSize > 0 && s.pointee.hello.isCollecting,
-            let sequence = ApplicationPlugin.tcpSequence(p)
-        {
-            if let ja4 = s.pointee.hello.add(segment: p.payload, sequence: sequence) { s.pointee.ja4 = ja4 }
-        } else if p.packet.ipProtocol == 17 && p.direction == 0 && s.pointee.ja4.isEmpty && p.packet.payloadSize > 25 {
-            if let ja4 = JA4.fingerprint(dtlsDatagram: p.payload) { s.pointee.ja4 = ja4 }
-        }
+        collectHello(s, packet: packet)
         let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: p.packet.timeMilliseconds)
         if d.app != 0 {
             s.pointee.detection = ApplicationPlugin.Detection(master: d.master, app: d.app, category: d.category)
@@ -192,6 +207,18 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             }
         } else if flow.pointee.packets >= UInt64(plugin.dissections) {
             if s.pointee.stage == 0 { giveUp(s) } else { finish(s, guessed: false) }
+        }
+    }
+
+    /// Feeds a client packet to the ClientHello assembler (TCP) or the DTLS hello parser (UDP).
+    @inline(__always)
+    private func collectHello(_ s: UnsafeMutablePointer<ApplicationPlugin.State>, packet: UnsafePointer<PacketContext>) {
+        let p = packet.pointee
+        guard p.direction == 0 && p.packet.payloadSize > 0 else { return }
+        if p.packet.ipProtocol == 6 && s.pointee.hello.isCollecting, let sequence = ApplicationPlugin.tcpSequence(p) {
+            if let ja4 = s.pointee.hello.add(segment: p.payload, sequence: sequence) { s.pointee.ja4 = ja4 }
+        } else if p.packet.ipProtocol == 17 && s.pointee.ja4.isEmpty && p.packet.payloadSize > 25 {
+            if let ja4 = JA4.fingerprint(dtlsDatagram: p.payload) { s.pointee.ja4 = ja4 }
         }
     }
 
@@ -218,9 +245,11 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             s.pointee.clientFingerprint = m.dhcpFingerprint
         } else if !m.sshClient.isEmpty {
             s.pointee.clientFingerprint = m.sshClient
-        } else if m.isTLSLike {
-            s.pointee.clientFingerprint = s.pointee.ja4
+        } else if m.isTLSLike || m.mayUpgradeToTLS {
+            // Also for mail after STARTTLS, which nDPI 4.2 leaves as POP3/SMTP/IMAP and 5.0 follows.
+            s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: m.serverName)
         }
+        s.pointee.helloMayFollow = m.mayUpgradeToTLS
         s.pointee.userAgent = m.userAgent
         s.pointee.contentType = m.contentType
         detector.release(handle)

@@ -169,6 +169,8 @@ public final class NDPIDetector {
         } else if ProtocolID.tlsLike.contains(where: { `is`($0) }) {
             m.tlsServer = text(flowmeter_ndpi_ja3_server(f))
             m.isTLSLike = true  // NFStream 6.6.0 prints no user agent for QUIC
+        } else if ProtocolID.startTLSMail.contains(where: { `is`($0) }) {
+            m.mayUpgradeToTLS = true
         } else if `is`(ProtocolID.http) {
             m.userAgent = text(flowmeter_ndpi_user_agent(f))
             m.contentType = text(flowmeter_ndpi_content_type(f))
@@ -186,6 +188,8 @@ public final class NDPIDetector {
         public var userAgent = ""
         public var contentType = ""
         public var isTLSLike = false
+        /// POP3, SMTP or IMAP, whose STARTTLS nDPI 4.2 does not follow (5.0 names them POPS, SMTPS, IMAPS).
+        public var mayUpgradeToTLS = false
     }
 
     /// nDPI protocol ids the plugin cares about (ndpi_protocol_ids.h, stable across 4.x and 5.x).
@@ -196,6 +200,8 @@ public final class NDPIDetector {
         static let quic = 188
         /// TLS, DTLS, QUIC and TLS-wrapped mail (POPS, SMTPS, IMAPS).
         static let tlsLike = [91, 30, 188, 23, 29, 51]
+        /// POP3, SMTP, IMAP (STARTTLS).
+        static let startTLSMail = [2, 3, 4]
     }
 
     @inline(__always)

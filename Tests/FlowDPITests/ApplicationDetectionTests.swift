@@ -98,6 +98,30 @@ enum Conversation {
         return frames
     }
 
+    /// SYN, SYN-ACK, ACK, then `exchanges` in order (true: from the client), each segment acknowledged in turn.
+    static func tcpDialogue(port: UInt16, serverPort: UInt16, _ exchanges: [(Bool, [UInt8])]) -> [[UInt8]] {
+        var frames: [[UInt8]] = []
+        var c: UInt32 = 1000
+        var s: UInt32 = 9000
+        frames.append(tcp(port, serverPort, seq: c, flags: TCPFlags.syn))
+        frames.append(tcp(serverPort, port, seq: s, ack: c + 1, flags: TCPFlags.syn | TCPFlags.ack, reply: true))
+        c += 1
+        s += 1
+        frames.append(tcp(port, serverPort, seq: c, ack: s, flags: TCPFlags.ack))
+        for (fromClient, payload) in exchanges {
+            if fromClient {
+                frames.append(tcp(port, serverPort, seq: c, ack: s, flags: TCPFlags.ack | TCPFlags.psh, payload))
+                c += UInt32(payload.count)
+                frames.append(tcp(serverPort, port, seq: s, ack: c, flags: TCPFlags.ack, reply: true))
+            } else {
+                frames.append(tcp(serverPort, port, seq: s, ack: c, flags: TCPFlags.ack | TCPFlags.psh, payload, reply: true))
+                s += UInt32(payload.count)
+                frames.append(tcp(port, serverPort, seq: c, ack: s, flags: TCPFlags.ack))
+            }
+        }
+        return frames
+    }
+
     /// A DNS query (or response with one A record) for `name`.
     static func dns(_ name: String, id: UInt16, response: Bool) -> [UInt8] {
         var m: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xff), response ? 0x81 : 0x01, response ? 0x80 : 0x00]
@@ -156,6 +180,28 @@ enum Conversation {
         #expect(s.requestedServerName == "www.example.org")
         #expect(s.clientFingerprint == "t13d0608h2_db2546af4a66_29b745d5ce58")
         #expect(!s.isGuessed)
+    }
+
+    @Test func smtpStartTLSHelloGivesJA4WithTheGreetingsHostName() throws {
+        var h = try DetectionHarness()
+        // A hello without SNI (JA4 "t12i…" by itself) after STARTTLS: the flow's host name comes from SMTP, so the
+        // fourth character is "d", as nDPI 5.0 (NFStream 6.6.0) writes it.
+        let hello = Hello.clientHello(ciphers: [0xc02f, 0x0035], extensions: [Hello.ext(0x000b, [1, 0])])
+        let text = { (line: String) in Array(line.utf8) }
+        let frames = C.tcpDialogue(port: 40005, serverPort: 25, [
+            (false, text("220 mx.example.com ESMTP ready\r\n")),
+            (true, text("EHLO client.example.net\r\n")),
+            (false, text("250-mx.example.com at your service\r\n250-STARTTLS\r\n250 8BITMIME\r\n")),
+            (true, text("STARTTLS\r\n")),
+            (false, text("220 2.0.0 Ready to start TLS\r\n")),
+            (true, Hello.record(hello)),
+        ])
+        for frame in frames { h.feed(frame) }
+        h.flush()
+        let s = try #require(h.state(port: 40005))
+        #expect(s.applicationName.hasPrefix("SMTP"))
+        #expect(s.requestedServerName == "mx.example.com")
+        #expect(s.clientFingerprint == "t12d020100_1584f0a67932_bcb145a8c2a7")
     }
 
     @Test func unrecognisedTrafficIsUnknownAndNotGuessed() throws {
