@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let package = Package(
@@ -12,6 +12,13 @@ let package = Package(
         .library(name: "FlowWriters", targets: ["FlowWriters"]),
         .library(name: "FlowStreamer", targets: ["FlowStreamer"]),
         .library(name: "FlowFeatures", targets: ["FlowFeatures"]),
+        .library(name: "FlowDPI", targets: ["FlowDPI"]),
+    ],
+    // NDPI (on by default): application detection with Debian's libndpi-dev 4.2. Build without it with
+    // `swift build --disable-default-traits`; everything else works, and the CLI says detection is unavailable.
+    traits: [
+        .trait(name: "NDPI", description: "Application detection (the nine application_* columns) with libndpi"),
+        .default(enabledTraits: ["NDPI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -24,6 +31,9 @@ let package = Package(
         .systemLibrary(
             name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        .systemLibrary(
+            name: "CNDPI", path: "Sources/CNDPI", pkgConfig: "libndpi",
+            providers: [.apt(["libndpi-dev"]), .brew(["ndpi"])]),
 
         // Pure Swift layers.
         .target(name: "FlowPacket"),
@@ -33,10 +43,15 @@ let package = Package(
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
+        // Application detection: the nDPI plugin (only NDPIDetector.swift calls nDPI) and our own JA4. Without the
+        // NDPI trait the target builds without libndpi and offers no plugin (`ApplicationDetection.isAvailable`).
+        .target(
+            name: "FlowDPI",
+            dependencies: ["FlowMeter", "FlowPacket", .target(name: "CNDPI", condition: .when(traits: ["NDPI"]))]),
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures",
+                "FlowStreamer", "FlowFeatures", "FlowDPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -47,11 +62,14 @@ let package = Package(
         .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FlowStreamer", "FlowCapture", "FlowFeatures", "FlowTestSupport", "FlowMeterCLI"],
+            dependencies: ["FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowTestSupport", "FlowMeterCLI"],
             resources: [.copy("Golden")]),
         .testTarget(
             name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),
-        .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowDPI", "FlowTestSupport"]),
+        .testTarget(
+            name: "FlowDPITests",
+            dependencies: ["FlowDPI", "FlowMeter", "FlowPacket", "FlowStreamer", "FlowWriters", "FlowTestSupport"]),
         .testTarget(name: "ReliabilityTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport", "FlowMeterCLI"]),
         .testTarget(
             name: "FlowFeaturesTests",

@@ -7,7 +7,7 @@ the golden's path, the deviations from NFStream the run declares). scripts/check
 makes that directory and calls this script.
 
 For every run, NFStream converts the same capture with the same options
-(`NFStreamer(source, n_dissections=0, n_meters=1, statistical_analysis, splt_analysis, decode_tunnels,
+(`NFStreamer(source, n_meters=1, n_dissections (--dissections, 0 in the fixtures), statistical_analysis, splt_analysis, decode_tunnels,
 idle_timeout, active_timeout, accounting_mode).to_csv()`), and the two CSVs are compared flow by flow: flows
 are matched on (src_ip, src_port, dst_ip, dst_port, protocol, vlan_id, tunnel_id,
 bidirectional_first_seen_ms), and every column but `id` must have the same text. The header must be the
@@ -41,7 +41,8 @@ KEY = (
 
 def nfstream_arguments(options):
     """NFStreamer keyword arguments for flowmeter's command-line options."""
-    kwargs = {"decode_tunnels": True}
+    # The fixtures run with --dissections 0 (their payloads are synthetic; detection is tested elsewhere).
+    kwargs = {"decode_tunnels": True, "n_dissections": 0}
     i = 0
     while i < len(options):
         option = options[i]
@@ -49,7 +50,7 @@ def nfstream_arguments(options):
             kwargs["statistical_analysis"] = True
         elif option == "--no-tunnels":
             kwargs["decode_tunnels"] = False
-        elif option in ("--splt", "--accounting-mode", "--idle-timeout", "--active-timeout"):
+        elif option in ("--splt", "--accounting-mode", "--idle-timeout", "--active-timeout", "--dissections"):
             i += 1
             value = float(options[i])
             if value != int(value):
@@ -59,6 +60,7 @@ def nfstream_arguments(options):
                 "--accounting-mode": "accounting_mode",
                 "--idle-timeout": "idle_timeout",
                 "--active-timeout": "active_timeout",
+                "--dissections": "n_dissections",
             }[option]
             kwargs[name] = int(value)
         else:
@@ -85,7 +87,7 @@ def run_nfstream(pcap, kwargs, workdir):
     out = os.path.join(workdir, os.path.basename(pcap) + ".nfstream.csv")
     if os.path.exists(out):
         os.remove(out)
-    streamer = NFStreamer(source=pcap, n_dissections=0, n_meters=1, **kwargs)
+    streamer = NFStreamer(source=pcap, n_meters=1, **kwargs)
     streamer.to_csv(path=out)
     return read_csv(out)
 

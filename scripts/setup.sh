@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Installs what flowmeter needs on Debian/Ubuntu: libpcap, zlib and pkg-config from the distribution's -dev
-# packages to build; iproute2, ethtool and tcpdump for the live-capture tests (network namespaces and veth pairs).
+# Installs what flowmeter needs on Debian/Ubuntu: libpcap, zlib, nDPI (libndpi-dev 4.2, for application detection)
+# and pkg-config from the distribution's -dev packages to build; iproute2, ethtool and tcpdump for the live-capture tests (network namespaces and veth pairs).
 # Idempotent; waits while another apt holds the lock. Swift 6 must already be installed.
 set -euo pipefail
-packages=(libpcap-dev zlib1g-dev pkg-config iproute2 ethtool tcpdump)
+packages=(libpcap-dev zlib1g-dev libndpi-dev pkg-config iproute2 ethtool tcpdump)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowDPI
 import FlowFeatures
 import FlowMeter
 
@@ -16,6 +17,15 @@ struct Features: ParsableCommand {
             for column in plugin.columns {
                 text += "  \(column.name)  [\(column.type.rawValue)]  \(column.summary)\n"
             }
+        }
+        text += "\napplication: nDPI application detection, on by default (--dissections N, 0 = off)"
+        if let version = ApplicationDetection.libraryVersion {
+            text += "; nDPI \(version)\n"
+        } else {
+            text += "; UNAVAILABLE in this build (built without nDPI)\n"
+        }
+        for column in ApplicationPlugin.columns {
+            text += "  \(column.name)  [\(column.type.rawValue)]  \(column.summary)\n"
         }
         print(text, terminator: "")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowDPI
 import FlowFeatures
 import FlowMeter
 import FlowStreamer
@@ -17,6 +18,9 @@ struct MeterOptions: ParsableArguments {
 
     @Option(name: .customLong("splt"), help: ArgumentHelp("Add the early-packet sequences of the first N packets (0 = off).", valueName: "N"))
     var splt: Int = 0
+
+    @Option(help: ArgumentHelp("Give the first N packets of each flow to nDPI and add the nine application columns (application_name, category, SNI, fingerprints, user agent …); 0 = no detection and no columns. Default 20, as NFStream's n_dissections.", valueName: "N"))
+    var dissections: Int?
 
     @Option(help: ArgumentHelp("Size counted per packet: 0 wire size, 1 IP, 2 transport, 3 payload.", valueName: "N"))
     var accountingMode: Int = 0
@@ -45,6 +49,14 @@ struct MeterOptions: ParsableArguments {
         }
         guard (0...65535).contains(splt) else {
             throw ValidationError("--splt must be between 0 and 65535 (got \(splt))")
+        }
+        if let dissections {
+            guard (0...255).contains(dissections) else {
+                throw ValidationError("--dissections must be between 0 and 255 (got \(dissections))")
+            }
+            if dissections > 0 && !ApplicationDetection.isAvailable {
+                throw ValidationError("--dissections \(dissections): \(ApplicationDetectionError.unavailable.message)")
+            }
         }
         _ = try plugins()
         guard maxFlows >= 0 else {
@@ -76,15 +88,43 @@ struct MeterOptions: ParsableArguments {
         var names = (features ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
         if statistics { names.append("statistics") }
         if splt > 0 { names.append("splt") }
+        var plugins: [any FeaturePlugin]
         do {
-            return try BuiltinFeatures.plugins(named: names, spltLength: splt)
+            plugins = try BuiltinFeatures.plugins(named: names, spltLength: splt)
         } catch {
             throw ValidationError("\(error)")
+        }
+        // NFStream's order: statistics, splt, then the application columns (our own sets, such as cic, after).
+        if effectiveDissections > 0 {
+            let application: ApplicationPlugin
+            do {
+                application = try ApplicationPlugin(dissections: effectiveDissections)
+            } catch {
+                throw ValidationError("--dissections: \(error)")
+            }
+            let position = plugins.lastIndex { $0.name == "statistics" || $0.name == "splt" }.map { $0 + 1 } ?? 0
+            plugins.insert(application, at: position)
+        }
+        return plugins
+    }
+
+    /// `--dissections`, or 20 when nDPI is built in and 0 when it is not.
+    var effectiveDissections: Int {
+        dissections ?? (ApplicationDetection.isAvailable ? 20 : 0)
+    }
+
+    /// Without nDPI, a default run says once that the application columns are missing.
+    func noteMissingDetection() {
+        if dissections == nil && !ApplicationDetection.isAvailable {
+            printError(
+                "note: built without nDPI, so no application detection: the nine application columns are left out (--dissections 0 silences this)"
+            )
         }
     }
 
     /// The streamer configuration these options describe (metering, plugins, threads, BPF filter).
     func streamerConfiguration(bpf: String?) throws -> StreamerConfiguration {
+        noteMissingDetection()
         var configuration = StreamerConfiguration()
         configuration.meter = meterConfiguration
         configuration.plugins = try plugins()

@@ -72,7 +72,7 @@ struct Fixture: Sendable {
     var runs: [FixtureRun]
 
     /// Options every run gets.
-    static let commonOptions = ["--statistics", "--splt", "5"]
+    static let commonOptions = ["--statistics", "--splt", "5", "--dissections", "0"]
 
     /// The capture's first second (2023-11-14T22:13:20Z); record times are offsets from it.
     static let epoch = 1_700_000_000

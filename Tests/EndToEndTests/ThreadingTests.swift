@@ -1,3 +1,4 @@
+import FlowDPI
 import FlowFeatures
 import FlowMeter
 import FlowStreamer
@@ -99,8 +100,11 @@ import Testing
             print("conformance captures not found; skipping")
             return
         }
+        // With application detection (one nDPI module per meter thread) when this build has it.
+        let application = try? ApplicationPlugin(dissections: 20)
+        #expect(application != nil || !ApplicationDetection.isAvailable)
         let configure: (inout StreamerConfiguration) -> Void = {
-            $0.plugins = [StatisticsPlugin(), SPLTPlugin(length: 10)]
+            $0.plugins = [StatisticsPlugin(), SPLTPlugin(length: 10)] + (application.map { [$0] } ?? [])
             $0.meter.idleTimeoutMilliseconds = 1000
             $0.meter.activeTimeoutMilliseconds = 5000
         }

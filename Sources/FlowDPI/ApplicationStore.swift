@@ -1,0 +1,130 @@
+import FlowMeter
+import FlowPacket
+
+#if NDPI
+/// `ApplicationPlugin`'s store: one per meter, owning that meter's nDPI detection module.
+final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
+    let detector: NDPIDetector
+
+    override init(plugin: ApplicationPlugin) {
+        do {
+            detector = try NDPIDetector()
+        } catch {
+            fatalError("\(error)")  // ApplicationPlugin.init already created one successfully
+        }
+        super.init(plugin: plugin)
+    }
+
+    deinit {
+        for i in 0..<capacity {
+            if let handle = states[i].handle { detector.release(handle) }
+        }
+    }
+
+    /// nDPI flow states in use (0 when every flow has finished detection).
+    var liveFlows: Int { detector.liveFlows }
+
+    override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+        let s = states + Int(slot)
+        if let handle = s.pointee.handle { detector.release(handle) }  // not expected: expiry releases it
+        plugin.reset(&s.pointee)
+        s.pointee.handle = detector.makeFlow()
+        dissect(s, flow: flow, packet: packet)
+        return .keep
+    }
+
+    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+        let s = states + Int(slot)
+        guard flow.pointee.packets <= UInt64(plugin.dissections) else { return .keep }
+        if s.pointee.stage < 2 {
+            dissect(s, flow: flow, packet: packet)
+        } else if s.pointee.helloMayFollow && s.pointee.ja4.isEmpty && s.pointee.hello.isCollecting {
+            // nDPI named a mail protocol and is done, but its STARTTLS hello may still come in the window.
+            collectHello(s, packet: packet)
+            if !s.pointee.ja4.isEmpty {
+                s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
+            }
+        }
+        return .keep
+    }
+
+    override func expire(slot: Int32, flow: UnsafePointer<Flow>) {
+        let s = states + Int(slot)
+        if s.pointee.stage == 0 {
+            giveUp(s)
+        } else if s.pointee.stage == 1 {
+            finish(s, guessed: false)
+        }
+    }
+
+    override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
+        plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
+    }
+
+    private func dissect(
+        _ s: UnsafeMutablePointer<ApplicationPlugin.State>, flow: UnsafePointer<Flow>,
+        packet: UnsafePointer<PacketContext>
+    ) {
+        guard let handle = s.pointee.handle else { return }
+        let p = packet.pointee
+        collectHello(s, packet: packet)
+        let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: p.packet.timeMilliseconds)
+        if d.app != 0 {
+            s.pointee.detection = ApplicationPlugin.Detection(master: d.master, app: d.app, category: d.category)
+            if s.pointee.stage == 0 { s.pointee.stage = 1 }
+            if !detector.wantsMorePackets(handle) || flow.pointee.packets >= UInt64(plugin.dissections) {
+                finish(s, guessed: false)
+            }
+        } else if flow.pointee.packets >= UInt64(plugin.dissections) {
+            if s.pointee.stage == 0 { giveUp(s) } else { finish(s, guessed: false) }
+        }
+    }
+
+    /// Feeds a client packet to the ClientHello assembler (TCP) or the DTLS hello parser (UDP).
+    @inline(__always)
+    private func collectHello(_ s: UnsafeMutablePointer<ApplicationPlugin.State>, packet: UnsafePointer<PacketContext>) {
+        let p = packet.pointee
+        guard p.direction == 0 && p.packet.payloadSize > 0 else { return }
+        if p.packet.ipProtocol == 6 && s.pointee.hello.isCollecting, let sequence = ApplicationPlugin.tcpSequence(p) {
+            if let ja4 = s.pointee.hello.add(segment: p.payload, sequence: sequence) { s.pointee.ja4 = ja4 }
+        } else if p.packet.ipProtocol == 17 && s.pointee.ja4.isEmpty && p.packet.payloadSize > 25 {
+            if let ja4 = JA4.fingerprint(dtlsDatagram: p.payload) { s.pointee.ja4 = ja4 }
+        }
+    }
+
+    private func giveUp(_ s: UnsafeMutablePointer<ApplicationPlugin.State>) {
+        guard let handle = s.pointee.handle else { return }
+        let (d, guessed) = detector.giveUp(handle)
+        s.pointee.detection = ApplicationPlugin.Detection(master: d.master, app: d.app, category: d.category)
+        finish(s, guessed: guessed)
+    }
+
+    /// Reads the results into the state and releases the flow's nDPI state.
+    private func finish(_ s: UnsafeMutablePointer<ApplicationPlugin.State>, guessed: Bool) {
+        guard let handle = s.pointee.handle else { return }
+        let d = s.pointee.detection
+        let detection = NDPIDetector.Detection(master: d.master, app: d.app, category: d.category)
+        s.pointee.applicationName = detector.applicationName(detection)
+        s.pointee.categoryName = detector.categoryName(detection)
+        s.pointee.isGuessed = guessed
+        s.pointee.confidence = detector.confidence(handle)
+        let m = detector.metadata(handle, detection: detection)
+        s.pointee.requestedServerName = m.serverName
+        s.pointee.serverFingerprint = m.sshServer.isEmpty ? m.tlsServer : m.sshServer
+        if !m.dhcpFingerprint.isEmpty {
+            s.pointee.clientFingerprint = m.dhcpFingerprint
+        } else if !m.sshClient.isEmpty {
+            s.pointee.clientFingerprint = m.sshClient
+        } else if m.isTLSLike || m.mayUpgradeToTLS {
+            // Also for mail after STARTTLS, which nDPI 4.2 leaves as POP3/SMTP/IMAP and 5.0 follows.
+            s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: m.serverName)
+        }
+        s.pointee.helloMayFollow = m.mayUpgradeToTLS
+        s.pointee.userAgent = m.userAgent
+        s.pointee.contentType = m.contentType
+        detector.release(handle)
+        s.pointee.handle = nil
+        s.pointee.stage = 2
+    }
+}
+#endif
