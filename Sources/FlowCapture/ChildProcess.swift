@@ -29,7 +29,7 @@ public final class ChildProcess {
 
     public let pid: pid_t
     /// The read end of the child's standard output, when `captureOutput` was set (-1 otherwise).
-    public let outputDescriptor: Int32
+    public private(set) var outputDescriptor: Int32
     private let errorDescriptor: Int32
     private var reaped: Outcome?
 
@@ -103,6 +103,36 @@ public final class ChildProcess {
         }
         if outputDescriptor >= 0 { close(outputDescriptor) }
         if errorDescriptor >= 0 { close(errorDescriptor) }
+    }
+
+    /// Closes our end of the child's standard output: a child still writing gets EPIPE (or SIGPIPE) instead of
+    /// blocking on a full pipe forever.
+    public func closeOutput() {
+        if outputDescriptor >= 0 {
+            close(outputDescriptor)
+            outputDescriptor = -1
+        }
+    }
+
+    /// Waits at most `timeout` seconds for the child to end, then kills it (SIGKILL) and reaps it.
+    @discardableResult
+    public func wait(timeout: Double) throws -> Outcome {
+        if let reaped { return reaped }
+        var waited = 0.0
+        while waited < timeout {
+            var status: Int32 = 0
+            var info = siginfo_t()
+            // WNOWAIT: look without reaping; wait() below reaps and collects the resource usage.
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid {
+                _ = status
+                return try wait()
+            }
+            var ts = timespec(tv_sec: 0, tv_nsec: 20_000_000)
+            nanosleep(&ts, nil)
+            waited += 0.02
+        }
+        kill(pid, SIGKILL)
+        return try wait()
     }
 
     /// Sends `signal` to the child (nothing once it was reaped).

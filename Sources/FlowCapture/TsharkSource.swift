@@ -207,8 +207,13 @@ public final class TsharkSource {
         if closed { return try process.wait() }
         closed = true
         defer { unlink(scriptPath) }
-        if killing || !endOfOutput { process.signal(SIGTERM) }
-        let outcome = try process.wait()
+        if killing || !endOfOutput {
+            // tshark stops gracefully on SIGTERM, which means finishing its output: close the pipe first so that
+            // it cannot block writing to it, and kill it if it has not ended within two seconds.
+            process.closeOutput()
+            process.signal(SIGTERM)
+        }
+        let outcome = try process.wait(timeout: 2)
         let stoppedByUs = killing || !endOfOutput || stopRequested
         switch outcome.termination {
         case .exited(0):

@@ -187,7 +187,7 @@ func jsonNumber(_ text: String, _ key: String, after anchor: String? = nil) -> D
         scope = scope[r.upperBound...]
     }
     guard let r = scope.firstRange(of: "\"\(key)\":") else { return nil }
-    var rest = scope[r.upperBound...].drop(while: { $0 == " " })
+    var rest = scope[r.upperBound...].drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
     var number = ""
     while let c = rest.first, c.isNumber || c == "." || c == "-" || c == "e" || c == "E" || c == "+" {
         number.append(c)

@@ -29,9 +29,9 @@ struct LiveScenario: Hashable {
     static func parse(_ word: String) throws -> LiveScenario {
         if word == "tcp-unlimited" || word == "tcp" { return LiveScenario(tcp: true, bitsPerSecond: 0, length: 0) }
         let parts = word.split(separator: "-")
-        guard parts.count == 3, parts[0] == "udp", let length = Int(parts[2]), (16...1472).contains(length) else {
+        guard parts.count == 3, parts[0] == "udp", let length = Int(parts[2]), (32...1472).contains(length) else {
             throw ValidationError(
-                "--scenarios: '\(word)' is not a scenario: use udp-RATE-LENGTH (RATE like 1M, 10M or unlimited; LENGTH 16-1472 bytes) or tcp-unlimited"
+                "--scenarios: '\(word)' is not a scenario: use udp-RATE-LENGTH (RATE like 1M, 10M or unlimited; LENGTH 32-1472 bytes) or tcp-unlimited"
             )
         }
         if parts[1] == "unlimited" { return LiveScenario(tcp: false, bitsPerSecond: 0, length: length) }
@@ -165,7 +165,8 @@ struct BenchLive: ParsableCommand {
         let startDelay = path.ingest == .tshark ? 3.0 : 1.0
         let tail = 1.5
         let duration = startDelay + Double(window) + tail
-        let filter = scenario.tcp ? "tcp" : "udp"
+        // UDP: the data datagrams only (iperf3's 4-byte handshake datagrams are shorter than any test datagram).
+        let filter = scenario.tcp ? "tcp" : "udp and dst host \(lab.captureAddress) and greater 70"
         var arguments = ["netns", "exec", lab.captureNamespace, executable, "live", "-i", lab.captureInterface]
         arguments += path.arguments + ["--tshark-path", common.tsharkPath]
         arguments += [
