@@ -130,6 +130,7 @@ extension FlowStreamer {
         }
         var objects = configuration.ingest == .object ? decoder.map { ObjectDissector(decoder: $0) } : nil
         var draining = false
+        var sourceEnded = false
         let drainDeadline = 5.0
         var drainStart = 0.0
         var packet = DecodedPacket()
@@ -182,9 +183,11 @@ extension FlowStreamer {
             case .endOfFile:
                 stop = stop ?? .signal
                 draining = false
+                sourceEnded = true
             case .failed(let message):
                 stop = stop ?? .captureFailed(message)
                 draining = false
+                sourceEnded = true
             }
             if consumer.failed {
                 stop = .outputFailed
@@ -193,7 +196,7 @@ extension FlowStreamer {
             if interruptRequested.load(ordering: .relaxed) { stop = stop ?? .signal }
             let now = Self.monotonicSeconds()
             if let d = limits.durationSeconds, now - start >= d { stop = stop ?? .duration }
-            if stop != nil && !draining && drainStart == 0 && capture.drainsAfterStop {
+            if stop != nil && !draining && drainStart == 0 && !sourceEnded && capture.drainsAfterStop {
                 // tshark holds packets it has not printed yet: ask it to stop and read them.
                 capture.stop()
                 draining = true

@@ -76,6 +76,17 @@ struct BenchLiveTests {
         #expect(Set(Self.namespaces().filter { $0.hasPrefix("fmbench-") }) == before)
     }
 
+    @Test(.enabled(if: requirements == nil, Comment(rawValue: requirements ?? "")))
+    func liveThroughTsharkQuotesTsharkWhenItCannotCapture() throws {
+        let directory = try TemporaryDirectory()
+        let result = try Self.run([
+            "live", "-i", "fmnosuch0", "--ingest", "tshark", "--duration", "5", "-o", directory.file("flows.csv"),
+        ])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("tshark"))
+        #expect(result.stderr.contains("fmnosuch0"))  // tshark's own words, quoted
+    }
+
     @Test(.enabled(if: requirements == nil && Subprocess.find("setpriv") != nil && getpwnam("nobody") != nil,
         "needs root, setpriv and a user nobody"))
     func benchLiveRefusesClearlyWithoutRoot() throws {
