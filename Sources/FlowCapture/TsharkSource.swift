@@ -83,8 +83,8 @@ public final class TsharkSource {
         case .file(let path):
             arguments += ["-r", path]
         case .interface(let name, let snapshotLength, let promiscuous, let filter):
-            arguments += ["-i", name, "-s", String(snapshotLength), "-l", "-q"]
-            arguments.removeLast()  // -q would silence the packet output
+            // -l: flush after every packet, so that packets reach us as they are captured.
+            arguments += ["-i", name, "-s", String(snapshotLength), "-l"]
             if !promiscuous { arguments.append("-p") }
             if let filter { arguments += ["-f", filter] }
         }
