@@ -82,7 +82,8 @@ extension FlowStreamer {
 
     /// `live` through a tshark child capturing on the interface (`--ingest tshark`). Packets are counted as tshark
     /// delivers them; at the end tshark is asked to stop and what it still holds is read and metered (for at most
-    /// five seconds). Kernel drop counters are not available on this path (reported as 0).
+    /// five seconds). Kernel drop counters are not available on this path (reported as 0). Call `tshark.close()`
+    /// afterwards: it reaps tshark and throws, quoting it, if tshark ended with an error of its own.
     public func live(
         tshark: TsharkSource, writer: FlowWriter, limits: LiveLimits,
         report: (LiveStatistics, _ final: Bool) -> Void
@@ -96,16 +97,22 @@ extension FlowStreamer {
             throw error
         }
         let source = TsharkLiveSource(tshark: tshark)
-        defer { _ = try? tshark.close(killing: true) }
-        if configuration.threads <= 1 {
-            var consumer = InlineConsumer(
-                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
-            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
-        } else {
-            var consumer = ThreadedConsumer(
-                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
-                threads: configuration.threads, dropWhenFull: true)
-            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+        // On success the caller closes `tshark` (and learns from `close()` whether tshark failed on its own);
+        // on an error it is killed and reaped here.
+        do {
+            if configuration.threads <= 1 {
+                var consumer = InlineConsumer(
+                    configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
+                return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+            } else {
+                var consumer = ThreadedConsumer(
+                    configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
+                    threads: configuration.threads, dropWhenFull: true)
+                return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+            }
+        } catch {
+            _ = try? tshark.close(killing: true)
+            throw error
         }
     }
 
