@@ -67,25 +67,29 @@ public struct TsharkOutputParser {
 
     private mutating func parseFieldsLine(_ bytes: UnsafeRawBufferPointer) -> Result {
         guard let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) else { return .needMore }
-        var columns: [Range<Int>] = []
-        columns.reserveCapacity(5)
-        var start = 0
-        for i in 0..<newline where bytes[i] == UInt8(ascii: "\t") {
-            columns.append(start..<i)
-            start = i + 1
-        }
         var end = newline
-        if end > start && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
-        columns.append(start..<end)
-        guard columns.count == Self.fieldNames.count else {
-            return .invalid("a fields line has \(columns.count) columns, not \(Self.fieldNames.count): '\(Self.text(bytes, 0..<min(newline, 200)))'")
+        if end > 0 && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        // The five columns' bounds, without allocating: the four tabs' positions.
+        var tabs = (0, 0, 0, 0)
+        var found = 0
+        for i in 0..<end where bytes[i] == UInt8(ascii: "\t") {
+            switch found {
+            case 0: tabs.0 = i
+            case 1: tabs.1 = i
+            case 2: tabs.2 = i
+            case 3: tabs.3 = i
+            default: break
+            }
+            found += 1
         }
+        guard found == Self.fieldNames.count - 1 else {
+            return .invalid(
+                "a fields line has \(found + 1) columns, not \(Self.fieldNames.count): '\(Self.text(bytes, 0..<min(newline, 200)))'")
+        }
+        func column(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[range]) }
         if let problem = setFrame(
-            time: UnsafeRawBufferPointer(rebasing: bytes[columns[0]]),
-            wire: UnsafeRawBufferPointer(rebasing: bytes[columns[1]]),
-            captured: UnsafeRawBufferPointer(rebasing: bytes[columns[2]]),
-            encapsulation: UnsafeRawBufferPointer(rebasing: bytes[columns[3]]),
-            hex: UnsafeRawBufferPointer(rebasing: bytes[columns[4]]))
+            time: column(0..<tabs.0), wire: column(tabs.0 + 1..<tabs.1), captured: column(tabs.1 + 1..<tabs.2),
+            encapsulation: column(tabs.2 + 1..<tabs.3), hex: column(tabs.3 + 1..<end))
         {
             return .invalid(problem)
         }
