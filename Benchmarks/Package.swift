@@ -57,6 +57,16 @@ let package = Package(
             path: "Benchmarks/Plugins",
             plugins: [benchmarkPlugin]),
         .executableTarget(
+            name: "Ingest",
+            dependencies: [
+                benchmarkLibrary, "BenchmarkFixtures",
+                .product(name: "FlowPacket", package: "flowmeter"),
+                .product(name: "FlowCapture", package: "flowmeter"),
+                .product(name: "FlowStreamer", package: "flowmeter"),
+            ],
+            path: "Benchmarks/Ingest",
+            plugins: [benchmarkPlugin]),
+        .executableTarget(
             name: "CSVWrite",
             dependencies: [
                 benchmarkLibrary, "BenchmarkFixtures",

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what flowmeter needs on Debian/Ubuntu: libpcap, zlib, nDPI (libndpi-dev 4.2, for application detection)
-# and pkg-config from the distribution's -dev packages to build; iproute2, ethtool and tcpdump for the live-capture tests (network namespaces and veth pairs).
-# Idempotent; waits while another apt holds the lock. Swift 6 must already be installed.
+# and pkg-config from the distribution's -dev packages to build; iproute2, ethtool and tcpdump for the live-capture
+# tests (network namespaces and veth pairs); tshark and iperf3 for the ingestion-path tests and `flowmeter bench`.
+# Idempotent; waits while another apt holds the lock. Swift 6.1 or later must already be installed.
 set -euo pipefail
-packages=(libpcap-dev zlib1g-dev libndpi-dev pkg-config iproute2 ethtool tcpdump)
+packages=(libpcap-dev zlib1g-dev libndpi-dev pkg-config iproute2 ethtool tcpdump tshark iperf3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -14,6 +15,9 @@ fi
 SUDO=""
 if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# wireshark-common asks whether non-root users may capture: answer no without a prompt.
+printf "%s\n" "wireshark-common wireshark-common/install-setuid boolean false" \
+    "iperf3 iperf3/start_daemon boolean false" | $SUDO debconf-set-selections
 apt_retry() {
     local attempt
     for attempt in $(seq 1 60); do

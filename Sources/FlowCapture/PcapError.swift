@@ -18,6 +18,10 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
     case captureFailed(interface: String, message: String)
     /// `pcap_findalldevs` failed.
     case cannotListInterfaces(message: String)
+    /// `--ingest tshark`: no tshark executable at `path` (or on PATH).
+    case tsharkMissing(path: String)
+    /// `--ingest tshark`: tshark could not be started, exited with an error, or wrote output we cannot read.
+    case tsharkFailed(message: String, stderr: String)
 
     public var description: String {
         switch self {
@@ -67,6 +71,13 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
             return "capture on \(interface) stopped: \(message)"
         case .cannotListInterfaces(let message):
             return "cannot list the network interfaces: pcap_findalldevs failed: \(message)"
+        case .tsharkMissing(let path):
+            return
+                "--ingest tshark needs tshark, and there is none at '\(path)': install Debian's package (sudo apt-get install tshark), or give its location with --tshark-path or on PATH"
+        case .tsharkFailed(let message, let stderr):
+            let quoted = stderr.split(separator: "\n").filter { !$0.contains("Running as user \"root\"") }
+                .suffix(8).joined(separator: "\n    ")
+            return "tshark \(message)" + (quoted.isEmpty ? "" : "; it said:\n    " + quoted)
         }
     }
 }

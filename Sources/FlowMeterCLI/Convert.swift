@@ -24,6 +24,8 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var meter: MeterOptions
 
+    @OptionGroup var ingest: IngestOptions
+
     @Flag(name: [.customShort("q"), .long], help: "No progress line.")
     var quiet = false
 
@@ -34,7 +36,8 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         installSignalHandlers()
-        let configuration = try meter.streamerConfiguration(bpf: out.bpf)
+        var configuration = try meter.streamerConfiguration(bpf: out.bpf)
+        ingest.apply(to: &configuration)
         let streamer = FlowStreamer(configuration: configuration)
 
         do {

@@ -11,5 +11,5 @@ struct FlowmeterCommand: ParsableCommand {
             130 interrupted (the flows metered so far were written); 64 bad options.
             """,
         version: "0.1.0",
-        subcommands: [Convert.self, Live.self, Interfaces.self, Features.self])
+        subcommands: [Convert.self, Live.self, Interfaces.self, Features.self, Bench.self])
 }

@@ -25,6 +25,8 @@ struct Live: ParsableCommand {
 
     @OptionGroup var meter: MeterOptions
 
+    @OptionGroup var ingest: IngestOptions
+
     @Option(help: ArgumentHelp("Bytes kept of each packet.", valueName: "BYTES"))
     var snaplen: Int = 1536
 
@@ -66,12 +68,20 @@ struct Live: ParsableCommand {
 
     func run() throws {
         installSignalHandlers()
-        let configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
+        var configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
+        ingest.apply(to: &configuration)
         let options = LiveCapture.Options(
             snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: out.bpf)
-        let capture: LiveCapture
+        var capture: LiveCapture? = nil
+        var tshark: TsharkSource? = nil
         do {
-            capture = try LiveCapture(interface: interface, options: options)
+            if ingest.ingest == .tshark {
+                tshark = try TsharkSource(
+                    input: .interface(name: interface, snapshotLength: snaplen, promiscuous: !noPromisc, filter: out.bpf),
+                    options: configuration.tshark)
+            } else {
+                capture = try LiveCapture(interface: interface, options: options)
+            }
         } catch {
             fail("\(error)", code: 1)
         }
@@ -88,10 +98,15 @@ struct Live: ParsableCommand {
         let quiet = self.quiet
         let result: (LiveStatistics, LiveStopReason)
         do {
-            result = try FlowStreamer(configuration: configuration).live(
-                capture: capture, writer: writer, limits: limits
-            ) { stats, final in
+            let streamer = FlowStreamer(configuration: configuration)
+            let report: (LiveStatistics, Bool) -> Void = { stats, final in
                 if !final || !quiet { printLine(stats.jsonLine) }
+            }
+            if let tshark {
+                result = try streamer.live(tshark: tshark, writer: writer, limits: limits, report: report)
+                try tshark.close()
+            } else {
+                result = try streamer.live(capture: capture!, writer: writer, limits: limits, report: report)
             }
         } catch {
             fail("\(error)", code: 1)

@@ -27,6 +27,20 @@ public struct FlowStreamer {
     /// pipes and other inputs that can be read only once (`<(zcat x.pcap.gz)`, FIFOs) are not opened ahead: their
     /// problems show when they are read. Throws the first problem found.
     public func validate(inputs: [String]) throws {
+        if configuration.ingest == .tshark {
+            if let bpf = configuration.bpfFilter {
+                throw PcapError.badFilter(
+                    expression: bpf,
+                    message: "--bpf cannot be used with --ingest tshark on capture files (tshark applies no capture filter when it reads a file)")
+            }
+            if inputs.contains("-") {
+                throw PcapError.cannotOpen(
+                    path: "-", message: "--ingest tshark reads capture files by name, not standard input")
+            }
+            if ChildProcess.which(configuration.tshark.executable) == nil {
+                throw PcapError.tsharkMissing(path: configuration.tshark.executable)
+            }
+        }
         for path in inputs where path != "-" && Self.isRereadable(path) {
             let handle = try PcapHandle.openOffline(path: path)
             let link = handle.linkType
@@ -117,18 +131,42 @@ public struct FlowStreamer {
                 break files
             }
             let decoder = PacketDecoder(linkType: linkType, decodeTunnels: decodeTunnels)
+            if configuration.ingest == .tshark {
+                if !readTshark(
+                    path: path, decoder: decoder, into: &consumer, report: &report, packet: &packet)
+                {
+                    break files
+                }
+                bytesBefore += Self.fileSize(path) ?? 0
+                continue files
+            }
+            let objects = configuration.ingest == .object ? ObjectDissector(decoder: decoder) : nil
+            let limit = configuration.packetLimit ?? UInt64.max
             var countdown = 4096
             reading: while true {
+                if report.packetsRead >= limit { break files }
                 switch handle.next() {
                 case .packet(let captured):
                     report.packetsRead &+= 1
-                    let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
-                    if outcome == .decoded {
-                        packet.timeMilliseconds = DecodedPacket.milliseconds(
-                            seconds: captured.seconds, microseconds: captured.microseconds)
-                        consumer.consume(&packet, frame: captured.bytes)
+                    if let objects {
+                        let (object, outcome) = objects.dissect(
+                            captured.bytes, wireLength: captured.wireLength, seconds: captured.seconds,
+                            microseconds: captured.microseconds)
+                        if let object {
+                            packet = objects.decodedPacket(from: object)
+                            object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
+                        } else {
+                            report.ignored[Int(outcome.rawValue)] &+= 1
+                        }
                     } else {
-                        report.ignored[Int(outcome.rawValue)] &+= 1
+                        let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
+                        if outcome == .decoded {
+                            packet.timeMilliseconds = DecodedPacket.milliseconds(
+                                seconds: captured.seconds, microseconds: captured.microseconds)
+                            consumer.consume(&packet, frame: captured.bytes)
+                        } else {
+                            report.ignored[Int(outcome.rawValue)] &+= 1
+                        }
                     }
                     countdown -= 1
                     if countdown == 0 {
@@ -160,6 +198,79 @@ public struct FlowStreamer {
             }
             bytesBefore += Self.fileSize(path) ?? 0
         }
+    }
+
+    /// Reads one capture file through a tshark child (`--ingest tshark`); the link type is the file's, as libpcap
+    /// reports it. Returns false when reading must stop (interrupted, packet limit, output or input failure).
+    func readTshark<Consumer: PacketConsumer>(
+        path: String, decoder: PacketDecoder, into consumer: inout Consumer, report: inout ConversionReport,
+        packet: inout DecodedPacket
+    ) -> Bool {
+        var options = configuration.tshark
+        let limit = configuration.packetLimit ?? UInt64.max
+        if report.packetsRead >= limit { return false }
+        if configuration.packetLimit != nil { options.packetLimit = limit - report.packetsRead }
+        let source: TsharkSource
+        do {
+            source = try TsharkSource(input: .file(path), options: options)
+        } catch {
+            report.inputError = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
+            return false
+        }
+        var keepGoing = true
+        var stoppedEarly = false
+        var countdown = 4096
+        reading: while true {
+            let (result, _) = source.next()
+            switch result {
+            case .packet(let captured):
+                report.packetsRead &+= 1
+                let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
+                if outcome == .decoded {
+                    packet.timeMilliseconds = DecodedPacket.milliseconds(
+                        seconds: captured.seconds, microseconds: captured.microseconds)
+                    consumer.consume(&packet, frame: captured.bytes)
+                } else {
+                    report.ignored[Int(outcome.rawValue)] &+= 1
+                }
+                countdown -= 1
+                if countdown == 0 {
+                    countdown = 4096
+                    if consumer.failed {
+                        keepGoing = false
+                        stoppedEarly = true
+                        break reading
+                    }
+                }
+                if interruptRequested.load(ordering: .relaxed) {
+                    report.interrupted = true
+                    keepGoing = false
+                    stoppedEarly = true
+                    break reading
+                }
+            case .endOfFile, .timeout:
+                if report.packetsRead >= limit { keepGoing = false }
+                break reading
+            case .failed(let message):
+                keepGoing = false
+                stoppedEarly = true
+                if interruptRequested.load(ordering: .relaxed) {
+                    report.interrupted = true
+                } else {
+                    report.inputError = .tsharkFailed(message: "reading '\(path)' \(message)", stderr: source.errorText)
+                }
+                break reading
+            }
+        }
+        do {
+            try source.close(killing: stoppedEarly)
+        } catch {
+            if report.inputError == nil && !report.interrupted {
+                report.inputError = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
+            }
+            return false
+        }
+        return keepGoing
     }
 
     /// Whether `path` is a regular file (opening it twice reads the same bytes); a missing path counts as one, so

@@ -67,15 +67,52 @@ extension FlowStreamer {
             writer.abandon()
             throw error
         }
+        let source = PcapLiveSource(capture: capture)
         if configuration.threads <= 1 {
             var consumer = InlineConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
-            return try runLive(capture: capture, consumer: &consumer, writer: writer, limits: limits, report: report)
+            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
         } else {
             var consumer = ThreadedConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
                 threads: configuration.threads, dropWhenFull: true)
-            return try runLive(capture: capture, consumer: &consumer, writer: writer, limits: limits, report: report)
+            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+        }
+    }
+
+    /// `live` through a tshark child capturing on the interface (`--ingest tshark`). Packets are counted as tshark
+    /// delivers them; at the end tshark is asked to stop and what it still holds is read and metered (for at most
+    /// five seconds). Kernel drop counters are not available on this path (reported as 0). Call `tshark.close()`
+    /// afterwards: it reaps tshark and throws, quoting it, if tshark ended with an error of its own.
+    public func live(
+        tshark: TsharkSource, writer: FlowWriter, limits: LiveLimits,
+        report: (LiveStatistics, _ final: Bool) -> Void
+    ) throws -> (LiveStatistics, LiveStopReason) {
+        let meterConfiguration = configuration.meter
+        do {
+            try writer.begin(schema: FlowSchema(configuration: meterConfiguration, plugins: configuration.plugins))
+        } catch {
+            writer.abandon()
+            _ = try? tshark.close(killing: true)
+            throw error
+        }
+        let source = TsharkLiveSource(tshark: tshark)
+        // On success the caller closes `tshark` (and learns from `close()` whether tshark failed on its own);
+        // on an error it is killed and reaped here.
+        do {
+            if configuration.threads <= 1 {
+                var consumer = InlineConsumer(
+                    configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
+                return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+            } else {
+                var consumer = ThreadedConsumer(
+                    configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
+                    threads: configuration.threads, dropWhenFull: true)
+                return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+            }
+        } catch {
+            _ = try? tshark.close(killing: true)
+            throw error
         }
     }
 
@@ -91,11 +128,18 @@ extension FlowStreamer {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    func runLive<Consumer: PacketConsumer>(
-        capture: LiveCapture, consumer: inout Consumer, writer: FlowWriter, limits: LiveLimits,
+    func runLive<Source: LiveFrameSource, Consumer: PacketConsumer>(
+        source capture: Source, consumer: inout Consumer, writer: FlowWriter, limits: LiveLimits,
         report: (LiveStatistics, Bool) -> Void
     ) throws -> (LiveStatistics, LiveStopReason) {
-        let decoder = PacketDecoder(linkType: capture.linkType, decodeTunnels: configuration.meter.decodeTunnels)
+        var decoder: PacketDecoder? = capture.linkType.map {
+            PacketDecoder(linkType: $0, decodeTunnels: configuration.meter.decodeTunnels)
+        }
+        var objects = configuration.ingest == .object ? decoder.map { ObjectDissector(decoder: $0) } : nil
+        var draining = false
+        var sourceEnded = false
+        let drainDeadline = 5.0
+        var drainStart = 0.0
         var packet = DecodedPacket()
         var stats = LiveStatistics()
         let start = Self.monotonicSeconds()
@@ -113,29 +157,59 @@ extension FlowStreamer {
             s.elapsedSeconds = Self.monotonicSeconds() - start
             return s
         }
-        while stop == nil {
+        while stop == nil || draining {
             switch capture.next(timeoutMilliseconds: 100) {
             case .packet(let captured):
                 stats.packetsReceived &+= 1
-                if decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet) == .decoded {
+                if decoder == nil, let link = capture.linkType {
+                    decoder = PacketDecoder(linkType: link, decodeTunnels: configuration.meter.decodeTunnels)
+                    if configuration.ingest == .object { objects = ObjectDissector(decoder: decoder!) }
+                }
+                if let objects {
+                    let (object, _) = objects.dissect(
+                        captured.bytes, wireLength: captured.wireLength, seconds: captured.seconds,
+                        microseconds: captured.microseconds)
+                    if let object {
+                        packet = objects.decodedPacket(from: object)
+                        object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
+                    } else {
+                        stats.packetsIgnored &+= 1
+                    }
+                } else if let decoder,
+                    decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet) == .decoded
+                {
                     packet.timeMilliseconds = DecodedPacket.milliseconds(
                         seconds: captured.seconds, microseconds: captured.microseconds)
                     consumer.consume(&packet, frame: captured.bytes)
                 } else {
                     stats.packetsIgnored &+= 1
                 }
-                if let max = limits.maxPackets, stats.packetsReceived >= max { stop = .maxPackets }
+                if let max = limits.maxPackets, stats.packetsReceived >= max { stop = stop ?? .maxPackets }
             case .timeout:
                 break
             case .endOfFile:
-                stop = .signal
+                stop = stop ?? .signal
+                draining = false
+                sourceEnded = true
             case .failed(let message):
-                stop = .captureFailed(message)
+                stop = stop ?? .captureFailed(message)
+                draining = false
+                sourceEnded = true
             }
-            if consumer.failed { stop = .outputFailed }
-            if interruptRequested.load(ordering: .relaxed) { stop = .signal }
+            if consumer.failed {
+                stop = .outputFailed
+                draining = false
+            }
+            if interruptRequested.load(ordering: .relaxed) { stop = stop ?? .signal }
             let now = Self.monotonicSeconds()
             if let d = limits.durationSeconds, now - start >= d { stop = stop ?? .duration }
+            if stop != nil && !draining && drainStart == 0 && !sourceEnded && capture.drainsAfterStop {
+                // tshark holds packets it has not printed yet: ask it to stop and read them.
+                capture.stop()
+                draining = true
+                drainStart = now
+            }
+            if draining && now - drainStart >= drainDeadline { draining = false }
             // Wall-clock ticks keep idle expiry on time on a quiet link, and push threaded batches along.
             if now - lastTick >= 0.1 {
                 lastTick = now
@@ -167,4 +241,48 @@ extension FlowStreamer {
         report(final, true)
         return (final, stop ?? .signal)
     }
+}
+
+/// Where live packets come from: libpcap directly, or a tshark child.
+protocol LiveFrameSource {
+    /// The link type, once known (tshark: from the first packet's encapsulation).
+    var linkType: LinkType? { get }
+    func next(timeoutMilliseconds: Int) -> ReadResult
+    func statistics() -> CaptureStatistics
+    /// Whether packets may still arrive after `stop()` (and must be read until end of file).
+    var drainsAfterStop: Bool { get }
+    func stop()
+}
+
+struct PcapLiveSource: LiveFrameSource {
+    let capture: LiveCapture
+    var linkType: LinkType? { capture.linkType }
+    func next(timeoutMilliseconds: Int) -> ReadResult { capture.next(timeoutMilliseconds: timeoutMilliseconds) }
+    func statistics() -> CaptureStatistics { capture.statistics() }
+    var drainsAfterStop: Bool { false }
+    func stop() {}
+}
+
+final class TsharkLiveSource: LiveFrameSource {
+    let tshark: TsharkSource
+    var linkType: LinkType? = nil
+    var unsupported: Int? = nil
+
+    init(tshark: TsharkSource) { self.tshark = tshark }
+
+    func next(timeoutMilliseconds: Int) -> ReadResult {
+        let (result, frame) = tshark.next(timeoutMilliseconds: timeoutMilliseconds)
+        if let frame, linkType == nil {
+            guard let link = TsharkSource.linkType(encapsulation: frame.encapsulation) else {
+                return .failed("tshark reports encapsulation \(frame.encapsulation), which flowmeter does not decode")
+            }
+            linkType = link
+        }
+        if case .failed(let message) = result, message == "interrupted" { return .timeout }
+        return result
+    }
+
+    func statistics() -> CaptureStatistics { CaptureStatistics(received: tshark.packetsRead) }
+    var drainsAfterStop: Bool { true }
+    func stop() { tshark.stop() }
 }

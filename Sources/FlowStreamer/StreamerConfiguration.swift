@@ -1,3 +1,4 @@
+import FlowCapture
 import FlowMeter
 
 /// Everything a conversion needs besides its inputs and output.
@@ -9,5 +10,11 @@ public struct StreamerConfiguration: Sendable {
     public var bpfFilter: String? = nil
     /// Meter threads; 1 meters on the reading thread. Output is byte-identical for every value.
     public var threads: Int = 1
+    /// How packets reach the meter (default: libpcap's bytes decoded in place).
+    public var ingest: IngestPath = .direct
+    /// The tshark child of `ingest == .tshark`: executable and output format.
+    public var tshark = TsharkSource.Options()
+    /// Stop reading after this many packets (nil: read everything).
+    public var packetLimit: UInt64? = nil
     public init() {}
 }

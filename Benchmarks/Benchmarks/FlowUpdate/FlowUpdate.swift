@@ -3,7 +3,8 @@
 // expired while measuring, so no plugin state is reset either). One measured unit is 1M packets
 // (scalingFactor .mega): wall clock reads as ns per packet. Updating a flow must not allocate, with or
 // without the built-in feature plugins: mallocCountTotal has an absolute threshold of 0
-// (Thresholds/FlowUpdate.*.p90.json, checked by `swift package benchmark thresholds check`).
+// (Thresholds/FlowUpdate.*.p90.json, checked by `swift package benchmark thresholds check`). Every built-in
+// plugin is measured alone too (Statistics, SPLT10, CIC), so a regression points at its plugin.
 import Benchmark
 import FlowFeatures
 import FlowMeter
@@ -28,6 +29,10 @@ let benchmarks: @Sendable () -> Void = {
         ("Steady10kFlows", { [] }),
         // `--features statistics,splt --splt 10`: the 48 statistical columns and SPLT 10, as built-in plugins.
         ("Steady10kFlowsStatisticsSPLT10", { [StatisticsPlugin(), SPLTPlugin(length: 10)] }),
+        // Each built-in plugin alone (`--features statistics`, `--splt 10`, `--features cic`).
+        ("Steady10kFlowsStatistics", { [StatisticsPlugin()] }),
+        ("Steady10kFlowsSPLT10", { [SPLTPlugin(length: 10)] }),
+        ("Steady10kFlowsCIC", { [CICFlowMeterPlugin()] }),
     ]
     for (name, plugins) in cases {
         Benchmark(name) { benchmark, state in
