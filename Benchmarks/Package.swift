@@ -67,6 +67,16 @@ let package = Package(
             path: "Benchmarks/Ingest",
             plugins: [benchmarkPlugin]),
         .executableTarget(
+            name: "Detection",
+            dependencies: [
+                benchmarkLibrary, "BenchmarkFixtures", "MeterFixtures",
+                .product(name: "FlowPacket", package: "flowmeter"),
+                .product(name: "FlowMeter", package: "flowmeter"),
+                .product(name: "FlowDPI", package: "flowmeter"),
+            ],
+            path: "Benchmarks/Detection",
+            plugins: [benchmarkPlugin]),
+        .executableTarget(
             name: "CSVWrite",
             dependencies: [
                 benchmarkLibrary, "BenchmarkFixtures",
