@@ -7,7 +7,8 @@
 #   decoder   Fuzz/DecoderFuzz: raw frames of every supported link type (and one unsupported), tunnels on and
 #             off, through PacketDecoder; checks its invariants and the address text against inet_ntop.
 #   capture   Fuzz/CaptureFuzz: whole pcap/pcapng files through FlowStreamer.convert (libpcap, decoder, meter,
-#             every built-in feature plugin, CSV writer), with options chosen from a hash of the input.
+#             every built-in feature plugin, application detection with nDPI, CSV writer), with options chosen
+#             from a hash of the input.
 #   build     only builds both harnesses (SECONDS not needed).
 #
 # The harnesses are compiled with `swiftc -sanitize=fuzzer,address` straight from Sources/ and Plugins/ (one
@@ -52,8 +53,8 @@ compile() {
     local flags=(-O -g -sanitize=fuzzer,address -enable-testing)
     [ "$mode" = plain ] && flags=(-Onone)
     echo "fuzz.sh: compiling $module ($mode)" >&2
-    "$SWIFTC" "${flags[@]}" -parse-as-library -wmo -module-name "$module" \
-        -I "$OBJ/$mode" -I "$ROOT/Sources/CPcap" -I "$ROOT/Sources/CZlib" \
+    "$SWIFTC" "${flags[@]}" ${COMPILE_FLAGS:-} -parse-as-library -wmo -module-name "$module" \
+        -I "$OBJ/$mode" -I "$ROOT/Sources/CPcap" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CNDPI" \
         -emit-module -emit-module-path "$OBJ/$mode/$module.swiftmodule" -c -o "$out" "$@" 2>&1 \
         | grep -v "warning: Cannot export local symbol" >&2 || true
     [ -f "$out" ] || { echo "fuzz.sh: compiling $module failed" >&2; exit 2; }
@@ -85,10 +86,14 @@ build_capture() {
     compile fuzz FlowWriters "FlowPacket FlowMeter" $(sources "$ROOT/Sources/FlowWriters")
     compile fuzz FlowStreamer "FlowPacket FlowMeter FlowCapture FlowWriters" $(sources "$ROOT/Sources/FlowStreamer")
     compile fuzz FlowFeatures "FlowPacket FlowMeter" $(sources "$ROOT/Plugins/FlowFeatures")
-    compile fuzz CaptureFuzz "FlowPacket FlowMeter FlowStreamer FlowWriters FlowFeatures" $(sources "$ROOT/Fuzz/CaptureFuzz")
+    # Application detection (nDPI, our JA4 parser and hello assembler), as the NDPI package trait builds it.
+    COMPILE_FLAGS="-D NDPI -Xcc -I/usr/include/ndpi" \
+        compile fuzz FlowDPI "FlowPacket FlowMeter" $(sources "$ROOT/Sources/FlowDPI")
+    compile fuzz CaptureFuzz "FlowPacket FlowMeter FlowStreamer FlowWriters FlowFeatures FlowDPI" \
+        $(sources "$ROOT/Fuzz/CaptureFuzz")
     link fuzz "$BIN/capture-fuzz.new" "$OBJ/fuzz/CaptureFuzz.o" "$OBJ/fuzz/FlowStreamer.o" \
-        "$OBJ/fuzz/FlowFeatures.o" "$OBJ/fuzz/FlowWriters.o" "$OBJ/fuzz/FlowCapture.o" "$OBJ/fuzz/FlowMeter.o" \
-        "$OBJ/fuzz/FlowPacket.o" -lpcap -lz
+        "$OBJ/fuzz/FlowFeatures.o" "$OBJ/fuzz/FlowDPI.o" "$OBJ/fuzz/FlowWriters.o" "$OBJ/fuzz/FlowCapture.o" \
+        "$OBJ/fuzz/FlowMeter.o" "$OBJ/fuzz/FlowPacket.o" -lpcap -lz -lndpi
     mv "$BIN/capture-fuzz.new" "$BIN/capture-fuzz"
 }
 

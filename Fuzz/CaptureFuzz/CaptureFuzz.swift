@@ -9,13 +9,15 @@
 //     otherwise cap the harness at ~100 executions per second;
 //   - 2 in 64: the public `FlowStreamer.convert` on one thread; 1 in 64: `convert` with 2 meter threads.
 // The metering options come from the same hash: tunnels on/off, TCP termination, the four accounting modes,
-// short idle/active timeouts, a tiny --max-flows, any subset of the built-in feature sets.
+// short idle/active timeouts, a tiny --max-flows, any subset of the built-in feature sets, and (3 inputs in 4)
+// application detection with nDPI and our JA4 with 1 to 32 dissections.
 //
 // The file reaches libpcap through /proc/self/fd/N of an unlinked file in /dev/shm: nothing touches the disk.
 //
 // Checks beyond "no crash, no ASan report, no leak": the conversion's counters agree (packets read =
 // metered + ignored, one CSV line per flow plus the header), and the output is CRLF-terminated lines.
 
+import FlowDPI
 import FlowFeatures
 import FlowMeter
 import FlowPacket
@@ -147,6 +149,10 @@ public func captureFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
     if h & 0x20 != 0 { configuration.meter.maxFlows = Int((h >> 26) & 0x7F) }  // 0-127: shards of 1 flow
     let names = BuiltinFeatures.names.enumerated().filter { h >> (40 + UInt64($0.offset)) & 1 == 0 }.map(\.element)
     configuration.plugins = (try? BuiltinFeatures.plugins(named: names, spltLength: Int((h >> 50) & 0x1F))) ?? []
+    // Application detection (nDPI, JA4) on 3 inputs in 4, with 1 to 32 dissections.
+    if (h >> 55) & 3 != 0, let detection = try? ApplicationPlugin(dissections: 1 + Int((h >> 45) & 31)) {
+        configuration.plugins.append(detection)
+    }
     let sink = CountingSink()
     let writer = CSVWriter(sink: sink, configuration: configuration.meter)
     let path = (h >> 58) & 63

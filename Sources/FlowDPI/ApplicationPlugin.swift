@@ -56,7 +56,8 @@ public struct ApplicationPlugin: FeaturePlugin {
             throw ApplicationDetectionError(function: "", message: "dissections must be between 1 and 255 (got \(dissections))")
         }
         #if NDPI
-        _ = try NDPIDetector()  // fail here, with a message, rather than in a meter thread
+        // Fail here, with a message, rather than in a meter thread; the first meter then reuses this detector.
+        NDPIDetector.recycle(try NDPIDetector.acquire())
         #else
         throw ApplicationDetectionError.unavailable
         #endif

@@ -8,7 +8,7 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
 
     override init(plugin: ApplicationPlugin) {
         do {
-            detector = try NDPIDetector()
+            detector = try NDPIDetector.acquire()
         } catch {
             fatalError("\(error)")  // ApplicationPlugin.init already created one successfully
         }
@@ -19,6 +19,7 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         for i in 0..<capacity {
             if let handle = states[i].handle { detector.release(handle) }
         }
+        NDPIDetector.recycle(detector)
     }
 
     /// nDPI flow states in use (0 when every flow has finished detection).

@@ -6,13 +6,19 @@ import Synchronization
 /// another, but tests and library users may make them from several threads.
 private let moduleLifecycle = Mutex<Void>(())
 
+/// Detectors whose meter has ended, kept for the next meter: starting a module costs about 50 ms of CPU (its
+/// protocol tables and automata), which `ApplicationPlugin.init`'s check, every test and every fuzzer input would
+/// otherwise pay again. A reused detector behaves as a new one: its cross-flow caches are emptied before every
+/// nDPI call and its free flow states are zeroed. At most as many are kept as were ever in use at once.
+private let idleDetectors = Mutex<[NDPIDetector]>([])
+
 /// One nDPI 4.2 detection module and the per-flow nDPI states it dissects: the only type that calls nDPI.
 ///
 /// nDPI's module is not thread-safe, so each meter owns one detector (through its `ApplicationStore`) and calls it
 /// from its own thread only. Flow states (`ndpi_flow_struct`, about 700 bytes plus whatever the dissectors
 /// allocate) come from a free list: `makeFlow()` hands one out, `release(_:)` frees what nDPI allocated inside it
 /// and returns it to the list, so a long capture needs at most as many as flows are being dissected at once.
-public final class NDPIDetector {
+public final class NDPIDetector: @unchecked Sendable {  // used by one thread at a time; handed over by the pool
     /// A flow state handed out by `makeFlow()`.
     public typealias FlowHandle = OpaquePointer
 
@@ -36,6 +42,18 @@ public final class NDPIDetector {
     public private(set) var cachesForgotten = 0
     private var names: [UInt32: String] = [:]
     private var categories: [UInt32: String] = [:]
+
+    /// A detector for one meter: an idle one from an ended meter, or a new one. Give it back with `recycle`.
+    public static func acquire() throws(ApplicationDetectionError) -> NDPIDetector {
+        if let idle = idleDetectors.withLock({ $0.popLast() }) { return idle }
+        return try NDPIDetector()
+    }
+
+    /// Keeps a detector whose every flow state was released (`liveFlows` 0) for the next `acquire`.
+    public static func recycle(_ detector: NDPIDetector) {
+        precondition(detector.liveFlows == 0, "a detector is recycled with flow states still in use")
+        idleDetectors.withLock { $0.append(detector) }
+    }
 
     /// A detection module with every protocol enabled.
     public init() throws(ApplicationDetectionError) {
