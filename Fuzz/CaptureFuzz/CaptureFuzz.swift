@@ -34,12 +34,15 @@ func fuzzFailure(_ message: String) -> Never {
     abort()
 }
 
-/// Counts what it is given; checks that the CSV is made of CRLF-terminated lines.
+/// Counts what it is given; checks that the CSV is made of CRLF-terminated records. A line feed inside a quoted
+/// field (a text column such as nDPI's user agent can hold one, as Python's csv module writes it) is part of the
+/// field, not a record end.
 final class CountingSink: ByteSink {
     var path: String { "fuzz-output" }
     var bytes = 0
     var lines = 0
     var last: UInt8 = 0
+    var inQuotes = false
     var finished = false
 
     func write(_ buffer: UnsafeRawBufferPointer) throws {
@@ -47,12 +50,19 @@ final class CountingSink: ByteSink {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return }
         // memchr, not a byte loop: the loop's comparisons would be traced by the coverage instrumentation.
         var offset = 0
-        while offset < buffer.count, let hit = memchr(base + offset, 0x0A, buffer.count - offset) {
-            let at = UnsafeRawPointer(hit) - base
+        while offset < buffer.count {
+            let quote = memchr(base + offset, 0x22, buffer.count - offset).map { UnsafeRawPointer($0) - base }
+            let lineFeed = memchr(base + offset, 0x0A, buffer.count - offset).map { UnsafeRawPointer($0) - base }
+            guard let at = [quote, lineFeed].compactMap({ $0 }).min() else { break }
+            offset = at + 1
+            if at == quote {
+                inQuotes.toggle()  // a doubled quote inside a field toggles twice
+                continue
+            }
+            if inQuotes { continue }
             let before = at > 0 ? base.load(fromByteOffset: at - 1, as: UInt8.self) : last
             if before != 0x0D { fuzzFailure("LF without CR at output byte \(bytes + at)") }
             lines += 1
-            offset = at + 1
         }
         last = base.load(fromByteOffset: buffer.count - 1, as: UInt8.self)
         bytes += buffer.count
@@ -60,6 +70,7 @@ final class CountingSink: ByteSink {
 
     func finish() throws {
         if bytes > 0 && last != 0x0A { fuzzFailure("output does not end with CRLF") }
+        if inQuotes { fuzzFailure("output ends inside a quoted field") }
         finished = true
     }
 
