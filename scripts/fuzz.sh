@@ -123,8 +123,9 @@ make_seeds() {
     fi
 }
 
-# The whole script is read before anything runs (main is called on the last line), so editing this file while a
-# long run is going cannot make bash execute a half-read, changed script when the fuzzer returns.
+# The whole script is read before anything runs (main is called on the last line, and `exit` is on that same line,
+# which bash has read in full before main runs), so editing this file while a long run is going cannot make bash
+# read a changed script when the fuzzer returns.
 main() {
     ROOT=$(cd "$(dirname "$0")/.." && pwd)
     TARGET=${1:-}
@@ -204,5 +205,4 @@ main() {
     echo "fuzz.sh: $TARGET: no crash"
 }
 
-main "$@"
-exit $?
+main "$@"; exit $?  # one line: bash has read it whole before main runs
