@@ -3,8 +3,11 @@
 #
 #   (a) pcap_count -f mixed.pcap    C: Ethernet/VLAN/IPv4/TCP/UDP parse + bidirectional flow table
 #   (b) pcap_count mixed.pcap       C: bare pcap_next_ex loop (the cost of reading the file)
-#   (c) flowmeter convert mixed.pcap -o OUT --statistics --splt 10 -q
-#   (d) flowmeter convert mixed.pcap -o OUT -q
+#   (c) flowmeter convert mixed.pcap -o OUT --statistics --splt 10 --dissections 0 -q
+#   (d) flowmeter convert mixed.pcap -o OUT --dissections 0 -q
+#   (e) flowmeter convert mixed.pcap -o OUT -q      (the defaults: application detection with nDPI on)
+# (c) and (d) leave application detection out, so that they compare the same work as the C flow table (and as
+# the figures measured before detection existed).
 #
 # Each command runs RUNS times (default 5), round robin, with the file in the page cache, under
 # `/usr/bin/time -f '%e %U %S %M'`. The table gives medians: wall s, CPU s (user+sys), CPU s per million
@@ -60,18 +63,20 @@ cat "$TRACE" > /dev/null
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-NAMES=(c_flow c_read fm_stats fm_default)
+NAMES=(c_flow c_read fm_stats fm_nodpi fm_default)
 LABELS=(
     "C flow table (pcap_count -f)"
     "C pcap_next_ex loop (pcap_count)"
-    "flowmeter convert --statistics --splt 10"
-    "flowmeter convert (defaults)"
+    "flowmeter convert --statistics --splt 10 --dissections 0"
+    "flowmeter convert --dissections 0"
+    "flowmeter convert (defaults: detection on)"
 )
 command_for() {
     case $1 in
         c_flow) echo "$PCAP_COUNT -f $TRACE" ;;
         c_read) echo "$PCAP_COUNT $TRACE" ;;
-        fm_stats) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-stats.csv --statistics --splt 10 -q" ;;
+        fm_stats) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-stats.csv --statistics --splt 10 --dissections 0 -q" ;;
+        fm_nodpi) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-nodpi.csv --dissections 0 -q" ;;
         fm_default) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-default.csv -q" ;;
     esac
 }
@@ -89,7 +94,7 @@ for run in $(seq 1 "$RUNS"); do
     done
     echo "   run $run/$RUNS done"
 done
-for n in fm_stats fm_default; do
+for n in fm_stats fm_nodpi fm_default; do
     out=$OUT_DIR/bench-mixed-${n#fm_}.csv
     echo $(( $(wc -l < "$out") - 1 )) > "$WORK/$n.flows"
 done
