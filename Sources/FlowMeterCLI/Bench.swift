@@ -32,12 +32,21 @@ struct BenchCommonOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The tshark executable for the tshark paths.", valueName: "PATH"))
     var tsharkPath: String = "tshark"
 
+    @Option(help: ArgumentHelp("Application detection in the measured meter: packets per flow given to nDPI (0 = off, the default here, so that the paths differ only by how packets come in; 20 is convert's default).", valueName: "N"))
+    var dissections: Int = 0
+
     func validate() throws {
         guard (1...100).contains(`repeat`) else { throw ValidationError("--repeat must be between 1 and 100 (got \(`repeat`))") }
+        guard (0...255).contains(dissections) else {
+            throw ValidationError("--dissections must be between 0 and 255 (got \(dissections))")
+        }
         if let cpus { _ = try CPUSet.parse(cpus) }
     }
 
     var cpuSet: CPUSet? { cpus.flatMap { try? CPUSet.parse($0) } }
+
+    /// The metering options every measured flowmeter process gets.
+    var meterArguments: [String] { ["--dissections", String(dissections)] }
 }
 
 /// Monotonic seconds.

@@ -100,7 +100,7 @@ struct BenchLive: ParsableCommand {
             fail("bench live: \(error)", code: 1)
         }
         let settings: [(String, String)] = [
-            ("mode", "live"), ("window_seconds", String(window)), ("paths", benchPaths.map(\.name).joined(separator: ",")),
+            ("mode", "live"), ("dissections", String(common.dissections)), ("window_seconds", String(window)), ("paths", benchPaths.map(\.name).joined(separator: ",")),
             ("repeat", String(common.repeat)), ("meter_threads", "1"), ("cpus", common.cpus ?? "all"),
             ("online_cores", String(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), ("load_average_at_start", loadAverage()),
             ("snaplen", "1536"),
@@ -128,7 +128,7 @@ struct BenchLive: ParsableCommand {
         // UDP: the data datagrams only (iperf3's 4-byte handshake datagrams are shorter than any test datagram).
         let filter = scenario.tcp ? "tcp" : "udp and dst host \(lab.captureAddress) and greater 70"
         var arguments = ["netns", "exec", lab.captureNamespace, executable, "live", "-i", lab.captureInterface]
-        arguments += path.arguments + ["--tshark-path", common.tsharkPath]
+        arguments += path.arguments + ["--tshark-path", common.tsharkPath] + common.meterArguments
         arguments += [
             "--duration", formatNumber(duration, 1), "--threads", "1", "--snaplen", "1536", "--bpf", filter, "-o",
             "/dev/null",

@@ -85,6 +85,7 @@ struct BenchOffline: ParsableCommand {
                     if interruptRequested.load(ordering: .relaxed) { break }
                     let packetLimit = limit(slow: path.isSlow)
                     var arguments = ["bench", "run-offline", trace, "--threads", "1", "--tshark-path", common.tsharkPath]
+                    arguments += common.meterArguments
                     arguments += path.arguments
                     if let packetLimit { arguments += ["--max-packets", String(packetLimit)] }
                     let result = try measure(executable: executable, arguments: arguments)
@@ -145,7 +146,7 @@ struct BenchOffline: ParsableCommand {
 
     func settings(paths: [BenchPath], peers: [PeerTool]) -> [(String, String)] {
         var s: [(String, String)] = [
-            ("mode", "offline"), ("traces", traces.joined(separator: " ")),
+            ("mode", "offline"), ("dissections", String(common.dissections)), ("traces", traces.joined(separator: " ")),
             ("paths", paths.map(\.name).joined(separator: ",")), ("repeat", String(common.repeat)),
             ("meter_threads", "1"), ("slow_max_packets", String(slowMaxPackets)),
             ("cpus", common.cpus ?? "all"), ("online_cores", String(sysconf(Int32(_SC_NPROCESSORS_ONLN)))),

@@ -45,6 +45,8 @@ struct BenchCommandTests {
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/results.json")))
         let object = try #require(json as? [String: Any])
         #expect(object["mode"] as? String == "offline")
+        // The paths are measured without application detection unless --dissections says otherwise.
+        #expect((object["settings"] as? [String: Any])?["dissections"] as? String == "0")
         #expect((object["runs"] as? [Any])?.count == 8)
         #expect((object["summary"] as? [Any])?.count == 4)
 
