@@ -60,24 +60,7 @@ extension FlowStreamer {
         capture: LiveCapture, writer: FlowWriter, limits: LiveLimits,
         report: (LiveStatistics, _ final: Bool) -> Void
     ) throws -> (LiveStatistics, LiveStopReason) {
-        let meterConfiguration = configuration.meter
-        do {
-            try writer.begin(schema: FlowSchema(configuration: meterConfiguration, plugins: configuration.plugins))
-        } catch {
-            writer.abandon()
-            throw error
-        }
-        let source = PcapLiveSource(capture: capture)
-        if configuration.threads <= 1 {
-            var consumer = InlineConsumer(
-                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
-            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
-        } else {
-            var consumer = ThreadedConsumer(
-                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
-                threads: configuration.threads, dropWhenFull: true)
-            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
-        }
+        try meterLive(source: PcapLiveSource(capture: capture), writer: writer, limits: limits, report: report)
     }
 
     /// `live` through a tshark child capturing on the interface (`--ingest tshark`). Packets are counted as tshark
@@ -88,32 +71,37 @@ extension FlowStreamer {
         tshark: TsharkSource, writer: FlowWriter, limits: LiveLimits,
         report: (LiveStatistics, _ final: Bool) -> Void
     ) throws -> (LiveStatistics, LiveStopReason) {
+        // On success the caller closes `tshark` (and learns from `close()` whether tshark failed on its own);
+        // on an error it is killed and reaped here.
+        do {
+            return try meterLive(
+                source: TsharkLiveSource(tshark: tshark), writer: writer, limits: limits, report: report)
+        } catch {
+            _ = try? tshark.close(killing: true)
+            throw error
+        }
+    }
+
+    /// Begins the writer (abandoning it if that fails), then meters `source` on one thread or several.
+    func meterLive<Source: LiveFrameSource>(
+        source: Source, writer: FlowWriter, limits: LiveLimits, report: (LiveStatistics, Bool) -> Void
+    ) throws -> (LiveStatistics, LiveStopReason) {
         let meterConfiguration = configuration.meter
         do {
             try writer.begin(schema: FlowSchema(configuration: meterConfiguration, plugins: configuration.plugins))
         } catch {
             writer.abandon()
-            _ = try? tshark.close(killing: true)
             throw error
         }
-        let source = TsharkLiveSource(tshark: tshark)
-        // On success the caller closes `tshark` (and learns from `close()` whether tshark failed on its own);
-        // on an error it is killed and reaped here.
-        do {
-            if configuration.threads <= 1 {
-                var consumer = InlineConsumer(
-                    configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
-                return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
-            } else {
-                var consumer = ThreadedConsumer(
-                    configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
-                    threads: configuration.threads, dropWhenFull: true)
-                return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
-            }
-        } catch {
-            _ = try? tshark.close(killing: true)
-            throw error
+        if configuration.threads <= 1 {
+            var consumer = InlineConsumer(
+                configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
+            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
         }
+        var consumer = ThreadedConsumer(
+            configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
+            threads: configuration.threads, dropWhenFull: true)
+        return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
     }
 
     static func wallClockMilliseconds() -> UInt64 {
