@@ -14,7 +14,7 @@ struct BenchLive: ParsableCommand {
             Needs root. Builds two network namespaces joined by a veth pair (offloads and IPv6 off, static \
             neighbours), runs an iperf3 server in one and, for every scenario and path, a capture ('flowmeter live \
             --ingest PATH') on the server's veth end, then the iperf3 client for --window seconds. Packets sent is \
-            iperf3's own count for UDP and the veth pair's transmit counters for TCP (iperf3 does not count TCP \
+            iperf3's own count of datagrams sent for UDP (end.sum_sent) and the veth pair's transmit counters for TCP (iperf3 does not count TCP \
             segments); packets counted is what the capture reported. CPU % is the CPU time of the capture \
             process and its tshark child during the window, divided by the window; peak RSS is their VmHWM. \
             The namespaces are removed at the end, on SIGINT/SIGTERM, and (if a run was killed) by the next run. \

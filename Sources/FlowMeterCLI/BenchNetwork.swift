@@ -76,10 +76,19 @@ final class BenchNetwork {
 
     struct ClientResult {
         var output: String
-        /// UDP: the datagrams the client sent (iperf3's end.sum.packets).
-        var sentDatagrams: UInt64? {
-            guard let r = output.lastRange(of: "\"packets\":") else { return nil }
-            return jsonNumber(String(output[r.lowerBound...]), "packets").map { UInt64($0) }
+        /// UDP: the datagrams the client sent, `end.sum_sent.packets` of iperf3's report (`end.sum.packets`, the
+        /// sender's in a client's report, for an iperf3 older than 3.9 that has no `sum_sent`).
+        ///
+        /// Not `end.sum_received.packets`: that is the highest sequence number the server read before the test
+        /// ended, which misses the datagrams still queued on its socket at the end. At unlimited rates that was a
+        /// few hundred datagrams that every capture had seen, so "counted" came out above "sent".
+        var sentDatagrams: UInt64? { Self.sentDatagrams(inReport: output) }
+
+        static func sentDatagrams(inReport report: String) -> UInt64? {
+            guard let end = report.firstRange(of: "\"end\":") else { return nil }
+            let rest = String(report[end.upperBound...])
+            let packets = jsonNumber(rest, "packets", after: "\"sum_sent\":") ?? jsonNumber(rest, "packets", after: "\"sum\":")
+            return packets.map { UInt64($0) }
         }
     }
 

@@ -25,6 +25,8 @@ struct BenchRun {
     var cpuMicrosecondsPerPacket: Double { packetsCounted > 0 ? 1e6 * cpuSeconds / Double(packetsCounted) : 0 }
     var lossPercent: Double? {
         guard let sent = packetsSent, sent > 0 else { return nil }
-        return max(0, 100 * (Double(sent) - Double(packetsCounted)) / Double(sent))
+        // Not clamped at 0: a capture cannot see more of the filtered packets than were sent, so a negative figure
+        // would be a fault of the measurement, and is shown as one.
+        return 100 * (Double(sent) - Double(packetsCounted)) / Double(sent)
     }
 }

@@ -76,6 +76,30 @@ struct BenchLiveTests {
         #expect(Set(Self.namespaces().filter { $0.hasPrefix("fmbench-") }) == before)
     }
 
+    /// At an unlimited rate the iperf3 server still has datagrams queued on its socket when the test ends, so its
+    /// own count (`sum_received`) is below what was on the wire. "Sent" must be the client's count: a capture can
+    /// then never count more data datagrams than were sent, and loss is never negative.
+    @Test(.enabled(if: requirements == nil, Comment(rawValue: requirements ?? "")))
+    func benchLiveAtAnUnlimitedRateNeverCountsMoreThanTheClientSent() throws {
+        let directory = try TemporaryDirectory()
+        let out = directory.file("live")
+        let result = try Self.run([
+            "bench", "live", "--scenarios", "udp-unlimited-1448", "--window", "2", "--repeat", "1",
+            "--paths", "direct", "--out", out,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let rows = try BenchResultFiles.readCSV(out + "/results.csv")
+        #expect(rows.count == 1)
+        for row in rows {
+            let sent = row.number("packets_sent")
+            let counted = row.number("packets_counted")
+            // Unlimited for 2 s is tens of thousands of datagrams even on a loaded 2-core machine.
+            #expect(sent > 5000, Comment(rawValue: "\(row.fields)"))
+            #expect(counted > 0 && counted <= sent, Comment(rawValue: "\(row.fields)"))
+            #expect(row.number("loss_percent") >= 0, Comment(rawValue: "\(row.fields)"))
+        }
+    }
+
     @Test(.enabled(if: requirements == nil, Comment(rawValue: requirements ?? "")))
     func liveThroughTsharkQuotesTsharkWhenItCannotCapture() throws {
         let directory = try TemporaryDirectory()
