@@ -29,7 +29,9 @@ public struct ApplicationPlugin: FeaturePlugin {
         var detection = Detection()
         var ja4 = ""
         var hello = ClientHelloAssembler()
-        /// Detection is final on a mail protocol: keep looking for a STARTTLS ClientHello in the window.
+        var quicHello = QUICHelloAssembler()
+        /// Detection is final, but the ClientHello may still come in the window: a mail protocol's STARTTLS, or the
+        /// rest of a QUIC ClientHello spread over several Initial packets.
         var helloMayFollow = false
         #if NDPI
         var handle: NDPIDetector.FlowHandle? = nil
@@ -76,7 +78,7 @@ public struct ApplicationPlugin: FeaturePlugin {
         .init("application_is_guessed", .integer, "1 when nDPI guessed the application (from ports or addresses)"),
         .init("application_confidence", .integer, "0 unknown, 1 by port, 5 DPI cache, 6 DPI, 7 by IP (nDPI 5.0 numbers)"),
         .init("requested_server_name", .text, "TLS/QUIC SNI, HTTP Host, DNS query name, DHCP host name …"),
-        .init("client_fingerprint", .text, "JA4 (TLS over TCP, DTLS), HASSH client (SSH), DHCP fingerprint"),
+        .init("client_fingerprint", .text, "JA4 (TLS over TCP, DTLS, QUIC), HASSH client (SSH), DHCP fingerprint"),
         .init("server_fingerprint", .text, "JA3S (TLS), HASSH server (SSH)"),
         .init("user_agent", .text, "HTTP user agent"),
         .init("content_type", .text, "HTTP response content type"),
@@ -87,9 +89,12 @@ public struct ApplicationPlugin: FeaturePlugin {
     /// Clears in place: the ClientHello buffer keeps its memory.
     public func reset(_ state: inout State) {
         var hello = state.hello
+        var quicHello = state.quicHello
         hello.reset()
+        quicHello.reset()
         state = State()
         state.hello = hello
+        state.quicHello = quicHello
     }
 
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {

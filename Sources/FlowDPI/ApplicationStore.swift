@@ -39,8 +39,10 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         guard flow.pointee.packets <= UInt64(plugin.dissections) else { return .keep }
         if s.pointee.stage < 2 {
             dissect(s, flow: flow, packet: packet)
-        } else if s.pointee.helloMayFollow && s.pointee.ja4.isEmpty && s.pointee.hello.isCollecting {
-            // nDPI named a mail protocol and is done, but its STARTTLS hello may still come in the window.
+        } else if s.pointee.helloMayFollow && s.pointee.ja4.isEmpty
+            && (s.pointee.hello.isCollecting || s.pointee.quicHello.isCollecting)
+        {
+            // nDPI is done, but a STARTTLS hello, or the rest of a QUIC hello, may still come in the window.
             collectHello(s, packet: packet)
             if !s.pointee.ja4.isEmpty {
                 s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
@@ -81,15 +83,20 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         }
     }
 
-    /// Feeds a client packet to the ClientHello assembler (TCP) or the DTLS hello parser (UDP).
+    /// Feeds a client packet to the ClientHello assembler (TCP), or to the QUIC Initial reader and the DTLS hello
+    /// parser (UDP).
     @inline(__always)
     private func collectHello(_ s: UnsafeMutablePointer<ApplicationPlugin.State>, packet: UnsafePointer<PacketContext>) {
         let p = packet.pointee
         guard p.direction == 0 && p.packet.payloadSize > 0 else { return }
         if p.packet.ipProtocol == 6 && s.pointee.hello.isCollecting, let sequence = ApplicationPlugin.tcpSequence(p) {
             if let ja4 = s.pointee.hello.add(segment: p.payload, sequence: sequence) { s.pointee.ja4 = ja4 }
-        } else if p.packet.ipProtocol == 17 && s.pointee.ja4.isEmpty && p.packet.payloadSize > 25 {
-            if let ja4 = JA4.fingerprint(dtlsDatagram: p.payload) { s.pointee.ja4 = ja4 }
+        } else if p.packet.ipProtocol == 17 && s.pointee.ja4.isEmpty {
+            if s.pointee.quicHello.isCollecting, let ja4 = s.pointee.quicHello.add(datagram: p.payload) {
+                s.pointee.ja4 = ja4
+            } else if p.packet.payloadSize > 25, let ja4 = JA4.fingerprint(dtlsDatagram: p.payload) {
+                s.pointee.ja4 = ja4
+            }
         }
     }
 
@@ -121,6 +128,7 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: m.serverName)
         }
         s.pointee.helloMayFollow = m.mayUpgradeToTLS
+            || (m.isTLSLike && s.pointee.ja4.isEmpty && s.pointee.quicHello.stage == 1)
         s.pointee.userAgent = m.userAgent
         s.pointee.contentType = m.contentType
         detector.release(handle)

@@ -119,6 +119,10 @@ struct ConformanceTests {
         var agree: [String: Int] = [:]
         var tlsFingerprints = 0
         var tlsFingerprintsEqual = 0
+        // JA4 over QUIC ("q…"), from the Initial packets we decrypt; and "q…" values NFStream does not print.
+        var quicFingerprints = 0
+        var quicFingerprintsEqual = 0
+        var quicFingerprintsExtra = 0
         var deviationsSeen: [String: Int] = [:]
         var failures: [String] = []
         for name in names {
@@ -162,6 +166,12 @@ struct ConformanceTests {
                         tlsFingerprints += 1
                         if row["client_fingerprint"] == fingerprint { tlsFingerprintsEqual += 1 }
                     }
+                    if let fingerprint = ref["client_fingerprint"], fingerprint.hasPrefix("q") {
+                        quicFingerprints += 1
+                        if row["client_fingerprint"] == fingerprint { quicFingerprintsEqual += 1 }
+                    } else if row["client_fingerprint"]?.hasPrefix("q") == true {
+                        quicFingerprintsExtra += 1
+                    }
                 }
                 if differing.isEmpty {
                     exactFlows += 1
@@ -188,7 +198,7 @@ struct ConformanceTests {
         if profile.detects {
             let a = { (column: String) in agree[column, default: 0] }
             print(
-                "conformance \(profile.name) application: flows \(comparedFlows), application_name agree \(a("application_name")), category agree \(a("application_category_name")), requested_server_name agree \(a("requested_server_name")), is_guessed agree \(a("application_is_guessed")), confidence agree \(a("application_confidence")), client_fingerprint agree \(a("client_fingerprint")) (JA4 over TCP \(tlsFingerprintsEqual) of \(tlsFingerprints)), server_fingerprint agree \(a("server_fingerprint")), user_agent agree \(a("user_agent")), content_type agree \(a("content_type"))"
+                "conformance \(profile.name) application: flows \(comparedFlows), application_name agree \(a("application_name")), category agree \(a("application_category_name")), requested_server_name agree \(a("requested_server_name")), is_guessed agree \(a("application_is_guessed")), confidence agree \(a("application_confidence")), client_fingerprint agree \(a("client_fingerprint")) (JA4 over TCP \(tlsFingerprintsEqual) of \(tlsFingerprints), over QUIC \(quicFingerprintsEqual) of \(quicFingerprints), \(quicFingerprintsExtra) extra), server_fingerprint agree \(a("server_fingerprint")), user_agent agree \(a("user_agent")), content_type agree \(a("content_type"))"
             )
             let n = Double(max(comparedFlows, 1))
             #expect(comparedFlows > 4000, "matched flows compared on the application columns")
@@ -197,6 +207,9 @@ struct ConformanceTests {
             #expect(Double(a("requested_server_name")) / n >= profile.agreementFloor.serverName)
             // Our JA4 must equal nDPI 5.0's on (nearly) every TLS-over-TCP flow where NFStream printed one.
             #expect(tlsFingerprints > 250 && Double(tlsFingerprintsEqual) >= 0.98 * Double(tlsFingerprints))
+            // And on every QUIC flow (15 in each detecting profile), never on a flow where nDPI 5.0 has none.
+            #expect(quicFingerprints >= 15 && quicFingerprintsEqual == quicFingerprints, "JA4 over QUIC \(quicFingerprintsEqual) of \(quicFingerprints)")
+            #expect(quicFingerprintsExtra == 0, "\(quicFingerprintsExtra) QUIC JA4 NFStream does not print")
         }
         #expect(failures.isEmpty, "\(failures.count) differences, first: \(failures.prefix(10).joined(separator: "\n"))")
         #expect(exactFlows + deviated == referenceFlows)

@@ -204,6 +204,22 @@ enum Conversation {
         #expect(s.clientFingerprint == "t12d020100_1584f0a67932_bcb145a8c2a7")
     }
 
+    @Test func quicHelloOverTwoInitialsGivesQUICWithServerNameAndJA4() throws {
+        var h = try DetectionHarness()
+        let hello = Hello.modern
+        let half = hello.count / 2
+        // The hello's second half first, then (next datagram) its first half: complete only on the second packet.
+        h.feed(C.udp(40010, 443, QUICPacket.initial(frames: QUICPacket.crypto(offset: half, hello[half...]))))
+        h.feed(C.udp(40010, 443, QUICPacket.initial(packetNumber: 3, frames: QUICPacket.crypto(offset: 0, hello[0..<half]))))
+        h.feed(C.udp(443, 40010, [0xc0] + [UInt8](repeating: 0x55, count: 80), reply: true))
+        h.flush()
+        let s = try #require(h.state(port: 40010))
+        #expect(s.applicationName.hasPrefix("QUIC"))
+        // (The server name is nDPI's: 4.2 reads it only from a hello that fits in one Initial, so it is not asserted.)
+        // "d": the hello itself has SNI www.example.org.
+        #expect(s.clientFingerprint == "q13d0608h2_db2546af4a66_29b745d5ce58")
+    }
+
     @Test func unrecognisedTrafficIsUnknownAndNotGuessed() throws {
         var h = try DetectionHarness()
         for i in 0..<4 {

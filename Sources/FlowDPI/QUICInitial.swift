@@ -1,0 +1,290 @@
+/// QUIC Initial packets (RFC 9000 §17.2.2) and their protection (RFC 9001 §5): enough to read the client's
+/// ClientHello, which travels in CRYPTO frames of the client's Initial packets, encrypted with keys anyone can derive
+/// from the packet's Destination Connection ID and a salt fixed per QUIC version.
+enum QUICInitial {
+    /// What a QUIC version's Initial protection is made of.
+    struct Version {
+        /// HKDF-Extract salt of the Initial secret.
+        let salt: [UInt8]
+        /// "quic" (RFC 9001 and its drafts) or "quicv2" (RFC 9369): the prefix of the key, iv and hp labels.
+        let labelPrefix: String
+        /// The long-header type bits (0x30 of the first byte, shifted) that mean Initial: 0 in v1, 1 in v2.
+        let initialType: UInt8
+        /// The CRYPTO frame's type: 0x06, but 0x08 in Google's T050 and T051.
+        var cryptoFrameType: UInt8 = 0x06
+    }
+
+    static func hexBytes(_ hex: String) -> [UInt8] {
+        let digits = Array(hex.utf8)
+        func value(_ c: UInt8) -> UInt8 { c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10 }
+        return stride(from: 0, to: digits.count, by: 2).map { value(digits[$0]) << 4 | value(digits[$0 + 1]) }
+    }
+
+    private static let saltV1 = hexBytes("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
+    private static let saltV2 = hexBytes("0dede3def700a6db819381be6e269dcbf9bd2ed9")
+    private static let saltDraft29 = hexBytes("afbfec289993d24c9e9786f19c6111e04390a899")
+    private static let saltDraft23 = hexBytes("c3eef712c72ebb5a11a7d2432bb46365bef9f502")
+    private static let saltDraft22 = hexBytes("7fbcdb0e7c66bbe9193a96cd21519ebd7a02644a")
+    private static let saltT050 = hexBytes("7ff579e5acd072915580304c43a2367c60488310")
+    private static let saltT051 = hexBytes("7a4edef4e7ccee5fa4506c19124fc8ccda6e033d")
+
+    /// The versions whose Initial packets carry a TLS ClientHello we open, as nDPI 5.0 does: v1, v2, the IETF
+    /// drafts 23–34, Google's TLS-based T050 and T051, and Facebook's mvfst drafts (mvfst-22 with draft 22's salt,
+    /// mvfst-27 and mvfst-exp with draft 23's). Not Google's Q0xx versions (their hello is not TLS), not IETF drafts
+    /// before 23, not greased versions (the client's next Initial, after version negotiation, is read instead).
+    static func version(_ v: UInt32) -> Version? {
+        switch v {
+        case 0x0000_0001, 0xff00_0021, 0xff00_0022:
+            return Version(salt: saltV1, labelPrefix: "quic", initialType: 0)
+        case 0x6b33_43cf:
+            return Version(salt: saltV2, labelPrefix: "quicv2", initialType: 1)
+        case 0xff00_001d...0xff00_0020:
+            return Version(salt: saltDraft29, labelPrefix: "quic", initialType: 0)
+        case 0xff00_0017...0xff00_001c, 0xface_b002, 0xface_b00e:
+            return Version(salt: saltDraft23, labelPrefix: "quic", initialType: 0)
+        case 0xface_b001:
+            return Version(salt: saltDraft22, labelPrefix: "quic", initialType: 0)
+        case 0x5430_3530:
+            return Version(salt: saltT050, labelPrefix: "quic", initialType: 0, cryptoFrameType: 0x08)
+        case 0x5430_3531:
+            return Version(salt: saltT051, labelPrefix: "quic", initialType: 0, cryptoFrameType: 0x08)
+        default:
+            return nil
+        }
+    }
+
+    /// The client's Initial keys for one Destination Connection ID.
+    struct Keys {
+        let packet: AES128
+        let iv: [UInt8]
+        let headerProtection: AES128
+
+        init(version: Version, destinationConnectionID: ArraySlice<UInt8>) {
+            let initialSecret = HKDF.extract(salt: version.salt, inputKeyingMaterial: Array(destinationConnectionID))
+            let client = HKDF.expandLabel(secret: initialSecret, label: "client in", length: 32)
+            packet = AES128(key: HKDF.expandLabel(secret: client, label: "\(version.labelPrefix) key", length: 16))!
+            iv = HKDF.expandLabel(secret: client, label: "\(version.labelPrefix) iv", length: 12)
+            headerProtection = AES128(key: HKDF.expandLabel(secret: client, label: "\(version.labelPrefix) hp", length: 16))!
+        }
+    }
+
+    /// A QUIC variable-length integer at `offset` (RFC 9000 §16), advancing it; nil past `end`.
+    static func varint(_ bytes: [UInt8], _ offset: inout Int, end: Int) -> UInt64? {
+        guard offset < end else { return nil }
+        let length = 1 << Int(bytes[offset] >> 6)
+        guard offset + length <= end else { return nil }
+        var value = UInt64(bytes[offset] & 0x3f)
+        for i in 1..<length { value = value << 8 | UInt64(bytes[offset + i]) }
+        offset += length
+        return value
+    }
+
+    /// One long-header packet found in a datagram.
+    struct LongHeader {
+        /// Offset of the packet's first byte in the datagram.
+        let start: Int
+        let version: UInt32
+        let type: UInt8
+        let destinationConnectionID: ArraySlice<UInt8>
+        /// Offset of the (protected) packet number.
+        let packetNumberOffset: Int
+        /// Offset just past this packet (the next coalesced packet starts there).
+        let end: Int
+    }
+
+    /// Reads the long header at `start`; nil for a short header, a version negotiation packet or bytes that do not
+    /// hold together.
+    static func longHeader(_ d: [UInt8], at start: Int) -> LongHeader? {
+        var o = start
+        guard o + 7 <= d.count, d[o] & 0x80 != 0 else { return nil }
+        let first = d[o]
+        let version = UInt32(d[o + 1]) << 24 | UInt32(d[o + 2]) << 16 | UInt32(d[o + 3]) << 8 | UInt32(d[o + 4])
+        guard version != 0 else { return nil }
+        o += 5
+        let dcidLength = Int(d[o])
+        guard dcidLength <= 20, o + 1 + dcidLength < d.count else { return nil }
+        let dcid = d[(o + 1)..<(o + 1 + dcidLength)]
+        o += 1 + dcidLength
+        let scidLength = Int(d[o])
+        guard scidLength <= 20, o + 1 + scidLength <= d.count else { return nil }
+        o += 1 + scidLength
+        let type = (first >> 4) & 3
+        let isV2 = version == 0x6b33_43cf
+        let isInitial = type == (isV2 ? 1 : 0)
+        let isRetry = type == (isV2 ? 0 : 3)
+        guard !isRetry else { return nil }
+        if isInitial {
+            guard let tokenLength = varint(d, &o, end: d.count), tokenLength <= UInt64(d.count - o) else { return nil }
+            o += Int(tokenLength)
+        }
+        guard let length = varint(d, &o, end: d.count), length <= UInt64(d.count - o) else { return nil }
+        return LongHeader(
+            start: start, version: version, type: type, destinationConnectionID: dcid, packetNumberOffset: o, end: o + Int(length))
+    }
+
+    /// Removes header protection and opens the payload of the Initial packet `header` (in datagram `d`) with
+    /// `keys`: the frames, or nil when the packet does not authenticate.
+    static func open(_ d: [UInt8], _ header: LongHeader, keys: Keys) -> [UInt8]? {
+        let pn = header.packetNumberOffset
+        // The sample starts 4 bytes after the packet number's start, whatever its length.
+        guard pn + 4 + 16 <= header.end else { return nil }
+        let mask = keys.headerProtection.encrypt(block: d[(pn + 4)..<(pn + 20)])
+        let start = header.start
+        let first = d[start] ^ (mask[0] & 0x0f)
+        let pnLength = Int(first & 3) + 1
+        guard pn + pnLength + 16 <= header.end else { return nil }
+        var aad = Array(d[start..<(pn + pnLength)])
+        aad[0] = first
+        var packetNumber: UInt64 = 0
+        for i in 0..<pnLength {
+            aad[pn - start + i] ^= mask[1 + i]
+            packetNumber = packetNumber << 8 | UInt64(aad[pn - start + i])
+        }
+        var nonce = keys.iv
+        for i in 0..<8 { nonce[11 - i] ^= UInt8(truncatingIfNeeded: packetNumber >> UInt64(8 * i)) }
+        return keys.packet.openGCM(
+            nonce: nonce, additionalData: aad[...], ciphertext: d[(pn + pnLength)..<(header.end - 16)],
+            tag: d[(header.end - 16)..<header.end])
+    }
+
+    /// The CRYPTO frames (offset, bytes) of a decrypted client Initial payload, or nil when it holds a frame other
+    /// than PADDING, PING or CRYPTO (an ACK: not the client's first flight) or does not parse. nDPI 5.0 reads a
+    /// client Initial the same way.
+    static func cryptoFrames(_ p: [UInt8], cryptoFrameType: UInt8 = 0x06) -> [(offset: UInt64, bytes: ArraySlice<UInt8>)]? {
+        var frames: [(offset: UInt64, bytes: ArraySlice<UInt8>)] = []
+        var o = 0
+        while o < p.count {
+            switch p[o] {
+            case 0x00, 0x01:  // PADDING, PING
+                o += 1
+            case cryptoFrameType:  // CRYPTO
+                o += 1
+                guard let offset = varint(p, &o, end: p.count), let length = varint(p, &o, end: p.count),
+                    length <= UInt64(p.count - o)
+                else { return nil }
+                frames.append((offset, p[o..<(o + Int(length))]))
+                o += Int(length)
+            default:
+                return nil
+            }
+        }
+        return frames
+    }
+}
+
+/// Collects a ClientHello from the client's QUIC Initial packets (the datagrams the plugin sees: the dissection
+/// window), across packets and out-of-order CRYPTO frames, and gives its JA4 ("q…") once complete.
+///
+/// It follows nDPI 5.0's reading, so that the fingerprint appears on the same flows as in NFStream: an Initial is
+/// a datagram of at least 1,200 bytes whose first packet is a long-header Initial of a version in
+/// `QUICInitial.version`, with a non-empty Destination Connection ID; only that first packet is opened, with the keys
+/// of the flow's first Initial; the hello must fit in the first 4,096 bytes of the CRYPTO stream (bytes beyond are
+/// dropped) and is complete when the bytes received cover the stream from 0 to exactly the end of the message.
+/// Gives up when the flow's first client datagram is not a long-header packet (most UDP flows), or when the stream
+/// does not start with a ClientHello.
+public struct QUICHelloAssembler: Sendable {
+    /// The CRYPTO stream's first bytes (zero where nothing arrived yet).
+    var stream: [UInt8] = []
+    /// Byte ranges of `stream` received, merged and sorted.
+    var received: [Range<Int>] = []
+    /// 0 waiting for the first client datagram, 1 collecting, 2 finished (fingerprinted or given up).
+    var stage: UInt8 = 0
+    /// The keys of the flow's first Initial.
+    var keys: KeyBox? = nil
+
+    /// A class so that the state stays small while no QUIC flow is seen.
+    final class KeyBox: @unchecked Sendable {
+        let keys: QUICInitial.Keys
+        let versionNumber: UInt32
+        init(_ keys: QUICInitial.Keys, versionNumber: UInt32) {
+            self.keys = keys
+            self.versionNumber = versionNumber
+        }
+    }
+
+    /// The CRYPTO stream bytes kept (nDPI 5.0's reassembly buffer).
+    static let limit = 4096
+    /// The smallest datagram that can carry a client Initial (RFC 9000 §14.1).
+    static let minimumDatagram = 1200
+
+    public init() {}
+
+    public var isCollecting: Bool { stage < 2 }
+
+    /// Ready for a new flow.
+    public mutating func reset() {
+        stream.removeAll(keepingCapacity: true)
+        received.removeAll(keepingCapacity: true)
+        stage = 0
+        keys = nil
+    }
+
+    private mutating func giveUp() {
+        stage = 2
+        stream.removeAll(keepingCapacity: true)
+        received.removeAll(keepingCapacity: true)
+        keys = nil
+    }
+
+    /// Adds one client→server UDP payload; returns the JA4 when the hello is complete.
+    public mutating func add(datagram: UnsafeRawBufferPointer) -> String? {
+        if stage == 2 { return nil }
+        // Cheap refusals first: most UDP flows are not QUIC.
+        guard datagram.count >= 7, datagram[0] & 0x80 != 0 else {
+            if stage == 0 { giveUp() }
+            return nil
+        }
+        guard datagram.count >= Self.minimumDatagram else { return nil }
+        let v = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
+        guard let version = QUICInitial.version(v) else { return nil }
+        let d = Array(datagram)
+        guard let header = QUICInitial.longHeader(d, at: 0), header.type == version.initialType,
+            !header.destinationConnectionID.isEmpty
+        else { return nil }
+        if keys == nil || keys!.versionNumber != v {
+            keys = KeyBox(QUICInitial.Keys(version: version, destinationConnectionID: header.destinationConnectionID), versionNumber: v)
+        }
+        guard let payload = QUICInitial.open(d, header, keys: keys!.keys),
+            let frames = QUICInitial.cryptoFrames(payload, cryptoFrameType: version.cryptoFrameType)
+        else { return nil }
+        stage = 1
+        for frame in frames { store(offset: frame.offset, frame.bytes) }
+        // Complete when the bytes received run from 0 to exactly the end of the handshake message.
+        guard received.count == 1, let range = received.first, range.lowerBound == 0, range.upperBound >= 4 else {
+            return nil
+        }
+        if stream[0] != 1 {
+            giveUp()  // not a ClientHello
+            return nil
+        }
+        let length = 4 + (Int(stream[1]) << 16 | Int(stream[2]) << 8 | Int(stream[3]))
+        guard range.upperBound == length else { return nil }
+        let ja4 = JA4.fingerprint(handshake: stream[0..<length], transport: "q")
+        giveUp()
+        return ja4
+    }
+
+    /// Copies one CRYPTO frame's bytes into the stream and merges its range; a frame reaching past `limit` is
+    /// dropped.
+    private mutating func store(offset: UInt64, _ bytes: ArraySlice<UInt8>) {
+        guard !bytes.isEmpty, offset + UInt64(bytes.count) <= UInt64(Self.limit) else { return }
+        let lower = Int(offset)
+        let upper = lower + bytes.count
+        if stream.count < upper { stream += repeatElement(0, count: upper - stream.count) }
+        stream.withUnsafeMutableBufferPointer { s in
+            for (i, b) in bytes.enumerated() { s[lower + i] = b }
+        }
+        var merged = lower..<upper
+        var kept: [Range<Int>] = []
+        for r in received {
+            if r.upperBound < merged.lowerBound || r.lowerBound > merged.upperBound {
+                kept.append(r)
+            } else {
+                merged = min(r.lowerBound, merged.lowerBound)..<max(r.upperBound, merged.upperBound)
+            }
+        }
+        kept.append(merged)
+        kept.sort { $0.lowerBound < $1.lowerBound }
+        received = kept
+    }
+}
