@@ -199,3 +199,16 @@ enum QUICPacket {
         }
     }
 }
+
+extension QUICInitialTests {
+    @Test func tableDrivenGHashEqualsTheBitwiseProduct() {
+        var rng = SplitMix64(seed: 38_800)
+        for _ in 0..<200 {
+            let h = GHash.Element(high: rng.next(), low: rng.next())
+            let x = GHash.Element(high: rng.next(), low: rng.next())
+            var g = GHash(key: h)
+            g.absorb(x.bytes[...])
+            #expect(g.value == x.times(h))
+        }
+    }
+}
