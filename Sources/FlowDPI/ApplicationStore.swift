@@ -117,7 +117,8 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         s.pointee.isGuessed = guessed
         s.pointee.confidence = detector.confidence(handle)
         let m = detector.metadata(handle, detection: detection)
-        s.pointee.requestedServerName = m.serverName
+        // nDPI 4.2 reads a server name from QUIC Initials of greased versions; 5.0 (NFStream) does not open them.
+        s.pointee.requestedServerName = m.isQUIC && s.pointee.quicHello.sawOnlyGreasedInitials ? "" : m.serverName
         s.pointee.serverFingerprint = m.sshServer.isEmpty ? m.tlsServer : m.sshServer
         if !m.dhcpFingerprint.isEmpty {
             s.pointee.clientFingerprint = m.dhcpFingerprint

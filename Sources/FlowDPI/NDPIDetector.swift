@@ -187,6 +187,7 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
         } else if ProtocolID.tlsLike.contains(where: { `is`($0) }) {
             m.tlsServer = text(flowmeter_ndpi_ja3_server(f))
             m.isTLSLike = true  // NFStream 6.6.0 prints no user agent for QUIC
+            m.isQUIC = `is`(ProtocolID.quic)
         } else if ProtocolID.startTLSMail.contains(where: { `is`($0) }) {
             m.mayUpgradeToTLS = true
         } else if `is`(ProtocolID.http) {
@@ -206,6 +207,7 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
         public var userAgent = ""
         public var contentType = ""
         public var isTLSLike = false
+        public var isQUIC = false
         /// POP3, SMTP or IMAP, whose STARTTLS nDPI 4.2 does not follow (5.0 names them POPS, SMTPS, IMAPS).
         public var mayUpgradeToTLS = false
     }

@@ -191,6 +191,9 @@ public struct QUICHelloAssembler: Sendable {
     var stage: UInt8 = 0
     /// The keys of the flow's first Initial.
     var keys: KeyBox? = nil
+    /// Whether an Initial was opened, and whether one with a greased version (0x?a?a?a?a) was seen.
+    var opened = false
+    var sawGreasedVersion = false
 
     /// A class so that the state stays small while no QUIC flow is seen.
     final class KeyBox: @unchecked Sendable {
@@ -217,7 +220,13 @@ public struct QUICHelloAssembler: Sendable {
         received.removeAll(keepingCapacity: true)
         stage = 0
         keys = nil
+        opened = false
+        sawGreasedVersion = false
     }
+
+    /// The client only sent Initials of greased versions (RFC 9000 §15: a version-negotiation probe), which nDPI
+    /// 5.0 does not open: it then knows no server name either.
+    public var sawOnlyGreasedInitials: Bool { sawGreasedVersion && !opened }
 
     private mutating func giveUp() {
         stage = 2
@@ -236,7 +245,10 @@ public struct QUICHelloAssembler: Sendable {
         }
         guard datagram.count >= Self.minimumDatagram else { return nil }
         let v = UInt32(datagram[1]) << 24 | UInt32(datagram[2]) << 16 | UInt32(datagram[3]) << 8 | UInt32(datagram[4])
-        guard let version = QUICInitial.version(v) else { return nil }
+        guard let version = QUICInitial.version(v) else {
+            if v & 0x0f0f_0f0f == 0x0a0a_0a0a { sawGreasedVersion = true }
+            return nil
+        }
         let d = Array(datagram)
         guard let header = QUICInitial.longHeader(d, at: 0), header.type == version.initialType,
             !header.destinationConnectionID.isEmpty
@@ -248,6 +260,7 @@ public struct QUICHelloAssembler: Sendable {
             let frames = QUICInitial.cryptoFrames(payload, cryptoFrameType: version.cryptoFrameType)
         else { return nil }
         stage = 1
+        opened = true
         for frame in frames { store(offset: frame.offset, frame.bytes) }
         // Complete when the bytes received run from 0 to exactly the end of the handshake message.
         guard received.count == 1, let range = received.first, range.lowerBound == 0, range.upperBound >= 4 else {

@@ -212,3 +212,16 @@ extension QUICInitialTests {
         }
     }
 }
+
+extension QUICInitialTests {
+    @Test func greasedVersionInitialIsNotOpenedButNoted() {
+        var greased = QUICPacket.initial(frames: QUICPacket.crypto(offset: 0, Hello.modern))
+        greased.replaceSubrange(1..<5, with: [0x1a, 0x2a, 0x3a, 0x4a])
+        var a = QUICHelloAssembler()
+        #expect(QUICPacket.add(greased, to: &a) == nil)
+        #expect(a.isCollecting && a.sawOnlyGreasedInitials)
+        // After version negotiation the client's next Initial, in a version nDPI reads, is read.
+        #expect(QUICPacket.add(QUICPacket.initial(frames: QUICPacket.crypto(offset: 0, Hello.modern)), to: &a) != nil)
+        #expect(!a.sawOnlyGreasedInitials)
+    }
+}
