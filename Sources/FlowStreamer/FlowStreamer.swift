@@ -159,14 +159,7 @@ public struct FlowStreamer {
                             report.ignored[Int(outcome.rawValue)] &+= 1
                         }
                     } else {
-                        let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
-                        if outcome == .decoded {
-                            packet.timeMilliseconds = DecodedPacket.milliseconds(
-                                seconds: captured.seconds, microseconds: captured.microseconds)
-                            consumer.consume(&packet, frame: captured.bytes)
-                        } else {
-                            report.ignored[Int(outcome.rawValue)] &+= 1
-                        }
+                        Self.decode(captured, with: decoder, into: &consumer, report: &report, packet: &packet)
                     }
                     countdown -= 1
                     if countdown == 0 {
@@ -200,6 +193,23 @@ public struct FlowStreamer {
         }
     }
 
+    /// Decodes one captured record and hands it to the consumer, or counts why it was ignored (the direct and the
+    /// tshark read loops).
+    @inline(__always)
+    static func decode<Consumer: PacketConsumer>(
+        _ captured: CapturedPacket, with decoder: PacketDecoder, into consumer: inout Consumer,
+        report: inout ConversionReport, packet: inout DecodedPacket
+    ) {
+        let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
+        if outcome == .decoded {
+            packet.timeMilliseconds = DecodedPacket.milliseconds(
+                seconds: captured.seconds, microseconds: captured.microseconds)
+            consumer.consume(&packet, frame: captured.bytes)
+        } else {
+            report.ignored[Int(outcome.rawValue)] &+= 1
+        }
+    }
+
     /// Reads one capture file through a tshark child (`--ingest tshark`); the link type is the file's, as libpcap
     /// reports it. Returns false when reading must stop (interrupted, packet limit, output or input failure).
     func readTshark<Consumer: PacketConsumer>(
@@ -225,14 +235,7 @@ public struct FlowStreamer {
             switch result {
             case .packet(let captured):
                 report.packetsRead &+= 1
-                let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
-                if outcome == .decoded {
-                    packet.timeMilliseconds = DecodedPacket.milliseconds(
-                        seconds: captured.seconds, microseconds: captured.microseconds)
-                    consumer.consume(&packet, frame: captured.bytes)
-                } else {
-                    report.ignored[Int(outcome.rawValue)] &+= 1
-                }
+                Self.decode(captured, with: decoder, into: &consumer, report: &report, packet: &packet)
                 countdown -= 1
                 if countdown == 0 {
                     countdown = 4096
