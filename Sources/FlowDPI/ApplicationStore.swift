@@ -71,6 +71,9 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         guard let handle = s.pointee.handle else { return }
         let p = packet.pointee
         collectHello(s, packet: packet)
+        if p.packet.ipProtocol == 17 && s.pointee.ssdpHost == nil && p.packet.payloadSize >= 17 {
+            s.pointee.ssdpHost = SSDPHost.host(in: p.payload)
+        }
         let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: p.packet.timeMilliseconds)
         if d.app != 0 {
             s.pointee.detection = ApplicationPlugin.Detection(master: d.master, app: d.app, category: d.category)
@@ -119,6 +122,8 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         let m = detector.metadata(handle, detection: detection)
         // nDPI 4.2 reads a server name from QUIC Initials of greased versions; 5.0 (NFStream) does not open them.
         s.pointee.requestedServerName = m.isQUIC && s.pointee.quicHello.sawOnlyGreasedInitials ? "" : m.serverName
+        // nDPI 4.2 names no host for SSDP; 5.0 takes the first message's Host header.
+        if m.isSSDP { s.pointee.requestedServerName = s.pointee.ssdpHost ?? "" }
         s.pointee.serverFingerprint = m.sshServer.isEmpty ? m.tlsServer : m.sshServer
         if !m.dhcpFingerprint.isEmpty {
             s.pointee.clientFingerprint = m.dhcpFingerprint

@@ -179,6 +179,7 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
         var m = Metadata()
         m.serverName = text(flowmeter_ndpi_host_server_name(f))
         func `is`(_ id: Int) -> Bool { Int(d.master) == id || Int(d.app) == id }
+        m.isSSDP = `is`(ProtocolID.ssdp)
         if `is`(ProtocolID.dhcp) {
             m.dhcpFingerprint = text(flowmeter_ndpi_dhcp_fingerprint(f))
         } else if `is`(ProtocolID.ssh) {
@@ -208,6 +209,7 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
         public var contentType = ""
         public var isTLSLike = false
         public var isQUIC = false
+        public var isSSDP = false
         /// POP3, SMTP or IMAP, whose STARTTLS nDPI 4.2 does not follow (5.0 names them POPS, SMTPS, IMAPS).
         public var mayUpgradeToTLS = false
     }
@@ -218,6 +220,7 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
         static let dhcp = 18
         static let ssh = 92
         static let quic = 188
+        static let ssdp = 12
         /// TLS, DTLS, QUIC and TLS-wrapped mail (POPS, SMTPS, IMAPS).
         static let tlsLike = [91, 30, 188, 23, 29, 51]
         /// POP3, SMTP, IMAP (STARTTLS).

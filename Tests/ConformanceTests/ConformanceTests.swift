@@ -44,10 +44,10 @@ struct ConformanceTests {
         return [
             Profile(
                 name: "default", configuration: standard, splt: 10, dissections: 20,
-                agreementFloor: (name: 0.79, category: 0.79, serverName: 0.985)),
+                agreementFloor: (name: 0.79, category: 0.79, serverName: 0.995)),
             Profile(
                 name: "timeouts", configuration: timeouts, splt: 10, dissections: 20,
-                agreementFloor: (name: 0.71, category: 0.72, serverName: 0.97)),
+                agreementFloor: (name: 0.71, category: 0.72, serverName: 0.995)),
             Profile(
                 name: "payload", configuration: payload, splt: 0, dissections: 0,
                 agreementFloor: (name: 0, category: 0, serverName: 0)),

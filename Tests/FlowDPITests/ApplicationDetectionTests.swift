@@ -220,6 +220,16 @@ enum Conversation {
         #expect(s.clientFingerprint == "q13d0608h2_db2546af4a66_29b745d5ce58")
     }
 
+    @Test func ssdpSearchGivesItsHostWithoutThePort() throws {
+        var h = try DetectionHarness()
+        let search = Array("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 3\r\nST: ssdp:all\r\n\r\n".utf8)
+        h.feed(C.udp(40020, 1900, search))
+        h.flush()
+        let s = try #require(h.state(port: 40020))
+        #expect(s.applicationName == "SSDP")
+        #expect(s.requestedServerName == "239.255.255.250")
+    }
+
     @Test func unrecognisedTrafficIsUnknownAndNotGuessed() throws {
         var h = try DetectionHarness()
         for i in 0..<4 {
