@@ -88,15 +88,13 @@ public struct ApplicationPlugin: FeaturePlugin {
 
     public func makeState() -> State { State() }
 
-    /// Clears in place: the ClientHello buffer keeps its memory.
+    /// Clears in place: the TCP ClientHello buffer keeps its memory (a QUIC flow's buffers are freed when its hello
+    /// is done).
     public func reset(_ state: inout State) {
         var hello = state.hello
-        var quicHello = state.quicHello
         hello.reset()
-        quicHello.reset()
         state = State()
         state.hello = hello
-        state.quicHello = quicHello
     }
 
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {

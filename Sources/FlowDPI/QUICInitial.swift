@@ -214,16 +214,6 @@ public struct QUICHelloAssembler: Sendable {
 
     public var isCollecting: Bool { stage < 2 }
 
-    /// Ready for a new flow.
-    public mutating func reset() {
-        stream = []
-        received = []
-        stage = 0
-        keys = nil
-        opened = false
-        sawGreasedVersion = false
-    }
-
     /// The client only sent Initials of greased versions (RFC 9000 §15: a version-negotiation probe), which nDPI
     /// 5.0 does not open: it then knows no server name either.
     public var sawOnlyGreasedInitials: Bool { sawGreasedVersion && !opened }
