@@ -225,3 +225,31 @@ extension QUICInitialTests {
         #expect(!a.sawOnlyGreasedInitials)
     }
 }
+
+extension QUICInitialTests {
+    /// Authentic packets whose decrypted frames are hostile: random bytes, and CRYPTO frames with random offsets and
+    /// lengths (the part of the reader a fuzzer cannot reach through the GCM tag).
+    @Test func hostileFramesInsideAuthenticPacketsNeverTrapTheReader() {
+        var rng = SplitMix64(seed: 9369)
+        let hello = Hello.modern
+        for round in 0..<200 {
+            var frames: [UInt8]
+            if round % 2 == 0 {
+                frames = (0..<Int(rng.next() % 1100)).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+            } else {
+                frames = []
+                for _ in 0..<(1 + Int(rng.next() % 6)) {
+                    let offset = Int(rng.next() % 5000)
+                    let length = Int(rng.next() % 200)
+                    let start = min(offset, hello.count)
+                    let piece = Array(hello[start..<min(start + length, hello.count)])
+                    frames += QUICPacket.crypto(offset: offset, piece + [UInt8](repeating: 0x41, count: max(0, length - piece.count)))
+                }
+            }
+            var a = QUICHelloAssembler()
+            for packetNumber in 0..<3 {
+                _ = QUICPacket.add(QUICPacket.initial(packetNumber: UInt32(packetNumber), frames: Array(frames.prefix(1100))), to: &a)
+            }
+        }
+    }
+}
