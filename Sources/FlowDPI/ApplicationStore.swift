@@ -45,6 +45,7 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             // nDPI is done, but a STARTTLS hello, or the rest of a QUIC hello, may still come in the window.
             collectHello(s, packet: packet)
             if !s.pointee.ja4.isEmpty {
+                if s.pointee.requestedServerName.isEmpty { s.pointee.requestedServerName = s.pointee.quicHello.serverName }
                 s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
             }
         }
@@ -120,8 +121,16 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         s.pointee.isGuessed = guessed
         s.pointee.confidence = detector.confidence(handle)
         let m = detector.metadata(handle, detection: detection)
-        // nDPI 4.2 reads a server name from QUIC Initials of greased versions; 5.0 (NFStream) does not open them.
-        s.pointee.requestedServerName = m.isQUIC && s.pointee.quicHello.sawOnlyGreasedInitials ? "" : m.serverName
+        s.pointee.requestedServerName = m.serverName
+        if m.isQUIC {
+            if s.pointee.quicHello.sawOnlyGreasedInitials {
+                // nDPI 4.2 reads a server name from Initials of a greased version; 5.0 (NFStream) does not open them.
+                s.pointee.requestedServerName = ""
+            } else if m.serverName.isEmpty {
+                // nDPI 4.2 reads the SNI only from a hello in one Initial; 5.0 reassembles it, as we do.
+                s.pointee.requestedServerName = s.pointee.quicHello.serverName
+            }
+        }
         // nDPI 4.2 names no host for SSDP; 5.0 takes the first message's Host header.
         if m.isSSDP { s.pointee.requestedServerName = s.pointee.ssdpHost ?? "" }
         s.pointee.serverFingerprint = m.sshServer.isEmpty ? m.tlsServer : m.sshServer
@@ -131,7 +140,7 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             s.pointee.clientFingerprint = m.sshClient
         } else if m.isTLSLike || m.mayUpgradeToTLS {
             // Also for mail after STARTTLS, which nDPI 4.2 leaves as POP3/SMTP/IMAP and 5.0 follows.
-            s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: m.serverName)
+            s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
         }
         s.pointee.helloMayFollow = m.mayUpgradeToTLS
             || (m.isTLSLike && s.pointee.ja4.isEmpty && s.pointee.quicHello.stage == 1)

@@ -22,7 +22,26 @@ public enum JA4 {
         return fingerprint(body: bytes[4..<(4 + length)], transport: transport)
     }
 
+    /// A ClientHello's JA4 and its server name (the SNI extension's first name, raw), for a caller that needs both.
+    struct Analysis {
+        var fingerprint: String
+        var serverName: ArraySlice<UInt8>?
+    }
+
+    /// `fingerprint(handshake:transport:)` with the hello's server name.
+    static func analyse(handshake: ArraySlice<UInt8>, transport: Character) -> Analysis? {
+        guard handshake.count >= 4, handshake.first == 1 else { return nil }
+        let h = handshake.startIndex
+        let length = Int(handshake[h + 1]) << 16 | Int(handshake[h + 2]) << 8 | Int(handshake[h + 3])
+        guard handshake.count >= 4 + length else { return nil }
+        return analyse(body: handshake[(h + 4)..<(h + 4 + length)], transport: transport)
+    }
+
     static func fingerprint(body: ArraySlice<UInt8>, transport: Character) -> String? {
+        analyse(body: body, transport: transport)?.fingerprint
+    }
+
+    static func analyse(body: ArraySlice<UInt8>, transport: Character) -> Analysis? {
         var r = Reader(bytes: body)
         guard let legacyVersion = r.u16(), r.skip(32),  // random
             let sessionLength = r.u8(), r.skip(Int(sessionLength))
@@ -42,6 +61,7 @@ public enum JA4 {
         var extensions: [UInt16] = []
         var signatureAlgorithms: [UInt16] = []
         var hasServerName = false
+        var serverName: ArraySlice<UInt8>? = nil
         var alpn: ArraySlice<UInt8>? = nil
         var highestVersion: UInt16? = nil
         if let extensionBytes = r.u16() {  // extensions are optional
@@ -56,6 +76,7 @@ public enum JA4 {
                 case 0x0000:  // server_name: "d" for a domain name; an IP literal counts as no name, as in nDPI
                     if d.u16() != nil, d.u8() == 0, let length = d.u16(), let name = d.take(Int(length)) {
                         hasServerName = !isAddressLiteral(name)
+                        serverName = name
                     } else {
                         hasServerName = true
                     }
@@ -91,7 +112,7 @@ public enum JA4 {
         var input = hexList(extensions.filter { $0 != 0x0000 && $0 != 0x0010 }.sorted())
         if !signatureAlgorithms.isEmpty { input += "_" + hexList(signatureAlgorithms) }
         text += truncatedHash(input)
-        return text
+        return Analysis(fingerprint: text, serverName: serverName)
     }
 
     /// GREASE (RFC 8701): 0x0a0a, 0x1a1a … 0xfafa.

@@ -194,6 +194,8 @@ public struct QUICHelloAssembler: Sendable {
     /// Whether an Initial was opened, and whether one with a greased version (0x?a?a?a?a) was seen.
     var opened = false
     var sawGreasedVersion = false
+    /// The complete hello's server name, normalised as nDPI 5.0 stores it ("" without one).
+    public private(set) var serverName = ""
 
     /// A class so that the state stays small while no QUIC flow is seen.
     final class KeyBox: @unchecked Sendable {
@@ -264,9 +266,10 @@ public struct QUICHelloAssembler: Sendable {
         }
         let length = 4 + (Int(stream[1]) << 16 | Int(stream[2]) << 8 | Int(stream[3]))
         guard range.upperBound == length else { return nil }
-        let ja4 = JA4.fingerprint(handshake: stream[0..<length], transport: "q")
+        let analysis = JA4.analyse(handshake: stream[0..<length], transport: "q")
+        if let name = analysis?.serverName { serverName = HostName.normalised(name, stripPort: false) }
         giveUp()
-        return ja4
+        return analysis?.fingerprint
     }
 
     /// Copies one CRYPTO frame's bytes into the stream and merges its range; a frame reaching past `limit` is

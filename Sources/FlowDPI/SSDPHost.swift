@@ -1,8 +1,7 @@
 /// The host name nDPI 5.0 gives an SSDP flow (NFStream's `requested_server_name`, e.g. `239.255.255.250` for
 /// `HOST: 239.255.255.250:1900`), which nDPI 4.2 leaves empty: the `Host:` header of the packet that makes the flow
 /// SSDP (one starting `M-SEARCH * HTTP/1.1`, `NOTIFY * HTTP/1.1` or `HTTP/1.1 200 OK\r\n`), normalised as nDPI
-/// normalises HTTP host names: its last 79 bytes, lowercase, a tab as a space and any byte outside printable ASCII
-/// as `?`, cut at the last `:` (the port, also after an IPv6 address in brackets), trailing spaces removed.
+/// normalises HTTP host names (`HostName`, port cut).
 enum SSDPHost {
     private static let prefixes: [[UInt8]] = [
         Array("M-SEARCH * HTTP/1.1".utf8), Array("NOTIFY * HTTP/1.1".utf8), Array("HTTP/1.1 200 OK\r\n".utf8),
@@ -21,7 +20,7 @@ enum SSDPHost {
             if lineStart > 0 && end - lineStart > 6 && hasHostPrefix(payload, lineStart) {
                 var valueStart = lineStart + 5
                 while valueStart < end && payload[valueStart] == 0x20 { valueStart += 1 }
-                return normalised(payload[valueStart..<end])
+                return HostName.normalised(payload[valueStart..<end], stripPort: true)
             }
             lineStart = end + 2
         }
@@ -32,24 +31,5 @@ enum SSDPHost {
         let name = Array("host:".utf8)
         for i in 0..<5 where p[at + i] | (i < 4 ? 0x20 : 0) != name[i] { return false }
         return true
-    }
-
-    static func normalised(_ value: Slice<UnsafeRawBufferPointer>) -> String {
-        var bytes = Array(value)
-        if let nul = bytes.firstIndex(of: 0) { bytes.removeSubrange(nul...) }
-        if bytes.count > 79 { bytes.removeFirst(bytes.count - 79) }
-        for i in bytes.indices {
-            let b = bytes[i]
-            if b >= 0x41 && b <= 0x5a {
-                bytes[i] = b | 0x20
-            } else if b == 0x09 {
-                bytes[i] = 0x20
-            } else if b < 0x20 || b > 0x7e {
-                bytes[i] = 0x3f
-            }
-        }
-        if let colon = bytes.lastIndex(of: 0x3a) { bytes.removeSubrange(colon...) }
-        while bytes.last == 0x20 { bytes.removeLast() }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

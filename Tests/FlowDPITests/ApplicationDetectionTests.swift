@@ -215,8 +215,8 @@ enum Conversation {
         h.flush()
         let s = try #require(h.state(port: 40010))
         #expect(s.applicationName.hasPrefix("QUIC"))
-        // (The server name is nDPI's: 4.2 reads it only from a hello that fits in one Initial, so it is not asserted.)
-        // "d": the hello itself has SNI www.example.org.
+        // nDPI 4.2 reads the SNI only from a hello in one Initial; flowmeter fills it in from the hello it assembled.
+        #expect(s.requestedServerName == "www.example.org")
         #expect(s.clientFingerprint == "q13d0608h2_db2546af4a66_29b745d5ce58")
     }
 

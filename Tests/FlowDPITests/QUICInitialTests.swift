@@ -253,3 +253,15 @@ extension QUICInitialTests {
         }
     }
 }
+
+extension QUICInitialTests {
+    @Test func assembledHelloGivesItsServerNameNormalisedAsNDPIStoresIt() {
+        let hello = Hello.clientHello(
+            ciphers: [0x1301], extensions: [Hello.sni("WWW.Example.ORG"), Hello.supportedVersions([0x0304])])
+        var a = QUICHelloAssembler()
+        #expect(a.serverName == "")
+        let ja4 = QUICPacket.add(QUICPacket.initial(frames: QUICPacket.crypto(offset: 0, hello)), to: &a)
+        #expect(ja4?.hasPrefix("q13d0102") == true)
+        #expect(a.serverName == "www.example.org")
+    }
+}
