@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Times flowmeter against the C baseline of ../shared/peers on the `mixed` trace and prints a table.
 #
-#   (a) pcap_count -f mixed.pcap    C: Ethernet/VLAN/IPv4/TCP/UDP parse + bidirectional flow table
+#   (a) pcap_count -f mixed.pcap OUT  C: Ethernet/VLAN/IPv4/TCP/UDP parse + bidirectional flow table + its CSV
 #   (b) pcap_count mixed.pcap       C: bare pcap_next_ex loop (the cost of reading the file)
-#   (c) flowmeter convert mixed.pcap -o OUT --statistics --splt 10 --dissections 0 -q
-#   (d) flowmeter convert mixed.pcap -o OUT --dissections 0 -q
-#   (e) flowmeter convert mixed.pcap -o OUT -q      (the defaults: application detection with nDPI on)
+#   (c) flowmeter convert mixed.pcap -o OUT --statistics --splt 10 --dissections 0 -q --threads T
+#   (d) flowmeter convert mixed.pcap -o OUT --dissections 0 -q --threads T
+#   (e) flowmeter convert mixed.pcap -o OUT -q --threads T      (application detection with nDPI on, the default)
+# T is THREADS (default 1: one meter thread, the C loop's one core; CPU is compared, not wall time).
 # (c) and (d) leave application detection out, so that they compare the same work as the C flow table (and as
 # the figures measured before detection existed).
 #
@@ -16,7 +17,7 @@
 # Needs: pcap_count and mixed.pcap from ../shared/peers (built here if missing: gcc + libpcap-dev,
 # and `make-data.sh mixed`, a few seconds), capinfos (tshark), GNU time, python3, swift.
 # Environment: PEERS_HOME (default ~/.cache/flowmeter-peers), TRACE (default $PEERS_HOME/data/mixed.pcap),
-# RUNS (5), SCRATCH (release build folder, default .build-release-bench in the checkout), OUT_DIR (/tmp),
+# RUNS (5), THREADS (1), SCRATCH (release build folder, default .build-release-bench in the checkout), OUT_DIR (/tmp),
 # FLOWMETER (time this binary instead of building one).
 set -euo pipefail
 
@@ -26,6 +27,7 @@ PEERS_HOME=${PEERS_HOME:-$HOME/.cache/flowmeter-peers}
 TRACE=${TRACE:-$PEERS_HOME/data/mixed.pcap}
 PCAP_COUNT=${PCAP_COUNT:-$PEERS_HOME/bin/pcap_count}
 RUNS=${RUNS:-5}
+THREADS=${THREADS:-1}
 SCRATCH=${SCRATCH:-$ROOT/.build-release-bench}
 OUT_DIR=${OUT_DIR:-/tmp}
 
@@ -65,7 +67,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 NAMES=(c_flow c_read fm_stats fm_nodpi fm_default)
 LABELS=(
-    "C flow table (pcap_count -f)"
+    "C flow table (pcap_count -f, with its CSV)"
     "C pcap_next_ex loop (pcap_count)"
     "flowmeter convert --statistics --splt 10 --dissections 0"
     "flowmeter convert --dissections 0"
@@ -73,11 +75,11 @@ LABELS=(
 )
 command_for() {
     case $1 in
-        c_flow) echo "$PCAP_COUNT -f $TRACE" ;;
+        c_flow) echo "$PCAP_COUNT -f $TRACE $OUT_DIR/bench-mixed-c.csv" ;;
         c_read) echo "$PCAP_COUNT $TRACE" ;;
-        fm_stats) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-stats.csv --statistics --splt 10 --dissections 0 -q" ;;
-        fm_nodpi) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-nodpi.csv --dissections 0 -q" ;;
-        fm_default) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-default.csv -q" ;;
+        fm_stats) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-stats.csv --statistics --splt 10 --dissections 0 -q --threads $THREADS" ;;
+        fm_nodpi) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-nodpi.csv --dissections 0 -q --threads $THREADS" ;;
+        fm_default) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-default.csv -q --threads $THREADS" ;;
     esac
 }
 for n in "${NAMES[@]}"; do echo "   $n: $(command_for "$n")"; done
