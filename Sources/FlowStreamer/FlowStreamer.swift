@@ -148,19 +148,8 @@ public struct FlowStreamer {
                 switch handle.next() {
                 case .packet(let captured):
                     report.packetsRead &+= 1
-                    if let objects {
-                        let (object, outcome) = objects.dissect(
-                            captured.bytes, wireLength: captured.wireLength, seconds: captured.seconds,
-                            microseconds: captured.microseconds)
-                        if let object {
-                            packet = objects.decodedPacket(from: object)
-                            object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
-                        } else {
-                            report.ignored[Int(outcome.rawValue)] &+= 1
-                        }
-                    } else {
-                        Self.decode(captured, with: decoder, into: &consumer, report: &report, packet: &packet)
-                    }
+                    let outcome = Self.meter(captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet)
+                    if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
                     countdown -= 1
                     if countdown == 0 {
                         countdown = 4096
@@ -193,21 +182,29 @@ public struct FlowStreamer {
         }
     }
 
-    /// Decodes one captured record and hands it to the consumer, or counts why it was ignored (the direct and the
-    /// tshark read loops).
+    /// Decodes one captured record (through the per-layer objects with `--ingest object`) and hands it to the
+    /// consumer; the outcome says why a record was ignored. Shared by the file, tshark and live read loops.
     @inline(__always)
-    static func decode<Consumer: PacketConsumer>(
-        _ captured: CapturedPacket, with decoder: PacketDecoder, into consumer: inout Consumer,
-        report: inout ConversionReport, packet: inout DecodedPacket
-    ) {
+    static func meter<Consumer: PacketConsumer>(
+        _ captured: CapturedPacket, decoder: PacketDecoder, objects: ObjectDissector?, into consumer: inout Consumer,
+        packet: inout DecodedPacket
+    ) -> DecodeOutcome {
+        if let objects {
+            let (object, outcome) = objects.dissect(
+                captured.bytes, wireLength: captured.wireLength, seconds: captured.seconds,
+                microseconds: captured.microseconds)
+            guard let object else { return outcome }
+            packet = objects.decodedPacket(from: object)
+            object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
+            return .decoded
+        }
         let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
         if outcome == .decoded {
             packet.timeMilliseconds = DecodedPacket.milliseconds(
                 seconds: captured.seconds, microseconds: captured.microseconds)
             consumer.consume(&packet, frame: captured.bytes)
-        } else {
-            report.ignored[Int(outcome.rawValue)] &+= 1
         }
+        return outcome
     }
 
     /// Reads one capture file through a tshark child (`--ingest tshark`); the link type is the file's, as libpcap
@@ -235,7 +232,8 @@ public struct FlowStreamer {
             switch result {
             case .packet(let captured):
                 report.packetsRead &+= 1
-                Self.decode(captured, with: decoder, into: &consumer, report: &report, packet: &packet)
+                let outcome = Self.meter(captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet)
+                if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
                 countdown -= 1
                 if countdown == 0 {
                     countdown = 4096

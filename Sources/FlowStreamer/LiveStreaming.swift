@@ -153,24 +153,12 @@ extension FlowStreamer {
                     decoder = PacketDecoder(linkType: link, decodeTunnels: configuration.meter.decodeTunnels)
                     if configuration.ingest == .object { objects = ObjectDissector(decoder: decoder!) }
                 }
-                if let objects {
-                    let (object, _) = objects.dissect(
-                        captured.bytes, wireLength: captured.wireLength, seconds: captured.seconds,
-                        microseconds: captured.microseconds)
-                    if let object {
-                        packet = objects.decodedPacket(from: object)
-                        object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
-                    } else {
-                        stats.packetsIgnored &+= 1
-                    }
-                } else if let decoder,
-                    decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet) == .decoded
-                {
-                    packet.timeMilliseconds = DecodedPacket.milliseconds(
-                        seconds: captured.seconds, microseconds: captured.microseconds)
-                    consumer.consume(&packet, frame: captured.bytes)
+                if let decoder {
+                    let outcome = FlowStreamer.meter(
+                        captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet)
+                    if outcome != .decoded { stats.packetsIgnored &+= 1 }
                 } else {
-                    stats.packetsIgnored &+= 1
+                    stats.packetsIgnored &+= 1  // no link type yet
                 }
                 if let max = limits.maxPackets, stats.packetsReceived >= max { stop = stop ?? .maxPackets }
             case .timeout:
