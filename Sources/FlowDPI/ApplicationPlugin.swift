@@ -30,7 +30,7 @@ public struct ApplicationPlugin: FeaturePlugin {
         var ja4 = ""
         var hello = ClientHelloAssembler()
         var quicHello = QUICHelloAssembler()
-        /// The host of the flow's first SSDP message (nil until one is seen).
+        /// The host of the flow's first UDP payload when it is an SSDP message ("" otherwise; nil until one is seen).
         var ssdpHost: String? = nil
         /// Detection is final, but the ClientHello may still come in the window: a mail protocol's STARTTLS, or the
         /// rest of a QUIC ClientHello spread over several Initial packets.

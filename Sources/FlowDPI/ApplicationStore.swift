@@ -72,8 +72,9 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         guard let handle = s.pointee.handle else { return }
         let p = packet.pointee
         collectHello(s, packet: packet)
-        if p.packet.ipProtocol == 17 && s.pointee.ssdpHost == nil && p.packet.payloadSize >= 17 {
-            s.pointee.ssdpHost = SSDPHost.host(in: p.payload)
+        // nDPI names a flow SSDP from its first UDP payload (any other payload excludes SSDP), so only that one is read.
+        if p.packet.ipProtocol == 17 && s.pointee.ssdpHost == nil && p.packet.payloadSize > 0 {
+            s.pointee.ssdpHost = SSDPHost.host(in: p.payload) ?? ""
         }
         let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: p.packet.timeMilliseconds)
         if d.app != 0 {

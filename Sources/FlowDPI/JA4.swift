@@ -15,11 +15,7 @@ public enum JA4 {
     /// The fingerprint of a ClientHello handshake message (from its 4-byte handshake header on), or nil when the
     /// bytes are not a complete, well-formed ClientHello.
     public static func fingerprint(handshake: some Collection<UInt8>, transport: Character = "t") -> String? {
-        let bytes = Array(handshake)
-        guard bytes.count >= 4, bytes[0] == 1 else { return nil }
-        let length = Int(bytes[1]) << 16 | Int(bytes[2]) << 8 | Int(bytes[3])
-        guard bytes.count >= 4 + length else { return nil }
-        return fingerprint(body: bytes[4..<(4 + length)], transport: transport)
+        analyse(handshake: Array(handshake)[...], transport: transport)?.fingerprint
     }
 
     /// A ClientHello's JA4 and its server name (the SNI extension's first name, raw), for a caller that needs both.
