@@ -166,7 +166,7 @@ public func captureFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
         configuration.plugins.append(detection)
     }
     let sink = CountingSink()
-    let writer = CSVWriter(sink: sink, configuration: configuration.meter)
+    let writer = CSVWriter(sink: sink)
     let path = (h >> 58) & 63
     if path == 0 {
         configuration.threads = (h >> 33) & 1 == 0 ? 2 : 1

@@ -17,7 +17,8 @@ public struct FeatureColumn: Sendable, Equatable {
     }
 }
 
-/// Where a row's values go; CSV writing is one implementation. Values arrive in schema order.
+/// Where a row's values go, in schema order: the CSV formatter, the typed record a meter hands to the output stage
+/// (``FlowRecordBuffer``), or a sink of your own.
 public protocol FlowFieldSink {
     mutating func appendUnsigned(_ value: UInt64)
     mutating func appendSigned(_ value: Int64)
@@ -25,10 +26,25 @@ public protocol FlowFieldSink {
     mutating func appendAddress(_ address: IPAddress)
     mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool)
     mutating func appendText(_ text: String)
-    /// Lists written as Python prints them: `[1, 2, -1]`.
+    /// Text given as UTF-8 bytes, valid only during the call (default: `appendText` with a `String` made of them).
+    mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer)
+    /// A list of integers (SPLT and the like), written as Python prints a list: `[1, 2, -1]`. The array forms are
+    /// what plugins call (default: the generic form); the generic form takes any collection, e.g. a list read back
+    /// from a ``FlowRecord``.
     mutating func appendList(_ values: [Int8])
     mutating func appendList(_ values: [Int32])
     mutating func appendList(_ values: [Int64])
+    mutating func appendList<Values: Collection>(_ values: Values)
+    where Values.Element: FixedWidthInteger & SignedInteger
+}
+
+extension FlowFieldSink {
+    public mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
+        appendText(String(decoding: utf8, as: UTF8.self))
+    }
+    public mutating func appendList(_ values: [Int8]) { appendList(values[...]) }
+    public mutating func appendList(_ values: [Int32]) { appendList(values[...]) }
+    public mutating func appendList(_ values: [Int64]) { appendList(values[...]) }
 }
 
 /// The ordered columns of a run, known before the first row (NFStream's order, §5 of the semantics).

@@ -27,7 +27,7 @@ struct BenchChild: ParsableCommand {
         configuration.packetLimit = maxPackets
         let writer: CSVWriter
         do {
-            writer = try CSVWriter(path: "/dev/null", gzip: false, configuration: configuration.meter)
+            writer = try CSVWriter(path: "/dev/null", gzip: false)
         } catch {
             fail("\(error)", code: 1)
         }

@@ -47,7 +47,7 @@ struct Convert: ParsableCommand {
         }
         let writer: CSVWriter
         do {
-            writer = try out.makeWriter(configuration: configuration.meter)
+            writer = try out.makeWriter()
         } catch {
             fail("\(error)", code: 1)
         }

@@ -87,7 +87,7 @@ struct Live: ParsableCommand {
         }
         let writer: CSVWriter
         do {
-            writer = try out.makeWriter(configuration: configuration.meter)
+            writer = try out.makeWriter()
         } catch {
             fail("\(error)", code: 1)
         }

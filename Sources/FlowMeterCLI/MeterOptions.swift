@@ -62,8 +62,9 @@ struct MeterOptions: ParsableArguments {
         guard maxFlows >= 0 else {
             throw ValidationError("--max-flows must be 0 (no bound) or a positive number of flows (got \(maxFlows))")
         }
-        if let threads, !(1...1024).contains(threads) {
-            throw ValidationError("--threads must be between 1 and 1024 (got \(threads))")
+        if let threads, !(1...FlowTable.shardCount).contains(threads) {
+            throw ValidationError(
+                "--threads must be between 1 and \(FlowTable.shardCount), the number of flow-table shards (got \(threads))")
         }
         for (name, value) in [("--idle-timeout", idleTimeout), ("--active-timeout", activeTimeout)] {
             guard value.isFinite, value >= 0, value <= 1e12 else {
@@ -136,7 +137,7 @@ struct MeterOptions: ParsableArguments {
     /// `--threads`, or the number of online cores.
     var threadCount: Int {
         if let threads { return threads }
-        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        return min(FlowTable.shardCount, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
 }
 

@@ -18,7 +18,7 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// Opens the output (temporary name until finished), gzip-compressed when asked or named so.
-    func makeWriter(configuration: MeterConfiguration) throws -> CSVWriter {
-        try CSVWriter(path: output, gzip: gzip || output.hasSuffix(".gz"), configuration: configuration)
+    func makeWriter() throws -> CSVWriter {
+        try CSVWriter(path: output, gzip: gzip || output.hasSuffix(".gz"))
     }
 }

@@ -71,18 +71,12 @@ public struct FlowStreamer {
         if configuration.threads <= 1 {
             var consumer = InlineConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
-            readAll(inputs: inputs, into: &consumer, report: &report, progress: progress)
-            statistics = consumer.finish()
-            outputError = consumer.exporter.error
-            report.flowsWritten = consumer.exporter.nextID
+            (statistics, outputError) = run(inputs: inputs, into: &consumer, report: &report, progress: progress)
         } else {
             var consumer = ThreadedConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
-                threads: configuration.threads)
-            readAll(inputs: inputs, into: &consumer, report: &report, progress: progress)
-            statistics = consumer.finish()
-            outputError = consumer.error
-            report.flowsWritten = consumer.rowsWritten
+                threads: min(configuration.threads, FlowTable.shardCount))
+            (statistics, outputError) = run(inputs: inputs, into: &consumer, report: &report, progress: progress)
         }
         report.packetsMetered = statistics.packets
         report.peakActiveFlows = statistics.peakActiveFlows
@@ -98,6 +92,18 @@ public struct FlowStreamer {
             throw error
         }
         return report
+    }
+
+    /// Reads every input into `consumer`, then ends it (every flow written); returns the meters' counters and the
+    /// writer's first error.
+    func run<Consumer: PacketConsumer>(
+        inputs: [String], into consumer: inout Consumer, report: inout ConversionReport,
+        progress: ((ConversionProgress) -> Void)?
+    ) -> (MeterStatistics, Error?) {
+        readAll(inputs: inputs, into: &consumer, report: &report, progress: progress)
+        let statistics = consumer.finish()
+        report.flowsWritten = consumer.rowsWritten
+        return (statistics, consumer.outputError)
     }
 
     /// Reads every input in order into `consumer`, recording ignored packets and input damage in `report`.

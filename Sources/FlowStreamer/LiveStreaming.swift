@@ -100,7 +100,7 @@ extension FlowStreamer {
         }
         var consumer = ThreadedConsumer(
             configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
-            threads: configuration.threads, dropWhenFull: true)
+            threads: min(configuration.threads, FlowTable.shardCount), dropWhenFull: true)
         return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
     }
 
@@ -201,8 +201,7 @@ extension FlowStreamer {
         final.flowsEvicted = meterStatistics.flowsEvicted
         final.flowsActive = 0
         final.flowsWritten = consumer.rowsWritten
-        let outputError = (consumer as? ThreadedConsumer)?.error ?? (consumer as? InlineConsumer)?.exporter.error
-        if let outputError {
+        if let outputError = consumer.outputError {
             writer.abandon()
             report(final, true)
             throw outputError

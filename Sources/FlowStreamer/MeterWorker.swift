@@ -1,128 +1,276 @@
 import FlowMeter
 import FlowPacket
-import FlowWriters
 import Synchronization
 
-/// One packet or scan tick routed to a meter thread, in input order.
-struct RoutedItem {
+/// One packet routed to a meter thread.
+struct RoutedPacket {
     var packet: DecodedPacket
-    var key: FlowKey
     var hash: UInt64
     var index: UInt64
-    /// A scan tick after packet `index` at clock `packet.timeMilliseconds`, instead of a packet.
-    var isTick: Bool
-    /// The frame's bytes in the batch's `frames` (copied only when a plugin reads packet bytes).
-    var frameStart = 0
-    var frameLength = 0
+    /// The frame's bytes in the batch's frame arena (copied only when a plugin reads packet bytes).
+    var frameStart: Int32
+    var frameLength: Int32
+}
 
-    init(packet: DecodedPacket, key: FlowKey, hash: UInt64, index: UInt64, isTick: Bool) {
-        self.packet = packet
-        self.key = key
-        self.hash = hash
-        self.index = index
-        self.isTick = isTick
+/// An idle scan at `clock`, after packet `index` (broadcast to every meter).
+struct ScanTick {
+    var index: UInt64
+    var clock: UInt64
+}
+
+/// A batch of routed packets and scan ticks for one meter thread, each in input order. Batches belong to their
+/// meter's pool: the dispatcher fills one, the meter empties it and hands it back, so their memory (which grows to
+/// the largest batch seen) is reused and nothing is allocated per packet. `watermark`: every packet with a smaller
+/// index has been sent.
+final class PacketBatch: @unchecked Sendable {
+    @exclusivity(unchecked) private(set) var items: UnsafeMutablePointer<RoutedPacket>
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var itemCapacity: Int
+    @exclusivity(unchecked) private(set) var frames: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private var frameBytes = 0
+    @exclusivity(unchecked) private var frameCapacity: Int
+    @exclusivity(unchecked) private(set) var ticks: UnsafeMutablePointer<ScanTick>
+    @exclusivity(unchecked) private(set) var tickCount = 0
+    @exclusivity(unchecked) private var tickCapacity = 64
+    var watermark: UInt64 = 0
+    var isLast = false
+
+    init(items: Int, frameBytes: Int) {
+        itemCapacity = max(items, 16)
+        self.items = .allocate(capacity: itemCapacity)
+        frameCapacity = max(frameBytes, 1024)
+        frames = .allocate(byteCount: frameCapacity, alignment: 16)
+        ticks = .allocate(capacity: tickCapacity)
+    }
+
+    deinit {
+        items.deallocate()
+        frames.deallocate()
+        ticks.deallocate()
+    }
+
+    /// Appends a packet (with a copy of `frame` when `frame` is not empty).
+    @inline(__always)
+    func append(_ packet: DecodedPacket, hash: UInt64, index: UInt64, frame: UnsafeRawBufferPointer) {
+        if count == itemCapacity { growItems() }
+        var start = 0
+        if let source = frame.baseAddress, frame.count > 0 {
+            if frameBytes + frame.count > frameCapacity { growFrames(minimum: frameBytes + frame.count) }
+            start = frameBytes
+            (frames + start).copyMemory(from: source, byteCount: frame.count)
+            frameBytes += frame.count
+        }
+        (items + count).initialize(
+            to: RoutedPacket(
+                packet: packet, hash: hash, index: index, frameStart: Int32(truncatingIfNeeded: start),
+                frameLength: Int32(truncatingIfNeeded: frame.count)))
+        count += 1
+    }
+
+    /// Whether `bytes` more frame bytes fit without growing the frame arena.
+    @inline(__always)
+    func hasRoom(forFrame bytes: Int) -> Bool { frameBytes + bytes <= frameCapacity }
+
+    /// Appends a scan tick after packet `index` at `clock`.
+    @inline(__always)
+    func appendTick(clock: UInt64, index: UInt64) {
+        if tickCount == tickCapacity {
+            let grown = UnsafeMutablePointer<ScanTick>.allocate(capacity: tickCapacity * 2)
+            grown.moveInitialize(from: ticks, count: tickCount)
+            ticks.deallocate()
+            ticks = grown
+            tickCapacity *= 2
+        }
+        (ticks + tickCount).initialize(to: ScanTick(index: index, clock: clock))
+        tickCount += 1
+    }
+
+    /// Forgets the content, keeping the memory.
+    func clear() {
+        count = 0
+        frameBytes = 0
+        tickCount = 0
+        isLast = false
+    }
+
+    private func growItems() {
+        let grown = UnsafeMutablePointer<RoutedPacket>.allocate(capacity: itemCapacity * 2)
+        grown.moveInitialize(from: items, count: count)
+        items.deallocate()
+        items = grown
+        itemCapacity *= 2
+    }
+
+    private func growFrames(minimum: Int) {
+        var capacity = frameCapacity * 2
+        while capacity < minimum { capacity *= 2 }
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        grown.copyMemory(from: frames, byteCount: frameBytes)
+        frames.deallocate()
+        frames = grown
+        frameCapacity = capacity
     }
 }
 
-/// A batch of routed items for one meter thread. `watermark`: every packet with a smaller index has been sent.
-final class PacketBatch {
-    var items: [RoutedItem] = []
-    var frames: [UInt8] = []
-    var watermark: UInt64 = 0
-    var isLast = false
-    init(capacity: Int) { items.reserveCapacity(capacity) }
-}
-
-/// Rows formatted by a meter thread (CSV without the `id` column), each with its place in the output order.
-final class RowBatch {
-    var row: CSVRow
-    var keys: [FlowOrderKey] = []
-    var ends: [Int] = []
-    /// Every later row of this meter has an order key with index >= watermark.
-    var watermark: UInt64 = 0
+/// The typed records of the flows a meter expired, each with its place in the output order, on their way to the
+/// output stage. Reused through the meter's recycling ring.
+final class RecordBatch: @unchecked Sendable {
+    /// The records, back to back.
+    @exclusivity(unchecked) var records = FlowRecordBuffer(capacity: 1 << 14)
+    /// One order key per record.
+    @exclusivity(unchecked) var keys: [FlowOrderKey] = []
+    /// The meter's last batch: its statistics come with it.
     var isLast = false
     var statistics = MeterStatistics()
-    init() {
-        row = CSVRow(capacity: 1 << 16)
-        keys.reserveCapacity(256)
-        ends.reserveCapacity(256)
-    }
-    func reset() {
-        row.buffer.removeAll()
+
+    init() { keys.reserveCapacity(64) }
+
+    var isEmpty: Bool { keys.isEmpty }
+
+    func clear() {
+        records.removeAll()
         keys.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
         isLast = false
     }
 }
 
-/// A meter on its own thread: owns the shards routed to it, formats the rows of the flows it expires.
-final class MeterWorker: FlowExporter, @unchecked Sendable {
-    let input = SPSCRing<PacketBatch>(capacity: 8)
-    let recycledInput = SPSCRing<PacketBatch>(capacity: 16)
-    let output = SPSCRing<RowBatch>(capacity: 64)
-    let recycledOutput = SPSCRing<RowBatch>(capacity: 128)
+/// The exporter of a meter thread: encodes every expiring flow as a typed record into the current batch.
+final class RecordCollector: FlowExporter {
     let configuration: MeterConfiguration
-    var meter: Meter
-    var current = RowBatch()
-    /// Flows in this meter's table after its latest batch (read by the dispatcher for progress and statistics).
-    let activeFlows = Atomic<Int>(0)
-    static let rowBatchBytes = 1 << 16
+    @exclusivity(unchecked) var current: RecordBatch
 
-    init(configuration: MeterConfiguration, plugins: [any FeaturePlugin]) {
+    init(configuration: MeterConfiguration, batch: RecordBatch) {
         self.configuration = configuration
-        meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
+        current = batch
     }
 
     func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent) {
-        flow.writeColumns(to: &current.row, configuration: configuration)
-        columns.write(flow: flow, to: &current.row)
-        current.row.endRow()
+        current.records.append(flow, columns: columns, configuration: configuration)
         current.keys.append(FlowOrderKey(event: event, lastPacket: flow.lastPacketIndex))
-        current.ends.append(current.row.buffer.count)
+    }
+}
+
+/// A meter on its own thread: owns the shards routed to it and encodes the flows it expires as typed records.
+///
+/// Four rings connect it: packet batches come in on `input` and go back to the dispatcher on `free`; record
+/// batches go to the output stage on `output` and come back on `recycled`. After each input batch the meter
+/// publishes its `watermark` (every later record has an order key at or past it), once every earlier record is
+/// on `output`.
+final class MeterWorker: @unchecked Sendable {
+    let input: SPSCRing<PacketBatch>
+    let free: SPSCRing<PacketBatch>
+    /// Batches queued on `input`, or free on `free`, before the waiting side is woken: half the pool.
+    let refill: Int
+    let output = SPSCRing<RecordBatch>(capacity: 64)
+    let recycled = SPSCRing<RecordBatch>(capacity: 64)
+    let watermark = Atomic<UInt64>(0)
+    /// Flows in this meter's table after its latest batch (for progress lines and live statistics).
+    let activeFlows = Atomic<Int>(0)
+    let configuration: MeterConfiguration
+    let plugins: [any FeaturePlugin]
+    /// Live capture: when the output stage falls behind, wait for it (the dispatcher then drops packets for this
+    /// meter, counted) instead of keeping every record in memory.
+    let waitForOutput: Bool
+    /// Where this meter sleeps while it has no input; the dispatcher wakes it.
+    let parker = Parker()
+    /// The dispatcher's and the output stage's: woken when a batch comes free, and at the end.
+    let dispatcher: Parker
+    let outputStage: Parker
+    /// Record bytes after which a batch is sent at once, mid-input-batch (a scan that expires thousands of flows
+    /// would otherwise grow one batch, and keep it grown through recycling).
+    static let recordBatchBytes = 1 << 18
+
+    init(
+        configuration: MeterConfiguration, plugins: [any FeaturePlugin], poolSize: Int, waitForOutput: Bool,
+        dispatcher: Parker, outputStage: Parker
+    ) {
+        self.configuration = configuration
+        self.plugins = plugins
+        self.waitForOutput = waitForOutput
+        self.dispatcher = dispatcher
+        self.outputStage = outputStage
+        input = SPSCRing(capacity: poolSize)
+        free = SPSCRing(capacity: poolSize)
+        refill = max(1, poolSize / 2)
     }
 
-    func ship(watermark: UInt64, last: Bool) {
-        current.watermark = watermark
-        current.isLast = last
-        if last { current.statistics = meter.statistics }
-        output.push(current)
-        if let reused = recycledOutput.tryPop() {
-            reused.reset()
-            current = reused
-        } else {
-            current = RowBatch()
-        }
-    }
-
-    /// The thread's body: meter every batch until the last one, then flush.
+    /// The thread's body: meter every batch until the last one, then flush the table.
     func run() {
+        var meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
+        let collector = RecordCollector(configuration: configuration, batch: RecordBatch())
         while true {
-            let batch = input.pop()
-            batch.frames.withUnsafeBytes { frames in
-                for item in batch.items {
-                    if item.isTick {
-                        meter.expireIdle(clock: item.packet.timeMilliseconds, eventIndex: item.index, exporter: self)
-                    } else {
-                        let frame = UnsafeRawBufferPointer(
-                            rebasing: frames[item.frameStart..<(item.frameStart + item.frameLength)])
-                        meter.processRouted(
-                            item.packet, frame: frame, key: item.key, hash: item.hash, index: item.index, exporter: self)
-                    }
-                    if current.row.buffer.count >= Self.rowBatchBytes { ship(watermark: item.index, last: false) }
+            let batch = waitFor(parker) { input.tryPop() }
+            let items = batch.items
+            let frames = batch.frames
+            let ticks = batch.ticks
+            let tickCount = batch.tickCount
+            var t = 0
+            for i in 0..<batch.count {
+                let item = items + i
+                // A tick after packet k runs before every later packet.
+                while t < tickCount && ticks[t].index < item.pointee.index {
+                    meter.expireIdle(clock: ticks[t].clock, eventIndex: ticks[t].index, exporter: collector)
+                    t += 1
                 }
+                let frame = UnsafeRawBufferPointer(
+                    start: item.pointee.frameLength > 0 ? frames + Int(item.pointee.frameStart) : nil,
+                    count: Int(item.pointee.frameLength))
+                meter.processRouted(
+                    item.pointee.packet, frame: frame, key: FlowKey(item.pointee.packet),
+                    hash: item.pointee.hash, index: item.pointee.index, exporter: collector)
+                if collector.current.records.count >= Self.recordBatchBytes { send(collector) }
+            }
+            while t < tickCount {
+                meter.expireIdle(clock: ticks[t].clock, eventIndex: ticks[t].index, exporter: collector)
+                t += 1
             }
             let last = batch.isLast
-            if last {
-                meter.flush(exporter: self)
-                meter.cleanupPlugins()
+            let batchWatermark = batch.watermark
+            batch.clear()
+            if !last {
+                let pushed = free.tryPush(batch)
+                assert(pushed, "a meter's free ring holds its whole pool")
+                // The dispatcher, when it waits for this meter, waits for several free batches (fewer wake-ups).
+                if free.count >= refill { dispatcher.unpark() }
             }
             activeFlows.store(meter.table.count, ordering: .relaxed)
-            ship(watermark: last ? .max : batch.watermark, last: last)
-            batch.items.removeAll(keepingCapacity: true)
-            batch.frames.removeAll(keepingCapacity: true)
-            batch.isLast = false
-            _ = recycledInput.tryPush(batch)
-            if last { return }
+            if last {
+                meter.flush(exporter: collector)
+                meter.cleanupPlugins()
+                collector.current.isLast = true
+                collector.current.statistics = meter.statistics
+                waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
+                watermark.store(.max, ordering: .releasing)
+                outputStage.unpark()
+                return
+            }
+            // A watermark past records still held would let the output stage write later rows before them.
+            if send(collector) { watermark.store(batchWatermark, ordering: .releasing) }
         }
+    }
+
+    /// Sends the collector's batch to the output stage, if it holds records. Offline, when the output ring is full
+    /// the records stay in the batch (the dispatcher must never wait on the output stage, which may itself be
+    /// waiting for another meter's watermark); live, the meter waits. Returns whether nothing is held back.
+    @discardableResult
+    func send(_ collector: RecordCollector) -> Bool {
+        if collector.current.isEmpty { return true }
+        if waitForOutput {
+            waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
+        } else if !output.tryPush(collector.current) {
+            return false
+        }
+        collector.current = nextRecordBatch()
+        return true
+    }
+
+    func nextRecordBatch() -> RecordBatch {
+        while let reused = recycled.tryPop() {
+            // A batch that grew far past the usual size (a flush of the whole table) is freed, not kept.
+            if reused.records.bytesReserved > 4 * Self.recordBatchBytes { continue }
+            reused.clear()
+            return reused
+        }
+        return RecordBatch()
     }
 }

@@ -19,20 +19,30 @@ protocol PacketConsumer {
     mutating func tick(clock: UInt64)
     /// Ends the input: every remaining flow is written. Returns the meters' counters.
     mutating func finish() -> MeterStatistics
+    /// The writer's first error, if any (complete once `finish()` has returned).
+    var outputError: Error? { get }
 }
 
-/// Numbers flows in output order and hands them to the writer; keeps the first write error.
+/// Encodes each flow leaving the meter as a typed record, numbers it and hands it to the writer on the same
+/// thread; keeps the first write error.
 final class NumberingExporter: FlowExporter {
     let writer: FlowWriter
+    let configuration: MeterConfiguration
+    var records = FlowRecordBuffer(capacity: 1 << 12)
     var nextID: UInt64 = 0
     var error: Error? = nil
 
-    init(writer: FlowWriter) { self.writer = writer }
+    init(writer: FlowWriter, configuration: MeterConfiguration) {
+        self.writer = writer
+        self.configuration = configuration
+    }
 
     func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent) {
         guard error == nil else { return }
+        records.removeAll()
+        let range = records.append(flow, columns: columns, configuration: configuration)
         do {
-            try writer.write(id: nextID, flow: flow, columns: columns)
+            try writer.write(FlowRow(id: nextID, record: records.record(at: range)))
             nextID += 1
         } catch {
             self.error = error
@@ -40,14 +50,14 @@ final class NumberingExporter: FlowExporter {
     }
 }
 
-/// One meter on the reading thread (`--threads 1`).
+/// One meter on the reading thread (`--threads 1`): reading, metering and writing on one thread, the least CPU.
 struct InlineConsumer: PacketConsumer {
     var meter: Meter
     let exporter: NumberingExporter
 
     init(configuration: MeterConfiguration, plugins: [any FeaturePlugin], writer: FlowWriter) {
         meter = Meter(configuration: configuration, plugins: plugins)
-        exporter = NumberingExporter(writer: writer)
+        exporter = NumberingExporter(writer: writer, configuration: configuration)
     }
 
     @inline(__always)
@@ -59,6 +69,7 @@ struct InlineConsumer: PacketConsumer {
     var activeFlows: Int { meter.table.count }
     var rowsWritten: UInt64 { exporter.nextID }
     var droppedRingFull: UInt64 { 0 }
+    var outputError: Error? { exporter.error }
 
     mutating func tick(clock: UInt64) {
         meter.tick(clock: clock, exporter: exporter)
@@ -71,26 +82,40 @@ struct InlineConsumer: PacketConsumer {
     }
 }
 
-/// The dispatcher: clamps time, numbers packets, routes each to the meter thread owning its shard, broadcasts
-/// scan ticks, and merges the rows coming back. Offline input never drops: full rings push back.
+/// The dispatcher, on the reading thread: clamps time, numbers packets, routes each to the meter thread owning its
+/// shard and broadcasts scan ticks. The meters hand typed records to the output stage, on a thread of its own.
+/// Offline input never drops: when a meter's batches are all in use the reader waits for one. Live input never
+/// waits: the packets of a batch that has no free successor are dropped and counted.
 struct ThreadedConsumer: PacketConsumer {
     let configuration: MeterConfiguration
     let workers: [MeterWorker]
-    let threads: [pthread_t]
-    let merger: RowMerger
-    let writer: FlowWriter
-    var batches: [PacketBatch]
+    let meterThreads: [pthread_t]
+    let output: OutputStage
+    let outputThread: pthread_t
+    /// Where the reading thread sleeps while a meter has no free batch.
+    let parker = Parker()
+    /// Every packet batch of every meter's pool, which keeps them alive; `filling` holds, unretained, the one being
+    /// filled for each meter, so routing a packet costs no reference counting.
+    let pool: [PacketBatch]
+    let filling: UnsafeMutablePointer<Unmanaged<PacketBatch>>
+    /// The meter that owns each shard of the flow table.
+    let meterOfShard: [Int]
     var clock: UInt64 = 0
     var lastScan: UInt64 = 0
     var index: UInt64 = 0
     var sinceFlush = 0
-    /// Live capture: never wait for a full ring; drop the batch and count its packets.
+    /// Live capture: never wait for a meter; drop the batch and count its packets.
     let dropWhenFull: Bool
     var droppedRingFull: UInt64 = 0
-    static let batchPackets = 1024
-
     /// Whether frames are copied to the meter threads (a plugin reads packet bytes).
     let copyFrames: Bool
+    /// Packets routed between two hand-offs (all meters' batches are sent together, carrying the watermark).
+    static let batchPackets = 512
+    /// Packet batches per meter: how far the reader may run ahead of a meter.
+    static let poolSize = 8
+    static let livePoolSize = 32
+    /// Frame bytes a packet batch holds (when plugins read packet bytes).
+    static let frameArenaBytes = 1 << 18
 
     init(
         configuration: MeterConfiguration, plugins: [any FeaturePlugin], writer: FlowWriter, threads count: Int,
@@ -98,69 +123,112 @@ struct ThreadedConsumer: PacketConsumer {
     ) {
         self.configuration = configuration
         self.dropWhenFull = dropWhenFull
-        self.writer = writer
         copyFrames = plugins.contains { $0.needsPacketBytes }
-        workers = (0..<count).map { _ in MeterWorker(configuration: configuration, plugins: plugins) }
-        threads = workers.map { worker in startThread { worker.run() } }
-        merger = RowMerger(workers: workers)
-        batches = workers.map { _ in PacketBatch(capacity: Self.batchPackets) }
+        let pool = dropWhenFull ? Self.livePoolSize : Self.poolSize
+        let perMeter = Self.batchPackets / count + Self.batchPackets / 8 + 16
+        let frameBytes = copyFrames ? Self.frameArenaBytes : 0
+        let outputParker = Parker()
+        let dispatcherParker = parker
+        workers = (0..<count).map { _ in
+            MeterWorker(
+                configuration: configuration, plugins: plugins, poolSize: pool, waitForOutput: dropWhenFull,
+                dispatcher: dispatcherParker, outputStage: outputParker)
+        }
+        var batches: [PacketBatch] = []
+        filling = .allocate(capacity: count)
+        for (m, worker) in workers.enumerated() {
+            let first = PacketBatch(items: perMeter, frameBytes: frameBytes)
+            batches.append(first)
+            (filling + m).initialize(to: .passUnretained(first))
+            for _ in 1..<pool {
+                let batch = PacketBatch(items: perMeter, frameBytes: frameBytes)
+                batches.append(batch)
+                _ = worker.free.tryPush(batch)
+            }
+        }
+        self.pool = batches
+        meterOfShard = (0..<FlowTable.shardCount).map { $0 % count }
+        output = OutputStage(workers: workers, writer: writer, parker: outputParker)
+        meterThreads = workers.map { worker in startThread { worker.run() } }
+        let stage = output
+        outputThread = startThread { stage.run() }
     }
 
     @inline(__always)
     mutating func consume(_ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer) {
         if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds } else { packet.timeMilliseconds = clock }
-        let key = FlowKey(packet)
-        let hash = key.hashValue64
-        let m = FlowTable.shard(of: hash) % workers.count
-        var item = RoutedItem(packet: packet, key: key, hash: hash, index: index, isTick: false)
-        if copyFrames {
-            item.frameStart = batches[m].frames.count
-            batches[m].frames.append(contentsOf: frame)
-            item.frameLength = frame.count
+        let hash = FlowKey(packet).hashValue64
+        let m = meterOfShard[FlowTable.shard(of: hash)]
+        let copied = copyFrames ? frame : UnsafeRawBufferPointer(start: nil, count: 0)
+        if copyFrames && !filling[m]._withUnsafeGuaranteedRef({ $0.hasRoom(forFrame: frame.count) }) {
+            // Frame arenas keep a fixed size (large frames would otherwise grow every batch of the pool for good):
+            // a full one sends every batch now.
+            flush(last: false)
         }
-        batches[m].items.append(item)
+        filling[m]._withUnsafeGuaranteedRef { $0.append(packet, hash: hash, index: index, frame: copied) }
         if clock &- lastScan >= configuration.scanIntervalMilliseconds {
             lastScan = clock
-            var tick = packet
-            tick.timeMilliseconds = clock
-            for b in batches {
-                b.items.append(RoutedItem(packet: tick, key: key, hash: hash, index: index, isTick: true))
-            }
+            broadcastTick(clock: clock, index: index)
         }
         index &+= 1
         sinceFlush &+= 1
         if sinceFlush >= Self.batchPackets { flush(last: false) }
     }
 
-    /// Sends every meter its batch (even an empty one, to carry the watermark), then writes what is ready.
-    mutating func flush(last: Bool) {
-        sinceFlush = 0
-        let merger = self.merger
-        let writer = self.writer
-        for (m, worker) in workers.enumerated() {
-            let batch = batches[m]
-            batch.watermark = index
-            batch.isLast = last
-            if dropWhenFull && !last {
-                if !worker.input.tryPush(batch) {
-                    droppedRingFull &+= UInt64(batch.items.lazy.filter { !$0.isTick }.count)
-                    batch.items.removeAll(keepingCapacity: true)
-                    continue
-                }
-            } else {
-                worker.input.push(batch) {
-                    merger.collect()
-                    merger.emitReady(to: writer)
-                }
-            }
-            batches[m] = worker.recycledInput.tryPop() ?? PacketBatch(capacity: Self.batchPackets)
-        }
-        merger.collect()
-        merger.emitReady(to: writer)
+    func broadcastTick(clock: UInt64, index: UInt64) {
+        for m in 0..<workers.count { filling[m]._withUnsafeGuaranteedRef { $0.appendTick(clock: clock, index: index) } }
     }
 
-    var failed: Bool { merger.error != nil }
+    /// Sends every meter its batch (even an empty one, to carry the watermark) and takes a free one in its place.
+    mutating func flush(last: Bool) {
+        sinceFlush = 0
+        for (m, worker) in workers.enumerated() {
+            let batch = filling[m].takeUnretainedValue()
+            batch.watermark = index
+            batch.isLast = last
+            if last {
+                send(batch, to: worker)
+                continue
+            }
+            if dropWhenFull {
+                guard let next = worker.free.tryPop() else {
+                    droppedRingFull &+= UInt64(batch.count)
+                    batch.clear()
+                    continue
+                }
+                send(batch, to: worker)
+                filling[m] = .passUnretained(next)
+            } else {
+                send(batch, to: worker)
+                filling[m] = .passUnretained(nextFreeBatch(of: worker))
+            }
+        }
+    }
+
+    /// Hands `batch` to its meter (its input ring holds the whole pool, so there is always room). A parked meter is
+    /// woken once half its pool is queued (it also wakes every 2 ms): one wake-up per several batches.
+    func send(_ batch: PacketBatch, to worker: MeterWorker) {
+        let sent = worker.input.tryPush(batch)
+        precondition(sent, "a meter's input ring holds its whole pool")
+        if batch.isLast || worker.input.count >= worker.refill { worker.parker.unpark() }
+    }
+
+    /// A free batch of `worker`'s pool; waits, offline, while the meter holds them all: briefly for one, then
+    /// parked until half the pool is free.
+    func nextFreeBatch(of worker: MeterWorker) -> PacketBatch {
+        for _ in 0..<64 {
+            if let batch = worker.free.tryPop() { return batch }
+        }
+        while true {
+            parker.park(timeoutMicroseconds: 2000) { worker.free.count >= worker.refill }
+            if let batch = worker.free.tryPop() { return batch }
+        }
+    }
+
+    var failed: Bool { output.failed.load(ordering: .acquiring) }
     var activeFlows: Int { workers.reduce(0) { $0 + $1.activeFlows.load(ordering: .relaxed) } }
+    var rowsWritten: UInt64 { output.rowsWritten.load(ordering: .relaxed) }
+    var outputError: Error? { output.error }
 
     /// Broadcasts a scan tick at `clock` (after the last packet) and sends the batches, so quiet meters expire
     /// their idle flows too.
@@ -168,31 +236,16 @@ struct ThreadedConsumer: PacketConsumer {
         if wall > clock { clock = wall }
         if clock &- lastScan >= configuration.scanIntervalMilliseconds {
             lastScan = clock
-            var tick = DecodedPacket()
-            tick.timeMilliseconds = clock
-            let last = index == 0 ? 0 : index &- 1
-            let key = FlowKey(tick)
-            for b in batches {
-                b.items.append(RoutedItem(packet: tick, key: key, hash: 0, index: last, isTick: true))
-            }
+            broadcastTick(clock: clock, index: index == 0 ? 0 : index &- 1)
         }
         flush(last: false)
     }
 
     mutating func finish() -> MeterStatistics {
         flush(last: true)
-        var backoff = Backoff()
-        while !merger.allFinished {
-            merger.collect()
-            merger.emitReady(to: writer)
-            backoff.pause()
-        }
-        merger.collect()
-        merger.emitReady(to: writer)
-        for t in threads { pthread_join(t, nil) }
-        return merger.statistics
+        for t in meterThreads { pthread_join(t, nil) }
+        pthread_join(outputThread, nil)
+        filling.deallocate()
+        return output.statistics
     }
-
-    var error: Error? { merger.error }
-    var rowsWritten: UInt64 { merger.nextID }
 }

@@ -54,39 +54,14 @@ final class SPSCRing<Element: AnyObject>: @unchecked Sendable {
         return element
     }
 
-    /// Pushes, waiting while the ring is full; `whileWaiting` runs between attempts (e.g. to drain another ring).
-    func push(_ element: Element, whileWaiting: () -> Void = {}) {
-        var backoff = Backoff()
-        while !tryPush(element) {
-            whileWaiting()
-            backoff.pause()
-        }
+    /// Whether the ring holds nothing (exact for the consumer; a hint for anyone else).
+    var isEmpty: Bool {
+        head.value.load(ordering: .relaxed) == tail.value.load(ordering: .acquiring)
     }
 
-    /// Pops, waiting while the ring is empty.
-    func pop(whileWaiting: () -> Void = {}) -> Element {
-        var backoff = Backoff()
-        while true {
-            if let e = tryPop() { return e }
-            whileWaiting()
-            backoff.pause()
-        }
-    }
-}
-
-/// Spin briefly, then yield, then sleep in short steps: a waiting thread costs almost no CPU.
-struct Backoff {
-    var rounds = 0
-    mutating func pause() {
-        rounds += 1
-        if rounds < 16 {
-            return
-        } else if rounds < 64 {
-            sched_yield()
-        } else {
-            var ts = timespec(tv_sec: 0, tv_nsec: 50_000)
-            nanosleep(&ts, nil)
-        }
+    /// Elements in the ring (exact for the consumer; a hint for anyone else).
+    var count: Int {
+        tail.value.load(ordering: .acquiring) &- head.value.load(ordering: .acquiring)
     }
 }
 

@@ -8,7 +8,8 @@ public struct StreamerConfiguration: Sendable {
     public var plugins: [any FeaturePlugin] = []
     /// A BPF expression applied to every input (nil: none).
     public var bpfFilter: String? = nil
-    /// Meter threads; 1 meters on the reading thread. Output is byte-identical for every value.
+    /// Meter threads; 1 meters on the reading thread. Output is byte-identical for every value. At most
+    /// `FlowTable.shardCount` (64) are used: a shard is the unit a meter owns.
     public var threads: Int = 1
     /// How packets reach the meter (default: libpcap's bytes decoded in place).
     public var ingest: IngestPath = .direct

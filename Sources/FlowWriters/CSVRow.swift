@@ -62,49 +62,53 @@ public struct CSVRow: FlowFieldSink {
     }
 
     public mutating func appendText(_ text: String) {
+        var text = text
+        text.withUTF8 { appendUTF8(UnsafeRawBufferPointer($0)) }
+    }
+
+    public mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
         separator()
         var needsQuotes = false
-        for c in text.utf8 where c == UInt8(ascii: ",") || c == UInt8(ascii: "\"") || c == 13 || c == 10 {
+        for c in utf8 where c == UInt8(ascii: ",") || c == UInt8(ascii: "\"") || c == 13 || c == 10 {
             needsQuotes = true
             break
         }
         if !needsQuotes {
-            for c in text.utf8 { buffer.append(c) }
+            buffer.append(contentsOf: utf8)
             return
         }
         buffer.append(UInt8(ascii: "\""))
-        for c in text.utf8 {
+        for c in utf8 {
             if c == UInt8(ascii: "\"") { buffer.append(c) }
             buffer.append(c)
         }
         buffer.append(UInt8(ascii: "\""))
     }
 
-    public mutating func appendList(_ values: [Int8]) { appendIntegers(values) }
-    public mutating func appendList(_ values: [Int32]) { appendIntegers(values) }
-    public mutating func appendList(_ values: [Int64]) { appendIntegers(values) }
+    public mutating func appendList(_ values: [Int8]) { values.withUnsafeBufferPointer { appendList($0) } }
+    public mutating func appendList(_ values: [Int32]) { values.withUnsafeBufferPointer { appendList($0) } }
+    public mutating func appendList(_ values: [Int64]) { values.withUnsafeBufferPointer { appendList($0) } }
 
     @inlinable
-    mutating func appendIntegers<C: Collection>(_ values: C) where C.Element: BinaryInteger {
+    public mutating func appendList<Values: Collection>(_ values: Values)
+    where Values.Element: FixedWidthInteger & SignedInteger {
         separator()
         // Python's list text: "[a, b, c]"; quoted in CSV because of its commas (a 0- or 1-element list is not).
-        let start = buffer.count
+        let quoted = values.count > 1
+        if quoted { buffer.append(UInt8(ascii: "\"")) }
         buffer.append(UInt8(ascii: "["))
-        var n = 0
+        var first = true
         for v in values {
-            if n > 0 {
+            if !first {
                 buffer.append(UInt8(ascii: ","))
                 buffer.append(UInt8(ascii: " "))
             }
-            n += 1
+            first = false
             if v < 0 { buffer.append(UInt8(ascii: "-")) }
             buffer.appendDecimal(UInt64(v.magnitude))
         }
         buffer.append(UInt8(ascii: "]"))
-        if n > 1 {
-            buffer.insert(UInt8(ascii: "\""), at: start)
-            buffer.append(UInt8(ascii: "\""))
-        }
+        if quoted { buffer.append(UInt8(ascii: "\"")) }
     }
 
     /// Appends a header line.

@@ -1,13 +1,14 @@
 import FlowMeter
 
-/// Writes one row per flow. `begin` comes first with the schema, `finish` last.
+/// Writes one row per flow. `begin` comes first with the schema, then `write` once per row in output order, then
+/// `finish`; or `abandon` after an error. Rows arrive typed (``FlowRow``: the `id` and a ``FlowRecord`` of the other
+/// values in schema order) and the writer formats them; no writer may assume another's format. All calls come from
+/// one thread at a time (the output stage's).
 public protocol FlowWriter: AnyObject {
     func begin(schema: FlowSchema) throws
-    /// Writes `flow` as row number `id`.
-    func write(id: UInt64, flow: borrowing Flow, columns: PluginColumns) throws
-    /// Writes row number `id` whose other columns were already formatted (as `CSVRow` text ending in CRLF) by a
-    /// meter thread.
-    func write(id: UInt64, formattedColumns: UnsafeRawBufferPointer) throws
+    /// Writes one row. The row borrows its bytes: copy what must outlive the call.
+    func write(_ row: FlowRow) throws
+    /// Makes the output complete (for a file: renamed to its name).
     func finish() throws
     /// Gives up after an error: no output file that looks complete is left behind.
     func abandon()
@@ -16,41 +17,36 @@ public protocol FlowWriter: AnyObject {
 /// CSV (or, through a `GzipStream`, gzip CSV) in NFStream 6.6.0's text format.
 public final class CSVWriter: FlowWriter {
     let sink: ByteSink
-    let configuration: MeterConfiguration
     var row = CSVRow(capacity: 1 << 17)
+    /// Columns of the schema less `id`: what every record must hold.
+    var valuesPerRecord = -1
     public private(set) var rowsWritten: UInt64 = 0
     static let flushThreshold = 1 << 16
 
-    public init(sink: ByteSink, configuration: MeterConfiguration) {
+    public init(sink: ByteSink) {
         self.sink = sink
-        self.configuration = configuration
     }
 
     /// Opens `path` (`-` for standard output), gzip-compressed when `gzip` is set.
-    public convenience init(path: String, gzip: Bool, configuration: MeterConfiguration) throws {
+    public convenience init(path: String, gzip: Bool) throws {
         let file = try FileSink(path: path)
         let sink: ByteSink = gzip ? try GzipStream(output: file) : file
-        self.init(sink: sink, configuration: configuration)
+        self.init(sink: sink)
     }
 
     public func begin(schema: FlowSchema) throws {
+        valuesPerRecord = schema.columns.count - 1
         row.appendHeader(schema.columnNames)
         try flushIfNeeded(force: false)
     }
 
-    public func write(id: UInt64, flow: borrowing Flow, columns: PluginColumns) throws {
-        row.appendUnsigned(id)
-        flow.writeColumns(to: &row, configuration: configuration)
-        columns.write(flow: flow, to: &row)
+    public func write(_ flowRow: FlowRow) throws {
+        guard flowRow.record.valueCount == valuesPerRecord else {
+            throw WriterError.rowDoesNotMatchSchema(
+                path: sink.path, id: flowRow.id, values: flowRow.record.valueCount + 1, columns: valuesPerRecord + 1)
+        }
+        flowRow.replay(into: &row)
         row.endRow()
-        rowsWritten += 1
-        if row.buffer.count >= Self.flushThreshold { try flushIfNeeded(force: true) }
-    }
-
-    public func write(id: UInt64, formattedColumns: UnsafeRawBufferPointer) throws {
-        row.buffer.appendDecimal(id)
-        row.buffer.append(UInt8(ascii: ","))
-        row.buffer.append(contentsOf: formattedColumns)
         rowsWritten += 1
         if row.buffer.count >= Self.flushThreshold { try flushIfNeeded(force: true) }
     }

@@ -10,6 +10,9 @@ public enum WriterError: Error, CustomStringConvertible, Sendable {
     case writeFailed(path: String, errno: Int32)
     case renameFailed(from: String, to: String, errno: Int32)
     case compression(path: String, message: String)
+    /// A row whose number of values differs from the schema's columns (a plugin wrote more or fewer values than
+    /// it declared).
+    case rowDoesNotMatchSchema(path: String, id: UInt64, values: Int, columns: Int)
 
     public var description: String {
         switch self {
@@ -21,6 +24,9 @@ public enum WriterError: Error, CustomStringConvertible, Sendable {
             return "cannot rename '\(from)' to '\(to)': \(Self.message(e))"
         case .compression(let path, let message):
             return "gzip compression of '\(path)' failed: \(message)"
+        case .rowDoesNotMatchSchema(let path, let id, let values, let columns):
+            return
+                "row \(id) for '\(path)' has \(values) values but the schema has \(columns) columns (a feature plugin writes more or fewer values than its `columns` declare)"
         }
     }
 

@@ -132,7 +132,7 @@ struct ConformanceTests {
             var configuration = StreamerConfiguration()
             configuration.meter = profile.configuration
             configuration.plugins = profile.plugins
-            let writer = try CSVWriter(path: outPath, gzip: false, configuration: profile.configuration)
+            let writer = try CSVWriter(path: outPath, gzip: false)
             _ = try FlowStreamer(configuration: configuration).convert(
                 inputs: [pcaps.appendingPathComponent(name).path], writer: writer)
 

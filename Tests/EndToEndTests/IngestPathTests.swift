@@ -46,7 +46,7 @@ struct IngestPathTests {
         configuration.threads = 1
         configuration.ingest = ingest
         configuration.tshark.format = format
-        let writer = try CSVWriter(path: output, gzip: false, configuration: configuration.meter)
+        let writer = try CSVWriter(path: output, gzip: false)
         let report = try FlowStreamer(configuration: configuration).convert(inputs: [path], writer: writer)
         return (try String(contentsOfFile: output, encoding: .utf8), report)
     }
@@ -199,7 +199,7 @@ struct IngestPathTests {
         configuration.ingest = .tshark
         configuration.tshark.executable = fake
         configuration.threads = 1
-        let writer = try CSVWriter(path: scratch.path("out.csv"), gzip: false, configuration: configuration.meter)
+        let writer = try CSVWriter(path: scratch.path("out.csv"), gzip: false)
         let report = try FlowStreamer(configuration: configuration).convert(
             inputs: [CLIRunner.sampleCapture], writer: writer)
         let message = try #require(report.inputError).description
@@ -220,7 +220,7 @@ struct IngestPathTests {
         configuration.tshark.executable = fake
         configuration.tshark.format = .fields
         configuration.threads = 1
-        let writer = try CSVWriter(path: scratch.path("out.csv"), gzip: false, configuration: configuration.meter)
+        let writer = try CSVWriter(path: scratch.path("out.csv"), gzip: false)
         let report = try FlowStreamer(configuration: configuration).convert(
             inputs: [CLIRunner.sampleCapture], writer: writer)
         #expect(report.inputError?.description.contains("middle of a packet") == true)

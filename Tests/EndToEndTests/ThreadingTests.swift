@@ -57,7 +57,7 @@ import Testing
         var configuration = StreamerConfiguration()
         configure(&configuration)
         configuration.threads = threads
-        let writer = try CSVWriter(path: out, gzip: false, configuration: configuration.meter)
+        let writer = try CSVWriter(path: out, gzip: false)
         _ = try FlowStreamer(configuration: configuration).convert(inputs: [path], writer: writer)
         return try Data(contentsOf: URL(fileURLWithPath: out))
     }

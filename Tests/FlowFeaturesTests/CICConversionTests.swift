@@ -61,7 +61,7 @@ struct CICConversionTests {
             var configuration = StreamerConfiguration()
             configuration.plugins = try BuiltinFeatures.plugins(named: ["cic"], spltLength: 0)
             let output = dir.file("cic.csv")
-            let writer = try CSVWriter(path: output, gzip: false, configuration: configuration.meter)
+            let writer = try CSVWriter(path: output, gzip: false)
             let report = try FlowStreamer(configuration: configuration).convert(inputs: [input], writer: writer)
             #expect(report.flowsWritten == 2)
 
@@ -116,7 +116,7 @@ struct CICConversionTests {
                 configuration.plugins = [CICFlowMeterPlugin(), StatisticsPlugin()]
                 configuration.threads = threads
                 let output = dir.file("cic-\(threads).csv")
-                let writer = try CSVWriter(path: output, gzip: false, configuration: configuration.meter)
+                let writer = try CSVWriter(path: output, gzip: false)
                 _ = try FlowStreamer(configuration: configuration).convert(inputs: [input], writer: writer)
                 outputs.append(try String(contentsOfFile: output, encoding: .utf8))
             }

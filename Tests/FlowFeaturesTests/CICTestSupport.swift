@@ -43,6 +43,10 @@ struct RecordingSink: FlowFieldSink {
     mutating func appendList(_ values: [Int8]) { self.values.append(.text("\(values)")) }
     mutating func appendList(_ values: [Int32]) { self.values.append(.text("\(values)")) }
     mutating func appendList(_ values: [Int64]) { self.values.append(.text("\(values)")) }
+    mutating func appendList<Values: Collection>(_ values: Values)
+    where Values.Element: FixedWidthInteger & SignedInteger {
+        self.values.append(.text("\(values.map { Int64($0) })"))
+    }
 }
 
 /// A flow as it left the meter, with the CIC columns by name.

@@ -22,7 +22,7 @@ import Testing
         configuration.meter.maxFlows = maxFlows
         configuration.plugins = try BuiltinFeatures.plugins(named: BuiltinFeatures.names, spltLength: 5)
         let output = directory.file("flows-\(threads)-\(maxFlows)\(gzip ? ".csv.gz" : ".csv")")
-        let writer = try CSVWriter(path: output, gzip: gzip, configuration: configuration.meter)
+        let writer = try CSVWriter(path: output, gzip: gzip)
         let report = try FlowStreamer(configuration: configuration).convert(inputs: [trace], writer: writer)
         #expect(report.inputError == nil)
         #expect(report.packetsRead == report.packetsMetered)
