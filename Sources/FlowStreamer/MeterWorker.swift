@@ -134,26 +134,30 @@ final class RecordBatch: @unchecked Sendable {
     }
 }
 
-/// The exporter of a meter thread: encodes every expiring flow as a typed record into the current batch.
+/// The exporter of a meter thread: encodes every expiring flow as a typed record into the current batch, and sends
+/// the batch on when it is full (a scan that expires thousands of flows sends several).
 final class RecordCollector: FlowExporter {
     let configuration: MeterConfiguration
+    unowned let worker: MeterWorker
     @exclusivity(unchecked) var current: RecordBatch
 
-    init(configuration: MeterConfiguration, batch: RecordBatch) {
-        self.configuration = configuration
+    init(worker: MeterWorker, batch: RecordBatch) {
+        configuration = worker.configuration
+        self.worker = worker
         current = batch
     }
 
     func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent) {
         current.records.append(flow, columns: columns, configuration: configuration)
         current.keys.append(FlowOrderKey(event: event, lastPacket: flow.lastPacketIndex))
+        if current.records.count >= MeterWorker.recordBatchBytes { worker.send(self) }
     }
 }
 
 /// A meter on its own thread: owns the shards routed to it and encodes the flows it expires as typed records.
 ///
 /// Four rings connect it: packet batches come in on `input` and go back to the dispatcher on `free`; record
-/// batches go to the output stage on `output` and come back on `recycled`. After each input batch the meter
+/// batches go to the output stage on `output` (the meter waits while it is full) and come back on `recycled`. After each input batch the meter
 /// publishes its `watermark` (every later record has an order key at or past it), once every earlier record is
 /// on `output`.
 final class MeterWorker: @unchecked Sendable {
@@ -161,16 +165,13 @@ final class MeterWorker: @unchecked Sendable {
     let free: SPSCRing<PacketBatch>
     /// Batches queued on `input`, or free on `free`, before the waiting side is woken: half the pool.
     let refill: Int
-    let output = SPSCRing<RecordBatch>(capacity: 64)
-    let recycled = SPSCRing<RecordBatch>(capacity: 64)
+    let output = SPSCRing<RecordBatch>(capacity: 8)
+    let recycled = SPSCRing<RecordBatch>(capacity: 16)
     let watermark = Atomic<UInt64>(0)
     /// Flows in this meter's table after its latest batch (for progress lines and live statistics).
     let activeFlows = Atomic<Int>(0)
     let configuration: MeterConfiguration
     let plugins: [any FeaturePlugin]
-    /// Live capture: when the output stage falls behind, wait for it (the dispatcher then drops packets for this
-    /// meter, counted) instead of keeping every record in memory.
-    let waitForOutput: Bool
     /// Where this meter sleeps while it has no input; the dispatcher wakes it.
     let parker = Parker()
     /// The dispatcher's and the output stage's: woken when a batch comes free, and at the end.
@@ -178,15 +179,14 @@ final class MeterWorker: @unchecked Sendable {
     let outputStage: Parker
     /// Record bytes after which a batch is sent at once, mid-input-batch (a scan that expires thousands of flows
     /// would otherwise grow one batch, and keep it grown through recycling).
-    static let recordBatchBytes = 1 << 18
+    static let recordBatchBytes = 1 << 17
 
     init(
-        configuration: MeterConfiguration, plugins: [any FeaturePlugin], poolSize: Int, waitForOutput: Bool,
-        dispatcher: Parker, outputStage: Parker
+        configuration: MeterConfiguration, plugins: [any FeaturePlugin], poolSize: Int, dispatcher: Parker,
+        outputStage: Parker
     ) {
         self.configuration = configuration
         self.plugins = plugins
-        self.waitForOutput = waitForOutput
         self.dispatcher = dispatcher
         self.outputStage = outputStage
         input = SPSCRing(capacity: poolSize)
@@ -197,7 +197,7 @@ final class MeterWorker: @unchecked Sendable {
     /// The thread's body: meter every batch until the last one, then flush the table.
     func run() {
         var meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
-        let collector = RecordCollector(configuration: configuration, batch: RecordBatch())
+        let collector = RecordCollector(worker: self, batch: RecordBatch())
         while true {
             let batch = waitFor(parker) { input.tryPop() }
             let items = batch.items
@@ -218,7 +218,6 @@ final class MeterWorker: @unchecked Sendable {
                 meter.processRouted(
                     item.pointee.packet, frame: frame, key: FlowKey(item.pointee.packet),
                     hash: item.pointee.hash, index: item.pointee.index, exporter: collector)
-                if collector.current.records.count >= Self.recordBatchBytes { send(collector) }
             }
             while t < tickCount {
                 meter.expireIdle(clock: ticks[t].clock, eventIndex: ticks[t].index, exporter: collector)
@@ -244,24 +243,21 @@ final class MeterWorker: @unchecked Sendable {
                 outputStage.unpark()
                 return
             }
-            // A watermark past records still held would let the output stage write later rows before them.
-            if send(collector) { watermark.store(batchWatermark, ordering: .releasing) }
+            send(collector)
+            watermark.store(batchWatermark, ordering: .releasing)
         }
     }
 
-    /// Sends the collector's batch to the output stage, if it holds records. Offline, when the output ring is full
-    /// the records stay in the batch (the dispatcher must never wait on the output stage, which may itself be
-    /// waiting for another meter's watermark); live, the meter waits. Returns whether nothing is held back.
-    @discardableResult
-    func send(_ collector: RecordCollector) -> Bool {
-        if collector.current.isEmpty { return true }
-        if waitForOutput {
-            waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
-        } else if !output.tryPush(collector.current) {
-            return false
-        }
+    /// Sends the collector's batch to the output stage, if it holds records, waiting while the output ring is full.
+    ///
+    /// Waiting cannot deadlock: the output stage can always write its earliest pending row once every other meter
+    /// has passed that row's input position, and every other meter can get there on its own, because the
+    /// dispatcher hands out each batch of packets and ticks to all meters at once. So a meter that produces faster
+    /// than the output stage writes (a scan that expires a whole table) is held back, and memory stays bounded.
+    func send(_ collector: RecordCollector) {
+        if collector.current.isEmpty { return }
+        waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
         collector.current = nextRecordBatch()
-        return true
     }
 
     func nextRecordBatch() -> RecordBatch {

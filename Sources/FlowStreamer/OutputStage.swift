@@ -33,6 +33,12 @@ final class OutputStage: @unchecked Sendable {
     private var offset: [Int]
     private var watermark: [UInt64]
     private var finished: [Bool]
+    /// Record bytes pending per meter. A meter's ring is left alone while it holds `pendingLimit` or more (4 MiB
+    /// shared by the meters), so memory stays bounded when one meter runs ahead of another (the meter then waits on
+    /// its full ring).
+    private var pendingBytes: [Int]
+    let pendingLimit: Int
+    static let rowsPerRound = 256
     private var nextID: UInt64 = 0
 
     init(workers: [MeterWorker], writer: FlowWriter, parker: Parker) {
@@ -44,6 +50,8 @@ final class OutputStage: @unchecked Sendable {
         offset = Array(repeating: 0, count: workers.count)
         watermark = Array(repeating: 0, count: workers.count)
         finished = Array(repeating: false, count: workers.count)
+        pendingBytes = Array(repeating: 0, count: workers.count)
+        pendingLimit = max(1 << 19, (4 << 20) / workers.count)
     }
 
     /// The thread's body: runs until every meter has sent its last batch and every row is written.
@@ -53,7 +61,9 @@ final class OutputStage: @unchecked Sendable {
             let wrote = emitReady()
             if !finished.contains(false) && pending.allSatisfy(\.isEmpty) { return }
             if !collected && !wrote {
-                parker.park(timeoutMicroseconds: 1000) { workers.contains { !$0.output.isEmpty } }
+                parker.park(timeoutMicroseconds: 1000) {
+                    workers.indices.contains { pendingBytes[$0] < pendingLimit && !workers[$0].output.isEmpty }
+                }
             }
         }
     }
@@ -64,8 +74,10 @@ final class OutputStage: @unchecked Sendable {
         for (m, worker) in workers.enumerated() where !finished[m] {
             // The watermark is read before the ring: every record below it is in the ring by then.
             let mark = worker.watermark.load(ordering: .acquiring)
-            while let batch = worker.output.tryPop() {
+            var took = false
+            while pendingBytes[m] < pendingLimit, let batch = worker.output.tryPop() {
                 any = true
+                took = true
                 if batch.isLast {
                     finished[m] = true
                     statistics.add(batch.statistics)
@@ -74,9 +86,12 @@ final class OutputStage: @unchecked Sendable {
                     recycle(batch, of: m)
                 } else {
                     pending[m].append(batch)
+                    pendingBytes[m] += batch.records.count
                 }
             }
-            watermark[m] = mark
+            // Not taking every batch leaves the watermark as it was: it may cover records still in the ring.
+            if worker.output.isEmpty { watermark[m] = mark }
+            if took { worker.parker.unpark() }  // it may be waiting for room in its ring
         }
         return any
     }
@@ -91,6 +106,7 @@ final class OutputStage: @unchecked Sendable {
         while let batch = pending[m].first {
             if cursor[m] < batch.keys.count { return batch.keys[cursor[m]] }
             pending[m].removeFirst()
+            pendingBytes[m] -= batch.records.count
             cursor[m] = 0
             offset[m] = 0
             recycle(batch, of: m)
@@ -98,11 +114,12 @@ final class OutputStage: @unchecked Sendable {
         return nil
     }
 
-    /// Writes every row that is safe to write now. Returns whether it wrote any.
+    /// Writes the rows that are safe to write now, up to `rowsPerRound` (then the stage collects again, so a meter
+    /// waiting for room in its ring is not held up by a long run of rows). Returns whether it wrote any.
     private func emitReady() -> Bool {
         let n = workers.count
         var wrote = false
-        while true {
+        for _ in 0..<Self.rowsPerRound {
             var best = -1
             var bestKey = FlowOrderKey(event: FlowEvent(index: .max, kind: .end), lastPacket: .max)
             var blocked = false
@@ -138,5 +155,6 @@ final class OutputStage: @unchecked Sendable {
             rowsWritten.store(nextID, ordering: .relaxed)
             wrote = true
         }
+        return wrote
     }
 }

@@ -115,7 +115,7 @@ struct ThreadedConsumer: PacketConsumer {
     static let poolSize = 8
     static let livePoolSize = 32
     /// Frame bytes a packet batch holds (when plugins read packet bytes).
-    static let frameArenaBytes = 1 << 18
+    static let frameArenaBytes = 1 << 17
 
     init(
         configuration: MeterConfiguration, plugins: [any FeaturePlugin], writer: FlowWriter, threads count: Int,
@@ -131,8 +131,8 @@ struct ThreadedConsumer: PacketConsumer {
         let dispatcherParker = parker
         workers = (0..<count).map { _ in
             MeterWorker(
-                configuration: configuration, plugins: plugins, poolSize: pool, waitForOutput: dropWhenFull,
-                dispatcher: dispatcherParker, outputStage: outputParker)
+                configuration: configuration, plugins: plugins, poolSize: pool, dispatcher: dispatcherParker,
+                outputStage: outputParker)
         }
         var batches: [PacketBatch] = []
         filling = .allocate(capacity: count)
