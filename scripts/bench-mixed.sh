@@ -3,22 +3,23 @@
 #
 #   (a) pcap_count -f mixed.pcap OUT  C: Ethernet/VLAN/IPv4/TCP/UDP parse + bidirectional flow table + its CSV
 #   (b) pcap_count mixed.pcap       C: bare pcap_next_ex loop (the cost of reading the file)
-#   (c) flowmeter convert mixed.pcap -o OUT --statistics --splt 10 --dissections 0 -q --threads T
-#   (d) flowmeter convert mixed.pcap -o OUT --dissections 0 -q --threads T
-#   (e) flowmeter convert mixed.pcap -o OUT -q --threads T      (application detection with nDPI on, the default)
-# T is THREADS (default 1: one meter thread, the C loop's one core; CPU is compared, not wall time).
-# (c) and (d) leave application detection out, so that they compare the same work as the C flow table (and as
-# the figures measured before detection existed).
+# and for each T in THREADS (default "1 2"):
+#   (c) flowmeter convert mixed.pcap -o OUT.csv --statistics --splt 10 --dissections 0 -q --threads T
+#   (d) flowmeter convert mixed.pcap -o OUT.csv.gz --statistics --splt 10 --dissections 0 -q --threads T
+#   (e) flowmeter convert mixed.pcap -o OUT.csv --statistics --splt 10 -q --threads T  (detection with nDPI on)
+# (c) and (d) leave application detection out, so that (c) at one thread compares the same work as the C flow
+# table. The last columns compare each flowmeter row with the C flow table's CPU and, for T > 1, with the same
+# command at the first T (wall and CPU): what more meter threads buy.
 #
 # Each command runs RUNS times (default 5), round robin, with the file in the page cache, under
 # `/usr/bin/time -f '%e %U %S %M'`. The table gives medians: wall s, CPU s (user+sys), CPU s per million
-# packets, peak RSS, and flowmeter's CPU over the C flow table's.
+# packets, peak RSS, and the ratios.
 #
 # Needs: pcap_count and mixed.pcap from ../shared/peers (built here if missing: gcc + libpcap-dev,
 # and `make-data.sh mixed`, a few seconds), capinfos (tshark), GNU time, python3, swift.
 # Environment: PEERS_HOME (default ~/.cache/flowmeter-peers), TRACE (default $PEERS_HOME/data/mixed.pcap),
-# RUNS (5), THREADS (1), SCRATCH (release build folder, default .build-release-bench in the checkout), OUT_DIR (/tmp),
-# FLOWMETER (time this binary instead of building one).
+# RUNS (5), THREADS ("1 2"), SCRATCH (release build folder, default .build-release-bench in the checkout), OUT_DIR
+# (/tmp), FLOWMETER (time this binary instead of building one).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,7 +28,7 @@ PEERS_HOME=${PEERS_HOME:-$HOME/.cache/flowmeter-peers}
 TRACE=${TRACE:-$PEERS_HOME/data/mixed.pcap}
 PCAP_COUNT=${PCAP_COUNT:-$PEERS_HOME/bin/pcap_count}
 RUNS=${RUNS:-5}
-THREADS=${THREADS:-1}
+THREADS=${THREADS:-"1 2"}
 SCRATCH=${SCRATCH:-$ROOT/.build-release-bench}
 OUT_DIR=${OUT_DIR:-/tmp}
 
@@ -65,21 +66,23 @@ cat "$TRACE" > /dev/null
 
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-NAMES=(c_flow c_read fm_stats fm_nodpi fm_default)
-LABELS=(
-    "C flow table (pcap_count -f, with its CSV)"
-    "C pcap_next_ex loop (pcap_count)"
-    "flowmeter convert --statistics --splt 10 --dissections 0"
-    "flowmeter convert --dissections 0"
-    "flowmeter convert (defaults: detection on)"
-)
+NAMES=(c_flow c_read)
+LABELS=("C flow table (pcap_count -f, with its CSV)" "C pcap_next_ex loop (pcap_count)")
+for t in $THREADS; do
+    NAMES+=("fm_stats_$t" "fm_gz_$t" "fm_default_$t")
+    LABELS+=(
+        "flowmeter --statistics --splt 10 --dissections 0 --threads $t"
+        "flowmeter --statistics --splt 10 --dissections 0 -o x.csv.gz --threads $t"
+        "flowmeter --statistics --splt 10 (detection on) --threads $t"
+    )
+done
 command_for() {
     case $1 in
         c_flow) echo "$PCAP_COUNT -f $TRACE $OUT_DIR/bench-mixed-c.csv" ;;
         c_read) echo "$PCAP_COUNT $TRACE" ;;
-        fm_stats) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-stats.csv --statistics --splt 10 --dissections 0 -q --threads $THREADS" ;;
-        fm_nodpi) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-nodpi.csv --dissections 0 -q --threads $THREADS" ;;
-        fm_default) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-default.csv -q --threads $THREADS" ;;
+        fm_stats_*) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-$1.csv --statistics --splt 10 --dissections 0 -q --threads ${1##*_}" ;;
+        fm_gz_*) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-$1.csv.gz --statistics --splt 10 --dissections 0 -q --threads ${1##*_}" ;;
+        fm_default_*) echo "$FLOWMETER convert $TRACE -o $OUT_DIR/bench-mixed-$1.csv --statistics --splt 10 -q --threads ${1##*_}" ;;
     esac
 }
 for n in "${NAMES[@]}"; do echo "   $n: $(command_for "$n")"; done
@@ -96,9 +99,14 @@ for run in $(seq 1 "$RUNS"); do
     done
     echo "   run $run/$RUNS done"
 done
-for n in fm_stats fm_nodpi fm_default; do
-    out=$OUT_DIR/bench-mixed-${n#fm_}.csv
-    echo $(( $(wc -l < "$out") - 1 )) > "$WORK/$n.flows"
+for n in "${NAMES[@]}"; do
+    [[ $n == fm_* ]] || continue
+    out=$OUT_DIR/bench-mixed-$n.csv
+    if [[ $n == fm_gz_* ]]; then
+        echo $(( $(gzip -dc "$out.gz" | wc -l) - 1 )) > "$WORK/$n.flows"
+    else
+        echo $(( $(wc -l < "$out") - 1 )) > "$WORK/$n.flows"
+    fi
 done
 
 python3 - "$WORK" "$PACKETS" "$RUNS" "${NAMES[@]}" -- "${LABELS[@]}" <<'PY'
@@ -120,10 +128,18 @@ base = rows["c_flow"][1]
 print()
 print(f"mixed trace: {packets:,} packets; medians of {runs} runs; file in page cache")
 print()
-print("| command | wall s | CPU s (user+sys) | CPU s / Mpkt | packets/s (wall) | peak RSS MB | flows | CPU / C flow table |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|")
+first = {}
+for n in names:
+    if n.startswith("fm_"):
+        first.setdefault(n.rsplit("_", 1)[0], n)
+print("| command | wall s | CPU s (user+sys) | CPU s / Mpkt | packets/s (wall) | peak RSS MB | flows | CPU / C flow table | wall, CPU, RSS / first --threads |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for n, label in zip(names, labels):
     wall, cpu, rss, flows = rows[n]
     flows = f"{int(flows):,}" if flows else ""
-    print(f"| {label} | {wall:.2f} | {cpu:.2f} | {cpu / packets * 1e6:.3f} | {packets / wall:,.0f} | {rss:.1f} | {flows} | {cpu / base:.2f} |")
+    versus = ""
+    if n.startswith("fm_") and first[n.rsplit("_", 1)[0]] != n:
+        w0, c0, r0, _ = rows[first[n.rsplit("_", 1)[0]]]
+        versus = f"{wall / w0:.2f}, {cpu / c0:.2f}, {rss / r0:.2f}"
+    print(f"| {label} | {wall:.2f} | {cpu:.2f} | {cpu / packets * 1e6:.3f} | {packets / wall:,.0f} | {rss:.1f} | {flows} | {cpu / base:.2f} | {versus} |")
 PY

@@ -51,13 +51,51 @@ import Testing
         return pcap
     }
 
-    func convert(_ path: String, threads: Int, configure: (inout StreamerConfiguration) -> Void) throws -> Data {
+    /// `flows` flows with distinct keys (IPv4 and IPv6, some VLAN-tagged, TCP and UDP), two or three packets each,
+    /// about 100 µs apart, with a 2-second pause after every 20,000 flows: with a 1-second idle timeout each pause
+    /// makes one scan expire some 20,000 flows at once, which meters produce far faster than a writer formats.
+    static func largeTrace(flows: Int, seed: UInt64 = 3) -> PcapFileWriter {
+        var rng = SplitMix64(seed: seed)
+        var pcap = PcapFileWriter(linkType: .ethernet)
+        var time = 1_700_000_000_000_000  // µs
+        for f in 0..<flows {
+            let v6 = f % 9 == 0
+            let client =
+                v6
+                ? "2001:db8::\(String(f >> 16, radix: 16)):\(String(f & 0xFFFF, radix: 16))"
+                : "10.\(f >> 16 & 255).\(f >> 8 & 255).\(f & 255)"
+            let server = v6 ? "2001:db8:ffff::\(f % 7 + 1)" : "192.0.2.\(f % 13 + 1)"
+            let sport = UInt16(1024 + (f * 7919) % 60_000)
+            let dport: UInt16 = [53, 80, 443, 8080][f % 4]
+            let udp = f % 4 == 0
+            let type: UInt16 = v6 ? EtherType.ipv6 : EtherType.ipv4
+            for p in 0..<(2 + f % 2) {
+                let reply = p == 1
+                let (src, dst) = reply ? (server, client) : (client, server)
+                let (ps, pd) = reply ? (dport, sport) : (sport, dport)
+                let body = B.payload(Int(rng.next() % 300), seed: UInt8(truncatingIfNeeded: f))
+                let l4 = udp ? B.udp(sport: ps, dport: pd, body) : B.tcp(sport: ps, dport: pd, flags: TCPFlags.ack, body)
+                let proto = udp ? IPProtocol.udp : IPProtocol.tcp
+                let ip = v6 ? B.ipv6(src: src, dst: dst, nextHeader: proto, l4) : B.ipv4(src: src, dst: dst, protocol: proto, l4)
+                let frame = f % 10 == 3 ? B.ethernet(type: EtherType.vlan, B.vlan(id: 7, type: type, ip)) : B.ethernet(type: type, ip)
+                pcap.append(frame, seconds: time / 1_000_000, microseconds: time % 1_000_000)
+                time += Int(rng.next() % 60)
+            }
+            time += Int(rng.next() % 100)
+            if f % 20_000 == 19_999 { time += 2_000_000 }
+        }
+        return pcap
+    }
+
+    func convert(
+        _ path: String, threads: Int, gzip: Bool = false, configure: (inout StreamerConfiguration) -> Void
+    ) throws -> Data {
         let dir = try ScratchDirectory()
-        let out = dir.path("out.csv")
+        let out = dir.path(gzip ? "out.csv.gz" : "out.csv")
         var configuration = StreamerConfiguration()
         configure(&configuration)
         configuration.threads = threads
-        let writer = try CSVWriter(path: out, gzip: false)
+        let writer = try CSVWriter(path: out, gzip: gzip)
         _ = try FlowStreamer(configuration: configuration).convert(inputs: [path], writer: writer)
         return try Data(contentsOf: URL(fileURLWithPath: out))
     }
@@ -78,6 +116,33 @@ import Testing
             #expect(try convert(path, threads: threads, configure: configure) == one, "threads \(threads)")
         }
         #expect(try convert(path, threads: 2, configure: configure) == one, "a second run")
+    }
+
+    @Test(arguments: [false, true])
+    func hundredThousandFlowsGiveTheSameBytesForAnyThreadCountInCSVAndGzip(detection: Bool) throws {
+        let dir = try ScratchDirectory()
+        let path = dir.path("large.pcap")
+        try Self.largeTrace(flows: 100_000).write(to: path)
+        let application = detection ? try? ApplicationPlugin(dissections: 20) : nil
+        if detection && application == nil {
+            #expect(!ApplicationDetection.isAvailable)
+            return
+        }
+        let configure: (inout StreamerConfiguration) -> Void = {
+            $0.plugins = [StatisticsPlugin(), SPLTPlugin(length: 10)] + (application.map { [$0] } ?? [])
+            $0.meter.idleTimeoutMilliseconds = 1000
+        }
+        let one = try convert(path, threads: 1, configure: configure)
+        let rows = String(decoding: one, as: UTF8.self).split(separator: "\r\n").count - 1
+        #expect(rows == 100_000)
+        let gzipped = try convert(path, threads: 1, gzip: true, configure: configure)
+        #expect(gzipped.starts(with: [0x1F, 0x8B]))
+        for threads in [2, 3, 4, 16] {
+            #expect(try convert(path, threads: threads, configure: configure) == one, "CSV, threads \(threads)")
+            #expect(
+                try convert(path, threads: threads, gzip: true, configure: configure) == gzipped,
+                "gzip, threads \(threads)")
+        }
     }
 
     @Test func boundedTableEvictsTheSameFlowsForAnyThreadCount() throws {
@@ -112,7 +177,7 @@ import Testing
         for name in names {
             let path = pcaps.appendingPathComponent(name).path
             let one = try convert(path, threads: 1, configure: configure)
-            for threads in [2, 16] where try convert(path, threads: threads, configure: configure) != one {
+            for threads in [2, 3, 4, 16] where try convert(path, threads: threads, configure: configure) != one {
                 differing.append("\(name) (threads \(threads))")
             }
         }

@@ -1,7 +1,9 @@
-// CSVWrite: formatting one flow as a CSV row with FlowWriters' CSVRow, as CSVWriter.write(id:flow:columns:)
-// does for every flow (id, then Flow.writeColumns for the core columns, then PluginColumns.write for the
-// plugins' columns, then the line end; the buffer is emptied, keeping its memory, whenever it passes 64 KiB,
-// where CSVWriter would hand it to the file). One measured unit is 1000 rows (scalingFactor .kilo): wall
+// CSVWrite: the two halves of writing one flow. RecordStatisticsSPLT10 encodes it as a typed FlowRecord, as a
+// meter does for every expiring flow (Flow.writeColumns for the core columns, then PluginColumns.write for the
+// plugins' columns, into a FlowRecordBuffer). RowDefault and RowStatisticsSPLT10 format the same values as a
+// CSV row with FlowWriters' CSVRow, as CSVWriter.write(_:) does when it replays a record (id, the values, the
+// line end; the buffer is emptied, keeping its memory, whenever it passes 64 KiB, where CSVWriter would hand
+// it to the file); ReplayStatisticsSPLT10 does exactly that, from the encoded record. One measured unit is 1000 rows (scalingFactor .kilo): wall
 // clock reads as ns per row. The flow is real: metered by a Meter with the StatisticsPlugin and
 // SPLTPlugin(length: 10) from 24 TCP packets in both directions, so means and deviations are not whole
 // numbers. RowDefault writes the core columns only (no plugin: `PluginColumns.none`), RowStatisticsSPLT10
@@ -114,6 +116,49 @@ final class CSVWriteState {
     }
 }
 
+/// The flow of CSVWriteState encoded as a record, the buffer reused for every unit.
+final class RecordState {
+    let rows = CSVWriteState(withPlugins: true)
+    var records = FlowRecordBuffer(capacity: 1 << 16)
+    var encoded: Range<Int>
+    var row = CSVRow(capacity: 1 << 17)
+    var bytes = 0
+
+    init() {
+        encoded = records.append(rows.flow, columns: rows.columns, configuration: rows.configuration)
+        // The replayed row must be the row formatted directly.
+        row.appendUnsigned(0)
+        records.record(at: encoded).replay(into: &row)
+        row.endRow()
+        var direct = CSVRow(capacity: 1 << 12)
+        var id: UInt64 = 0
+        var written = 0
+        rows.writeRows(&direct, &id, &written, rows: 1)
+        precondition(row.bytes == direct.bytes, "a replayed record differs from the row formatted directly")
+        row.buffer.removeAll()
+    }
+
+    func encode(rows count: Int) {
+        for _ in 0..<count {
+            if records.count >= 1 << 16 { records.removeAll() }
+            encoded = records.append(rows.flow, columns: rows.columns, configuration: rows.configuration)
+        }
+        bytes &+= records.count
+    }
+
+    func replay(rows count: Int) {
+        let record = records.record(at: encoded)
+        for id in 0..<UInt64(count) {
+            FlowRow(id: id, record: record).replay(into: &row)
+            row.endRow()
+            if row.buffer.count >= 1 << 16 {
+                bytes &+= row.buffer.count
+                row.buffer.removeAll()
+            }
+        }
+    }
+}
+
 /// Discards what it is given, counting the bytes (the file a GzipStream would write to).
 final class CountingSink: ByteSink {
     var bytes = 0
@@ -175,6 +220,28 @@ let benchmarks: @Sendable () -> Void = {
         blackHole(state.sink.bytes)
     } setup: {
         GzipWriteState()
+    }
+
+    // RecordStatisticsSPLT10: expected mallocs 0 (the record buffer keeps its memory). ReplayStatisticsSPLT10:
+    // the 10,000 of RowStatisticsSPLT10, which it formats.
+    Benchmark("RecordStatisticsSPLT10") { benchmark, state in
+        let n = benchmark.scaledIterations.count
+        benchmark.startMeasurement()
+        state.encode(rows: n)
+        benchmark.stopMeasurement()
+        blackHole(state.bytes)
+    } setup: {
+        RecordState()
+    }
+
+    Benchmark("ReplayStatisticsSPLT10") { benchmark, state in
+        let n = benchmark.scaledIterations.count
+        benchmark.startMeasurement()
+        state.replay(rows: n)
+        benchmark.stopMeasurement()
+        blackHole(state.bytes)
+    } setup: {
+        RecordState()
     }
 
     for (name, withPlugins) in [("RowDefault", false), ("RowStatisticsSPLT10", true)] {
