@@ -27,19 +27,20 @@ final class OutputStage: @unchecked Sendable {
     private(set) var error: Error? = nil
     private(set) var statistics = MeterStatistics()
 
-    private var pending: [[RecordBatch]]
+    // Only the stage's own thread touches what follows, so the dynamic exclusivity checks are off.
+    @exclusivity(unchecked) private var pending: [[RecordBatch]]
     /// Per meter: the next record of its first pending batch (index and byte offset).
-    private var cursor: [Int]
-    private var offset: [Int]
-    private var watermark: [UInt64]
-    private var finished: [Bool]
+    @exclusivity(unchecked) private var cursor: [Int]
+    @exclusivity(unchecked) private var offset: [Int]
+    @exclusivity(unchecked) private var watermark: [UInt64]
+    @exclusivity(unchecked) private var finished: [Bool]
     /// Record bytes pending per meter. A meter's ring is left alone while it holds `pendingLimit` or more (4 MiB
     /// shared by the meters), so memory stays bounded when one meter runs ahead of another (the meter then waits on
     /// its full ring).
-    private var pendingBytes: [Int]
+    @exclusivity(unchecked) private var pendingBytes: [Int]
     let pendingLimit: Int
     static let rowsPerRound = 256
-    private var nextID: UInt64 = 0
+    @exclusivity(unchecked) private var nextID: UInt64 = 0
 
     init(workers: [MeterWorker], writer: FlowWriter, parker: Parker) {
         self.workers = workers
@@ -75,6 +76,7 @@ final class OutputStage: @unchecked Sendable {
             // The watermark is read before the ring: every record below it is in the ring by then.
             let mark = worker.watermark.load(ordering: .acquiring)
             var took = false
+            let wasFull = worker.output.isFull
             while pendingBytes[m] < pendingLimit, let batch = worker.output.tryPop() {
                 any = true
                 took = true
@@ -91,7 +93,7 @@ final class OutputStage: @unchecked Sendable {
             }
             // Not taking every batch leaves the watermark as it was: it may cover records still in the ring.
             if worker.output.isEmpty { watermark[m] = mark }
-            if took { worker.parker.unpark() }  // it may be waiting for room in its ring
+            if took && wasFull { worker.parker.unpark() }  // it may be waiting for room in its ring
         }
         return any
     }

@@ -59,6 +59,9 @@ final class SPSCRing<Element: AnyObject>: @unchecked Sendable {
         head.value.load(ordering: .relaxed) == tail.value.load(ordering: .acquiring)
     }
 
+    /// Whether the ring is full (exact for the producer; a hint for anyone else).
+    var isFull: Bool { count >= capacity }
+
     /// Elements in the ring (exact for the consumer; a hint for anyone else).
     var count: Int {
         tail.value.load(ordering: .acquiring) &- head.value.load(ordering: .acquiring)
