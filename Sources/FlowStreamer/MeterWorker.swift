@@ -171,7 +171,9 @@ final class MeterWorker: @unchecked Sendable {
     /// Flows in this meter's table after its latest batch (for progress lines and live statistics).
     let activeFlows = Atomic<Int>(0)
     let configuration: MeterConfiguration
-    let plugins: [any FeaturePlugin]
+    /// The meter, made by the thread that makes the worker (plugin stores, nDPI modules, before any meter thread
+    /// runs) and moved into the meter thread when it starts.
+    private var meter: Meter?
     /// Where this meter sleeps while it has no input; the dispatcher wakes it.
     let parker = Parker()
     /// The dispatcher's and the output stage's: woken when a batch comes free, and at the end.
@@ -186,7 +188,7 @@ final class MeterWorker: @unchecked Sendable {
         outputStage: Parker
     ) {
         self.configuration = configuration
-        self.plugins = plugins
+        meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
         self.dispatcher = dispatcher
         self.outputStage = outputStage
         input = SPSCRing(capacity: poolSize)
@@ -196,7 +198,7 @@ final class MeterWorker: @unchecked Sendable {
 
     /// The thread's body: meter every batch until the last one, then flush the table.
     func run() {
-        var meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
+        var meter = self.meter.take()!
         let collector = RecordCollector(worker: self, batch: RecordBatch())
         while true {
             let batch = waitFor(parker) { input.tryPop() }
@@ -241,6 +243,8 @@ final class MeterWorker: @unchecked Sendable {
                 waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
                 watermark.store(.max, ordering: .releasing)
                 outputStage.unpark()
+                // Back to the worker, so the meter (and its nDPI modules) is freed by the thread that made it.
+                self.meter = meter
                 return
             }
             send(collector)

@@ -208,9 +208,10 @@ struct ThreadedConsumer: PacketConsumer {
     /// Hands `batch` to its meter (its input ring holds the whole pool, so there is always room). A parked meter is
     /// woken once half its pool is queued (it also wakes every 2 ms): one wake-up per several batches.
     func send(_ batch: PacketBatch, to worker: MeterWorker) {
+        let last = batch.isLast  // read before the push: from then on the batch is the meter's
         let sent = worker.input.tryPush(batch)
         precondition(sent, "a meter's input ring holds its whole pool")
-        if batch.isLast || worker.input.count >= worker.refill { worker.parker.unpark() }
+        if last || worker.input.count >= worker.refill { worker.parker.unpark() }
     }
 
     /// A free batch of `worker`'s pool; waits, offline, while the meter holds them all: briefly for one, then

@@ -228,6 +228,8 @@ func expectedByDefault(_ name: String) throws -> Data {
             (["--splt", "70000"], "--splt must be between 0 and 65535"),
             (["--idle-timeout=-1"], "--idle-timeout must be a number of seconds"),
             (["--dissections", "256"], "--dissections must be between 0 and 255"),
+            (["--threads", "65"], "--threads must be between 1 and 64, the number of flow-table shards (got 65)"),
+            (["--threads", "0"], "--threads must be between 1 and 64"),
         ]
         for (options, message) in cases {
             let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + options)
