@@ -171,8 +171,12 @@ final class MeterWorker: @unchecked Sendable {
     /// Flows in this meter's table after its latest batch (for progress lines and live statistics).
     let activeFlows = Atomic<Int>(0)
     let configuration: MeterConfiguration
-    /// The meter, made by the thread that makes the worker (plugin stores, nDPI modules, before any meter thread
-    /// runs) and moved into the meter thread when it starts.
+    let plugins: [any FeaturePlugin]
+    /// Meters are made on their own threads, so that making one (an nDPI module takes some 15 ms of CPU) overlaps
+    /// the reading, one at a time under this lock; the meter is handed back to the worker when the thread ends, so
+    /// it is freed by the thread that joins it. (Plugin stores share state across meters, e.g. nDPI's pool of idle
+    /// modules, behind locks ThreadSanitizer cannot see: this lock orders those accesses where it can.)
+    let makingMeters: ThreadLock
     private var meter: Meter?
     /// Where this meter sleeps while it has no input; the dispatcher wakes it.
     let parker = Parker()
@@ -185,10 +189,11 @@ final class MeterWorker: @unchecked Sendable {
 
     init(
         configuration: MeterConfiguration, plugins: [any FeaturePlugin], poolSize: Int, dispatcher: Parker,
-        outputStage: Parker
+        outputStage: Parker, makingMeters: ThreadLock
     ) {
         self.configuration = configuration
-        meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
+        self.plugins = plugins
+        self.makingMeters = makingMeters
         self.dispatcher = dispatcher
         self.outputStage = outputStage
         input = SPSCRing(capacity: poolSize)
@@ -198,7 +203,9 @@ final class MeterWorker: @unchecked Sendable {
 
     /// The thread's body: meter every batch until the last one, then flush the table.
     func run() {
-        var meter = self.meter.take()!
+        var meter = makingMeters.withLock {
+            Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
+        }
         let collector = RecordCollector(worker: self, batch: RecordBatch())
         while true {
             let batch = waitFor(parker) { input.tryPop() }

@@ -129,10 +129,11 @@ struct ThreadedConsumer: PacketConsumer {
         let frameBytes = copyFrames ? Self.frameArenaBytes : 0
         let outputParker = Parker()
         let dispatcherParker = parker
+        let makingMeters = ThreadLock()
         workers = (0..<count).map { _ in
             MeterWorker(
                 configuration: configuration, plugins: plugins, poolSize: pool, dispatcher: dispatcherParker,
-                outputStage: outputParker)
+                outputStage: outputParker, makingMeters: makingMeters)
         }
         var batches: [PacketBatch] = []
         filling = .allocate(capacity: count)
