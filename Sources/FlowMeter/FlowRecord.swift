@@ -316,10 +316,6 @@ public struct FlowRecordBuffer: FlowFieldSink {
         values &+= 1
     }
 
-    public mutating func appendList(_ list: [Int8]) { list.withUnsafeBufferPointer { appendList($0) } }
-    public mutating func appendList(_ list: [Int32]) { list.withUnsafeBufferPointer { appendList($0) } }
-    public mutating func appendList(_ list: [Int64]) { list.withUnsafeBufferPointer { appendList($0) } }
-
     @inlinable
     public mutating func appendList<Values: Collection>(_ list: Values)
     where Values.Element: FixedWidthInteger & SignedInteger {

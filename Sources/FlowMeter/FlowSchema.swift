@@ -42,9 +42,10 @@ extension FlowFieldSink {
     public mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
         appendText(String(decoding: utf8, as: UTF8.self))
     }
-    public mutating func appendList(_ values: [Int8]) { appendList(values[...]) }
-    public mutating func appendList(_ values: [Int32]) { appendList(values[...]) }
-    public mutating func appendList(_ values: [Int64]) { appendList(values[...]) }
+    // Inlinable, so a conforming sink gets them specialised for its own generic `appendList`.
+    @inlinable public mutating func appendList(_ values: [Int8]) { values.withUnsafeBufferPointer { appendList($0) } }
+    @inlinable public mutating func appendList(_ values: [Int32]) { values.withUnsafeBufferPointer { appendList($0) } }
+    @inlinable public mutating func appendList(_ values: [Int64]) { values.withUnsafeBufferPointer { appendList($0) } }
 }
 
 /// The ordered columns of a run, known before the first row (NFStream's order, §5 of the semantics).

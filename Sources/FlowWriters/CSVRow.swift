@@ -85,10 +85,6 @@ public struct CSVRow: FlowFieldSink {
         buffer.append(UInt8(ascii: "\""))
     }
 
-    public mutating func appendList(_ values: [Int8]) { values.withUnsafeBufferPointer { appendList($0) } }
-    public mutating func appendList(_ values: [Int32]) { values.withUnsafeBufferPointer { appendList($0) } }
-    public mutating func appendList(_ values: [Int64]) { values.withUnsafeBufferPointer { appendList($0) } }
-
     @inlinable
     public mutating func appendList<Values: Collection>(_ values: Values)
     where Values.Element: FixedWidthInteger & SignedInteger {
