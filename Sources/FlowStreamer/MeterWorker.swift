@@ -157,9 +157,9 @@ final class RecordCollector: FlowExporter {
 /// A meter on its own thread: owns the shards routed to it and encodes the flows it expires as typed records.
 ///
 /// Four rings connect it: packet batches come in on `input` and go back to the dispatcher on `free`; record
-/// batches go to the output stage on `output` (the meter waits while it is full) and come back on `recycled`. After each input batch the meter
-/// publishes its `watermark` (every later record has an order key at or past it), once every earlier record is
-/// on `output`.
+/// batches go to the output stage on `output` (the meter waits while it is full) and come back on `recycled`.
+/// After each input batch the meter publishes its `watermark` (every later record has an order key at or past
+/// it), once every earlier record is on `output`.
 final class MeterWorker: @unchecked Sendable {
     let input: SPSCRing<PacketBatch>
     let free: SPSCRing<PacketBatch>
@@ -250,7 +250,7 @@ final class MeterWorker: @unchecked Sendable {
                 waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
                 watermark.store(.max, ordering: .releasing)
                 outputStage.unpark()
-                // Back to the worker, so the meter (and its nDPI modules) is freed by the thread that made it.
+                // Back to the worker: the meter (and its nDPI modules) is freed by the thread that joins this one.
                 self.meter = meter
                 return
             }
