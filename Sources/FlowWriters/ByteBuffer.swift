@@ -106,10 +106,4 @@ public struct ByteBuffer: ByteOutput {
     @inlinable
     public mutating func removeAll() { count = 0 }
 
-    /// Inserts `byte` at `offset`, moving what follows.
-    public mutating func insert(_ byte: UInt8, at offset: Int) {
-        append(0)
-        (base + offset + 1).update(from: base + offset, count: count - 1 - offset)
-        base[offset] = byte
-    }
 }
