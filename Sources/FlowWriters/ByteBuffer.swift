@@ -105,5 +105,4 @@ public struct ByteBuffer: ByteOutput {
     /// Forgets the content, keeping the memory.
     @inlinable
     public mutating func removeAll() { count = 0 }
-
 }
