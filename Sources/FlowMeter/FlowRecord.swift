@@ -129,7 +129,11 @@ public struct FlowRecord {
         @inlinable mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) { body(.text(utf8)) }
         @inlinable mutating func appendList<Values: Collection>(_ values: Values)
         where Values.Element: FixedWidthInteger & SignedInteger {
-            if let integers = values as? FlowRecordIntegers { body(.list(integers)) }
+            // `replay` gives lists only as the record's own integers.
+            guard let integers = values as? FlowRecordIntegers else {
+                preconditionFailure("a flow record's list is replayed as FlowRecordIntegers")
+            }
+            body(.list(integers))
         }
     }
 }

@@ -68,14 +68,14 @@ public struct FlowStreamer {
         var report = ConversionReport()
         let statistics: MeterStatistics
         let outputError: Error?
-        if configuration.threads <= 1 {
+        if configuration.meterThreads == 1 {
             var consumer = InlineConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
             (statistics, outputError) = run(inputs: inputs, into: &consumer, report: &report, progress: progress)
         } else {
             var consumer = ThreadedConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
-                threads: min(configuration.threads, FlowTable.shardCount))
+                threads: configuration.meterThreads)
             (statistics, outputError) = run(inputs: inputs, into: &consumer, report: &report, progress: progress)
         }
         report.packetsMetered = statistics.packets

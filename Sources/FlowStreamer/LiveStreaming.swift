@@ -93,14 +93,14 @@ extension FlowStreamer {
             writer.abandon()
             throw error
         }
-        if configuration.threads <= 1 {
+        if configuration.meterThreads == 1 {
             var consumer = InlineConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
             return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
         }
         var consumer = ThreadedConsumer(
             configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
-            threads: min(configuration.threads, FlowTable.shardCount), dropWhenFull: true)
+            threads: configuration.meterThreads, dropWhenFull: true)
         return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
     }
 

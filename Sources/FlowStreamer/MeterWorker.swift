@@ -1,5 +1,6 @@
 import FlowMeter
 import FlowPacket
+import FlowWriters
 import Synchronization
 
 /// One packet routed to a meter thread.
@@ -23,93 +24,80 @@ struct ScanTick {
 /// the largest batch seen) is reused and nothing is allocated per packet. `watermark`: every packet with a smaller
 /// index has been sent.
 final class PacketBatch: @unchecked Sendable {
-    @exclusivity(unchecked) private(set) var items: UnsafeMutablePointer<RoutedPacket>
-    @exclusivity(unchecked) private(set) var count = 0
-    @exclusivity(unchecked) private var itemCapacity: Int
-    @exclusivity(unchecked) private(set) var frames: UnsafeMutableRawPointer
-    @exclusivity(unchecked) private var frameBytes = 0
-    @exclusivity(unchecked) private var frameCapacity: Int
-    @exclusivity(unchecked) private(set) var ticks: UnsafeMutablePointer<ScanTick>
-    @exclusivity(unchecked) private(set) var tickCount = 0
-    @exclusivity(unchecked) private var tickCapacity = 64
+    @exclusivity(unchecked) private(set) var items: PodBuffer<RoutedPacket>
+    /// The copied frames, back to back (empty when no plugin reads packet bytes).
+    @exclusivity(unchecked) private(set) var frames: ByteBuffer
+    @exclusivity(unchecked) private(set) var ticks = PodBuffer<ScanTick>(capacity: 64)
     var watermark: UInt64 = 0
     var isLast = false
 
     init(items: Int, frameBytes: Int) {
-        itemCapacity = max(items, 16)
-        self.items = .allocate(capacity: itemCapacity)
-        frameCapacity = max(frameBytes, 1024)
-        frames = .allocate(byteCount: frameCapacity, alignment: 16)
-        ticks = .allocate(capacity: tickCapacity)
+        self.items = PodBuffer(capacity: items)
+        frames = ByteBuffer(capacity: frameBytes)
     }
 
-    deinit {
-        items.deallocate()
-        frames.deallocate()
-        ticks.deallocate()
-    }
+    /// Packets in the batch.
+    var count: Int { items.count }
 
     /// Appends a packet (with a copy of `frame` when `frame` is not empty).
     @inline(__always)
     func append(_ packet: DecodedPacket, hash: UInt64, index: UInt64, frame: UnsafeRawBufferPointer) {
-        if count == itemCapacity { growItems() }
-        var start = 0
-        if let source = frame.baseAddress, frame.count > 0 {
-            if frameBytes + frame.count > frameCapacity { growFrames(minimum: frameBytes + frame.count) }
-            start = frameBytes
-            (frames + start).copyMemory(from: source, byteCount: frame.count)
-            frameBytes += frame.count
-        }
-        (items + count).initialize(
-            to: RoutedPacket(
+        let start = frames.count
+        if frame.count > 0 { frames.append(contentsOf: frame) }
+        items.append(
+            RoutedPacket(
                 packet: packet, hash: hash, index: index, frameStart: Int32(truncatingIfNeeded: start),
                 frameLength: Int32(truncatingIfNeeded: frame.count)))
-        count += 1
     }
 
     /// Whether `bytes` more frame bytes fit without growing the frame arena.
     @inline(__always)
-    func hasRoom(forFrame bytes: Int) -> Bool { frameBytes + bytes <= frameCapacity }
+    func hasRoom(forFrame bytes: Int) -> Bool { frames.count + bytes <= frames.bytesReserved }
 
     /// Appends a scan tick after packet `index` at `clock`.
     @inline(__always)
     func appendTick(clock: UInt64, index: UInt64) {
-        if tickCount == tickCapacity {
-            let grown = UnsafeMutablePointer<ScanTick>.allocate(capacity: tickCapacity * 2)
-            grown.moveInitialize(from: ticks, count: tickCount)
-            ticks.deallocate()
-            ticks = grown
-            tickCapacity *= 2
-        }
-        (ticks + tickCount).initialize(to: ScanTick(index: index, clock: clock))
-        tickCount += 1
+        ticks.append(ScanTick(index: index, clock: clock))
     }
 
     /// Forgets the content, keeping the memory.
     func clear() {
-        count = 0
-        frameBytes = 0
-        tickCount = 0
+        items.removeAll()
+        frames.removeAll()
+        ticks.removeAll()
         isLast = false
     }
+}
 
-    private func growItems() {
-        let grown = UnsafeMutablePointer<RoutedPacket>.allocate(capacity: itemCapacity * 2)
-        grown.moveInitialize(from: items, count: count)
-        items.deallocate()
-        items = grown
-        itemCapacity *= 2
+/// A growable array of plain values (no references: they are never deinitialised) in raw memory that keeps its
+/// memory when cleared: appending costs a compare and a store, with none of `Array`'s uniqueness checks (the
+/// batches live in class properties).
+struct PodBuffer<Element>: ~Copyable {
+    private(set) var base: UnsafeMutablePointer<Element>
+    private(set) var count = 0
+    private var capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(capacity, 16)
+        base = .allocate(capacity: self.capacity)
     }
 
-    private func growFrames(minimum: Int) {
-        var capacity = frameCapacity * 2
-        while capacity < minimum { capacity *= 2 }
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        grown.copyMemory(from: frames, byteCount: frameBytes)
-        frames.deallocate()
-        frames = grown
-        frameCapacity = capacity
+    deinit { base.deallocate() }
+
+    @inline(__always)
+    mutating func append(_ element: Element) {
+        if count == capacity {
+            let grown = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            grown.moveInitialize(from: base, count: count)
+            base.deallocate()
+            base = grown
+            capacity *= 2
+        }
+        (base + count).initialize(to: element)
+        count += 1
     }
+
+    mutating func removeAll() { count = 0 }
 }
 
 /// The typed records of the flows a meter expired, each with its place in the output order, on their way to the
@@ -208,11 +196,11 @@ final class MeterWorker: @unchecked Sendable {
         }
         let collector = RecordCollector(worker: self, batch: RecordBatch())
         while true {
-            let batch = waitFor(parker) { input.tryPop() }
-            let items = batch.items
-            let frames = batch.frames
-            let ticks = batch.ticks
-            let tickCount = batch.tickCount
+            let batch = waitFor(parker, until: { !input.isEmpty }) { input.tryPop() }
+            let items = batch.items.base
+            let frames = batch.frames.bytes.baseAddress
+            let ticks = batch.ticks.base
+            let tickCount = batch.ticks.count
             var t = 0
             for i in 0..<batch.count {
                 let item = items + i
@@ -222,7 +210,7 @@ final class MeterWorker: @unchecked Sendable {
                     t += 1
                 }
                 let frame = UnsafeRawBufferPointer(
-                    start: item.pointee.frameLength > 0 ? frames + Int(item.pointee.frameStart) : nil,
+                    start: item.pointee.frameLength > 0 ? frames.map { $0 + Int(item.pointee.frameStart) } : nil,
                     count: Int(item.pointee.frameLength))
                 meter.processRouted(
                     item.pointee.packet, frame: frame, key: FlowKey(item.pointee.packet),
@@ -247,7 +235,7 @@ final class MeterWorker: @unchecked Sendable {
                 meter.cleanupPlugins()
                 collector.current.isLast = true
                 collector.current.statistics = meter.statistics
-                waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
+                hand(collector.current)
                 watermark.store(.max, ordering: .releasing)
                 outputStage.unpark()
                 // Back to the worker: the meter (and its nDPI modules) is freed by the thread that joins this one.
@@ -267,8 +255,14 @@ final class MeterWorker: @unchecked Sendable {
     /// than the output stage writes (a scan that expires a whole table) is held back, and memory stays bounded.
     func send(_ collector: RecordCollector) {
         if collector.current.isEmpty { return }
-        waitFor(parker, timeoutMicroseconds: 1000) { output.tryPush(collector.current) ? () : nil }
+        hand(collector.current)
         collector.current = nextRecordBatch()
+    }
+
+    /// Pushes `batch` on `output`, parked while the ring is full (the output stage wakes a meter whose full ring it
+    /// drained).
+    private func hand(_ batch: RecordBatch) {
+        waitFor(parker, timeoutMicroseconds: 1000, until: { !output.isFull }) { output.tryPush(batch) ? () : nil }
     }
 
     func nextRecordBatch() -> RecordBatch {

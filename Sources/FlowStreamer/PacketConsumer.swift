@@ -218,13 +218,7 @@ struct ThreadedConsumer: PacketConsumer {
     /// A free batch of `worker`'s pool; waits, offline, while the meter holds them all: briefly for one, then
     /// parked until half the pool is free.
     func nextFreeBatch(of worker: MeterWorker) -> PacketBatch {
-        for _ in 0..<64 {
-            if let batch = worker.free.tryPop() { return batch }
-        }
-        while true {
-            parker.park(timeoutMicroseconds: 2000) { worker.free.count >= worker.refill }
-            if let batch = worker.free.tryPop() { return batch }
-        }
+        waitFor(parker, until: { worker.free.count >= worker.refill }) { worker.free.tryPop() }
     }
 
     var failed: Bool { output.failed.load(ordering: .acquiring) }

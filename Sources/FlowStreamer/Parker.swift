@@ -59,18 +59,18 @@ final class Parker: @unchecked Sendable {
     }
 }
 
-/// Waits for `attempt` to give a value: a few quick retries, then parks on `parker` between attempts.
+/// Waits for `take` to give a value: a few quick tries, then parked on `parker` until `ready` says a try is worth
+/// it (or the timeout passes) between tries. `ready` may ask for more than one item (a waiter woken for several
+/// batches at once wakes less often); it is checked after the parking is announced, so no wake-up is lost.
 @inline(__always)
-func waitFor<T>(_ parker: Parker, timeoutMicroseconds: Int = 2000, _ attempt: () -> T?) -> T {
+func waitFor<T>(
+    _ parker: Parker, timeoutMicroseconds: Int = 2000, until ready: () -> Bool, _ take: () -> T?
+) -> T {
     for _ in 0..<64 {
-        if let value = attempt() { return value }
+        if let value = take() { return value }
     }
     while true {
-        var value: T? = nil
-        parker.park(timeoutMicroseconds: timeoutMicroseconds) {
-            value = attempt()
-            return value != nil
-        }
-        if let value { return value }
+        parker.park(timeoutMicroseconds: timeoutMicroseconds, unless: ready)
+        if let value = take() { return value }
     }
 }

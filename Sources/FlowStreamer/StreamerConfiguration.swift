@@ -11,6 +11,8 @@ public struct StreamerConfiguration: Sendable {
     /// Meter threads; 1 meters on the reading thread. Output is byte-identical for every value. At most
     /// `FlowTable.shardCount` (64) are used: a shard is the unit a meter owns.
     public var threads: Int = 1
+    /// The meter threads a run starts: `threads`, at most one per shard of the flow table.
+    var meterThreads: Int { min(max(threads, 1), FlowTable.shardCount) }
     /// How packets reach the meter (default: libpcap's bytes decoded in place).
     public var ingest: IngestPath = .direct
     /// The tshark child of `ingest == .tshark`: executable and output format.

@@ -16,6 +16,8 @@ public struct ByteBuffer: ByteOutput {
     @usableFromInline var capacity: Int
     /// Bytes written so far.
     public var count = 0
+    /// Bytes the buffer holds before it grows.
+    @inlinable public var bytesReserved: Int { capacity }
 
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
