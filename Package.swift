@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "FlowStreamer", targets: ["FlowStreamer"]),
         .library(name: "FlowFeatures", targets: ["FlowFeatures"]),
         .library(name: "FlowDPI", targets: ["FlowDPI"]),
+        .library(name: "FlowParquet", targets: ["FlowParquet"]),
     ],
     // NDPI (on by default): application detection with Debian's libndpi-dev 4.2. Build without it with
     // `swift build --disable-default-traits`; everything else works, and the CLI says detection is unavailable.
@@ -34,12 +35,20 @@ let package = Package(
         .systemLibrary(
             name: "CNDPI", path: "Sources/CNDPI", pkgConfig: "libndpi",
             providers: [.apt(["libndpi-dev"]), .brew(["ndpi"])]),
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd",
+            providers: [.apt(["libzstd-dev"]), .brew(["zstd"])]),
+        .systemLibrary(
+            name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
+            providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
 
         // Pure Swift layers.
         .target(name: "FlowPacket"),
         .target(name: "FlowMeter", dependencies: ["FlowPacket"]),
         .target(name: "FlowCapture", dependencies: ["CPcap", "FlowPacket"]),
         .target(name: "FlowWriters", dependencies: ["CZlib", "FlowMeter"]),
+        // Parquet output, written from the Apache Parquet specification (no Swift or Debian Parquet library exists).
+        .target(name: "FlowParquet", dependencies: ["FlowMeter", "FlowPacket", "FlowWriters", "CZstd", "CSnappy"]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
@@ -51,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures", "FlowDPI",
+                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -60,6 +69,7 @@ let package = Package(
         .testTarget(name: "FlowPacketTests", dependencies: ["FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowMeterTests", dependencies: ["FlowMeter", "FlowFeatures", "FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter"]),
+        .testTarget(name: "FlowParquetTests", dependencies: ["FlowParquet", "FlowWriters", "FlowMeter", "FlowPacket"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowTestSupport", "FlowMeterCLI"],

@@ -45,9 +45,9 @@ struct Convert: ParsableCommand {
         } catch {
             fail("\(error)", code: 1)
         }
-        let writer: CSVWriter
+        let writer: any FlowWriter
         do {
-            writer = try out.makeWriter()
+            writer = try out.makeWriter(metadata: meter.provenance(command: "convert", bpf: out.bpf))
         } catch {
             fail("\(error)", code: 1)
         }

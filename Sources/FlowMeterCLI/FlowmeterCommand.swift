@@ -2,14 +2,15 @@ import ArgumentParser
 
 @main
 struct FlowmeterCommand: ParsableCommand {
+    static let version = "0.1.0"
     static let configuration = CommandConfiguration(
         commandName: "flowmeter",
-        abstract: "Turn packet captures into bidirectional flow records (NFStream-compatible CSV).",
+        abstract: "Turn packet captures into bidirectional flow records (NFStream-compatible CSV, or Parquet).",
         discussion: """
             Exit status: 0 success; 1 an input or output could not be used (nothing complete was written); \
             3 an input was damaged part-way (the flows read up to that point were written); \
             130 interrupted (the flows metered so far were written); 64 bad options.
             """,
-        version: "0.1.0",
+        version: version,
         subcommands: [Convert.self, Live.self, Interfaces.self, Features.self, Bench.self])
 }

@@ -85,9 +85,9 @@ struct Live: ParsableCommand {
         } catch {
             fail("\(error)", code: 1)
         }
-        let writer: CSVWriter
+        let writer: any FlowWriter
         do {
-            writer = try out.makeWriter()
+            writer = try out.makeWriter(metadata: meter.provenance(command: "live", bpf: out.bpf))
         } catch {
             fail("\(error)", code: 1)
         }

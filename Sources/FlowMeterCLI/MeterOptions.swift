@@ -134,11 +134,56 @@ struct MeterOptions: ParsableArguments {
         return configuration
     }
 
+    /// What a Parquet file records of the run in its key-value metadata: flowmeter's version, the command, and as
+    /// JSON every option that shapes the rows (not --threads, which does not change them, nor paths).
+    func provenance(command: String, bpf: String?) -> [(String, String)] {
+        let names = ((try? plugins()) ?? []).map { "\"\(jsonEscaped($0.name))\"" }.joined(separator: ",")
+        let options = [
+            "\"accounting_mode\":\(accountingMode)",
+            "\"idle_timeout\":\(idleTimeout)",
+            "\"active_timeout\":\(activeTimeout)",
+            "\"dissections\":\(effectiveDissections)",
+            "\"splt\":\(splt)",
+            "\"feature_sets\":[\(names)]",
+            "\"max_flows\":\(maxFlows)",
+            "\"tcp_termination\":\(tcpTermination)",
+            "\"decode_tunnels\":\(!noTunnels)",
+            "\"bpf\":" + (bpf.map { "\"\(jsonEscaped($0))\"" } ?? "null"),
+        ]
+        return [
+            ("flowmeter.version", FlowmeterCommand.version),
+            ("flowmeter.command", command),
+            ("flowmeter.options", "{" + options.joined(separator: ",") + "}"),
+        ]
+    }
+
     /// `--threads`, or the number of online cores.
     var threadCount: Int {
         if let threads { return threads }
         return min(FlowTable.shardCount, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     }
+}
+
+/// `text` as the inside of a JSON string.
+func jsonEscaped(_ text: String) -> String {
+    var out = ""
+    for scalar in text.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out
 }
 
 extension String {

@@ -1,0 +1,4 @@
+#ifndef FLOWMETER_CSNAPPY_SHIM_H
+#define FLOWMETER_CSNAPPY_SHIM_H
+#include <snappy-c.h>
+#endif

@@ -1,0 +1,4 @@
+#ifndef FLOWMETER_CZSTD_SHIM_H
+#define FLOWMETER_CZSTD_SHIM_H
+#include <zstd.h>
+#endif
