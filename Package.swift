@@ -72,7 +72,9 @@ let package = Package(
         .testTarget(name: "FlowParquetTests", dependencies: ["FlowParquet", "FlowWriters", "FlowMeter", "FlowPacket"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowTestSupport", "FlowMeterCLI"],
+            dependencies: [
+                "FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI",
+            ],
             resources: [.copy("Golden")]),
         .testTarget(
             name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),

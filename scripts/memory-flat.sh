@@ -4,7 +4,7 @@
 #   scripts/memory-flat.sh [convert]            peak RSS of `convert --max-flows` on scans of 1, 2 and 4 M flows
 #   scripts/memory-flat.sh live [MINUTES] [PPS] RSS of `live` every 10 s during a steady flow of new flows
 #
-# convert: a generator (python3, below) writes a scan trace: N distinct flows (UDP, 10.x.y.z:port →
+# convert: a generator (scripts/make-scan-trace.py) writes a scan trace: N distinct flows (UDP, 10.x.y.z:port →
 # 192.168.0.1:53, one 60-byte packet each, 1 µs apart — a port scan seen from the scanned side), so without a
 # bound every flow stays in the table until the end. For each N in SIZES (default "1000000 2000000 4000000") the
 # release `flowmeter convert TRACE -o /dev/null --max-flows MAX_FLOWS --statistics` runs under GNU time; the
@@ -53,28 +53,7 @@ mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 within_flat() { [ "$2" -le $(($1 * 110 / 100 + 8192)) ]; }
 
 generate_scan() {  # generate_scan FLOWS PATH
-    python3 - "$1" "$2" <<'EOF'
-import struct, sys
-flows, path = int(sys.argv[1]), sys.argv[2]
-eth = bytes.fromhex('0200000000020200000000010800')
-tail = struct.pack('!BBHHHBBH', 0x45, 0, 46, 0, 0, 64, 17, 0)
-pad = bytes(18)
-with open(path + '.tmp', 'wb') as out:
-    out.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    buf = bytearray()
-    start = 1700000000 * 1000000
-    for i in range(flows):
-        t = start + i
-        frame = (eth + tail + struct.pack('!II', 0x0a000000 | (i // 50000), 0xc0a80001)
-                 + struct.pack('!HHHH', 1024 + i % 50000, 53, 26, 0) + pad)
-        buf += struct.pack('<IIII', t // 1000000, t % 1000000, 60, 60) + frame
-        if len(buf) > 1 << 22:
-            out.write(buf)
-            buf = bytearray()
-    out.write(buf)
-import os
-os.replace(path + '.tmp', path)
-EOF
+    python3 "$ROOT/scripts/make-scan-trace.py" "$1" "$2"
 }
 
 run_convert() {

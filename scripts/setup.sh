@@ -5,7 +5,7 @@
 # ingestion-path tests and `flowmeter bench`.
 # Idempotent; waits while another apt holds the lock. Swift 6.1 or later must already be installed.
 set -euo pipefail
-packages=(libpcap-dev zlib1g-dev libzstd-dev libsnappy-dev libndpi-dev pkg-config iproute2 ethtool tcpdump tshark iperf3)
+packages=(libpcap-dev zlib1g-dev libzstd-dev libsnappy-dev libndpi-dev pkg-config python3 python3-venv iproute2 ethtool tcpdump tshark iperf3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

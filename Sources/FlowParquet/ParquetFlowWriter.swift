@@ -12,14 +12,11 @@ public final class ParquetFlowWriter: FlowWriter {
     var file: ParquetFileWriter?
     var columns: [ParquetColumn] = []
     var valuesPerRecord = -1
-    /// Text of the address or MAC being written.
-    var scratch: [UInt8] = []
     public var rowsWritten: UInt64 { UInt64(file?.rowCount ?? 0) }
 
     public init(sink: ByteSink, options: ParquetFileWriter.Options) {
         self.sink = sink
         self.options = options
-        scratch.reserveCapacity(64)
     }
 
     /// Opens `path` (`-` for standard output) under a temporary name until ``finish()``.
@@ -100,42 +97,41 @@ public final class ParquetFlowWriter: FlowWriter {
 
     /// Routes a row's values to their columns, checking each against its column's kind.
     struct RowSink: FlowFieldSink {
-        let writer: ParquetFlowWriter
-        let file: ParquetFileWriter
+        unowned(unsafe) let writer: ParquetFlowWriter
+        unowned(unsafe) let file: ParquetFileWriter
+        let states: UnsafeMutablePointer<ColumnState>
+        let columnCount: Int
         var column = 0
         var error: RowError?
 
         init(writer: ParquetFlowWriter, file: ParquetFileWriter) {
             self.writer = writer
             self.file = file
+            states = file.states
+            columnCount = file.columns.count
         }
 
+        /// The next column's state, or nil after an error (the rest of the row is skipped).
         @inline(__always)
-        mutating func next() -> (Int, ParquetColumnKind)? {
+        mutating func next() -> UnsafeMutablePointer<ColumnState>? {
             let c = column
             column &+= 1
-            guard error == nil else { return nil }
-            return (c, writer.columns[c].kind)
+            guard error == nil, c < columnCount else { return nil }
+            return states + c
         }
 
-        /// Runs `body`, turning its error into a ``RowError``.
+        mutating func mismatch(_ state: UnsafeMutablePointer<ColumnState>, _ got: String) {
+            error = .mismatch(column: state - states, got: got)
+        }
+
         @inline(__always)
-        static func attempt(_ body: () throws -> Void) -> RowError? {
-            do {
-                try body()
-                return nil
-            } catch {
-                return .failed(error)
-            }
-        }
-
         mutating func integer(_ value: Int64, asDouble: Double, name: String) {
-            guard let (c, kind) = next() else { return }
-            switch kind {
-            case .int64: error = Self.attempt { [file] in try file.appendInt64(column: c, value) }
-            case .double: error = Self.attempt { [file] in try file.appendDouble(column: c, asDouble) }
-            case .boolean: error = Self.attempt { [file] in try file.appendBoolean(column: c, value != 0) }
-            default: error = .mismatch(column: c, got: name)
+            guard let state = next() else { return }
+            switch state.pointee.kind {
+            case .int64: state.pointee.appendInt64(value)
+            case .double: state.pointee.appendDouble(asDouble)
+            case .boolean: state.pointee.appendBoolean(value != 0)
+            default: mismatch(state, name)
             }
         }
 
@@ -148,31 +144,17 @@ public final class ParquetFlowWriter: FlowWriter {
         }
 
         mutating func appendDouble(_ value: Double) {
-            guard let (c, kind) = next() else { return }
-            guard kind == .double else {
-                error = .mismatch(column: c, got: "a float")
-                return
-            }
-            error = Self.attempt { [file] in try file.appendDouble(column: c, value) }
-        }
-
-        mutating func text(_ fill: (inout [UInt8]) -> Void) {
-            guard let (c, kind) = next() else { return }
-            guard kind == .string else {
-                error = .mismatch(column: c, got: "text")
-                return
-            }
-            writer.scratch.removeAll(keepingCapacity: true)
-            fill(&writer.scratch)
-            error = Self.attempt { [file, writer] in try writer.scratch.withUnsafeBytes { try file.appendString(column: c, $0) } }
+            guard let state = next() else { return }
+            guard state.pointee.kind == .double else { return mismatch(state, "a float") }
+            state.pointee.appendDouble(value)
         }
 
         mutating func appendAddress(_ address: IPAddress) {
-            text { address.write(into: &$0) }
+            text(key: (address.high, address.low ^ UInt64(address.version) << 56)) { out in address.write(into: &out) }
         }
 
         mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
-            text { out in
+            text(key: (mac.value, 0)) { out in
                 for i in 0..<(ouiOnly ? 3 : 6) {
                     if i != 0 { out.append(UInt8(ascii: ":")) }
                     let byte = UInt8(truncatingIfNeeded: mac.value >> UInt64((5 - i) * 8))
@@ -184,28 +166,60 @@ public final class ParquetFlowWriter: FlowWriter {
             }
         }
 
+        /// A value written as text from a raw `key` (an address, a MAC): the previous row's dictionary entry when
+        /// the key is the same, else the text `format` writes.
+        @inline(__always)
+        mutating func text(key: (UInt64, UInt64), _ format: (inout StackText) -> Void) {
+            guard let state = next() else { return }
+            guard state.pointee.kind == .string else { return mismatch(state, "text") }
+            if state.pointee.appendMemo(key) { return }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: StackText.capacity) { buffer in
+                var out = StackText(base: buffer.baseAddress!)
+                format(&out)
+                do {
+                    try file.appendString(state: state, UnsafeRawBufferPointer(start: out.base, count: out.count))
+                    state.pointee.setMemo(key)
+                } catch {
+                    self.error = .failed(error)
+                }
+            }
+        }
+
         mutating func appendText(_ text: String) {
             var text = text
             text.withUTF8 { appendUTF8(UnsafeRawBufferPointer($0)) }
         }
 
         mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
-            guard let (c, kind) = next() else { return }
-            guard kind == .string else {
-                error = .mismatch(column: c, got: "text")
-                return
+            guard let state = next() else { return }
+            guard state.pointee.kind == .string else { return mismatch(state, "text") }
+            do {
+                try file.appendString(state: state, utf8)
+            } catch {
+                self.error = .failed(error)
             }
-            error = Self.attempt { [file] in try file.appendString(column: c, utf8) }
         }
 
         mutating func appendList<Values: Collection>(_ values: Values)
         where Values.Element: FixedWidthInteger & SignedInteger {
-            guard let (c, kind) = next() else { return }
-            guard kind == .int64List else {
-                error = .mismatch(column: c, got: "a list")
-                return
-            }
-            error = Self.attempt { [file] in try file.appendList(column: c, values.lazy.map { Int64($0) }) }
+            guard let state = next() else { return }
+            guard state.pointee.kind == .int64List else { return mismatch(state, "a list") }
+            state.pointee.appendList(values)
         }
+    }
+}
+
+/// The text of an address or MAC, formatted in a buffer on the stack.
+struct StackText: ByteOutput {
+    /// Longer than any address or MAC text (an IPv6 address takes at most 45 characters).
+    static let capacity = 64
+    let base: UnsafeMutablePointer<UInt8>
+    var count = 0
+
+    @inline(__always)
+    mutating func append(_ byte: UInt8) {
+        precondition(count < Self.capacity, "address text longer than \(Self.capacity) bytes")
+        base[count] = byte
+        count &+= 1
     }
 }

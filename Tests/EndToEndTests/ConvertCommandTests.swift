@@ -82,7 +82,8 @@ func expectedByDefault(_ name: String) throws -> Data {
         let plain = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + Self.featureOptions)
         #expect(try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", dir.path("f.csv.gz")] + Self.featureOptions).status == 0)
         #expect(try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", dir.path("g.csv"), "--gzip"] + Self.featureOptions).status == 0)
-        for name in ["f.csv.gz", "g.csv"] {
+        #expect(try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", dir.path("h.CSV.GZ")] + Self.featureOptions).status == 0)
+        for name in ["f.csv.gz", "g.csv", "h.CSV.GZ"] {
             let gunzip = Process()
             gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
             gunzip.arguments = ["-dc", dir.path(name)]
@@ -155,6 +156,10 @@ func expectedByDefault(_ name: String) throws -> Data {
         ] {
             #expect(text.contains(column))
         }
+        #expect(text.contains("  src_ip  [text; Parquet STRING]"))
+        #expect(text.contains("  bidirectional_packets  [integer; Parquet INT64]"))
+        #expect(text.contains("  bidirectional_mean_ps  [float; Parquet DOUBLE]"))
+        #expect(text.contains("  splt_ps  [list; Parquet LIST<INT64>]"))
     }
 
     @Test func noTunnelsDropsTheTunnelColumn() throws {
@@ -236,6 +241,38 @@ func expectedByDefault(_ name: String) throws -> Data {
             #expect(result.status == 64)
             #expect(result.stderr.contains(message), "\(result.stderr)")
         }
+    }
+
+    @Test func parquetOptionsThatContradictTheOutputAreRefusedNamingTheFix() throws {
+        let cases: [([String], String)] = [
+            (["-o", "x.parquet", "--gzip"], "--gzip compresses CSV; for Parquet use --parquet-compression gzip"),
+            (["-o", "x.parquet", "--format", "csv"], "names a Parquet file but --format is csv"),
+            (["-o", "x.csv", "--format", "parquet"], "names a CSV file but --format is parquet"),
+            (["-o", "x.parquet", "--parquet-compression", "lz4"], "--parquet-compression must be zstd, gzip, snappy or none (got 'lz4')"),
+            (["-o", "x.parquet", "--parquet-row-group", "0"], "--parquet-row-group must be a number of rows from 1"),
+            (["-o", "x.csv", "--parquet-compression", "zstd"], "apply to Parquet output: name the output .parquet or add --format parquet"),
+            (["-o", "-", "--format", "xml"], "--format"),
+        ]
+        for (options, message) in cases {
+            let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture] + options)
+            #expect(result.status == 64, "\(options)")
+            #expect(result.stderr.contains(message), "\(result.stderr)")
+        }
+    }
+
+    @Test func parquetOutputIsAWholeFileUnderItsNameAndOnStandardOutput() throws {
+        let dir = try ScratchDirectory()
+        let named = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", dir.path("f.PARQUET"), "-q"])
+        #expect(named.status == 0)
+        let file = try Data(contentsOf: URL(fileURLWithPath: dir.path("f.PARQUET")))
+        #expect(file.prefix(4).elementsEqual("PAR1".utf8) && file.suffix(4).elementsEqual("PAR1".utf8))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.url.path) == ["f.PARQUET"])
+        let piped = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--format", "parquet"])
+        #expect(piped.status == 0)
+        #expect(piped.stdout == file)
+        let snappy = try CLIRunner.run(
+            ["convert", CLIRunner.sampleCapture, "-o", "-", "--format", "parquet", "--parquet-compression", "snappy"])
+        #expect(snappy.stdout != file && snappy.stdout.suffix(4).elementsEqual("PAR1".utf8))
     }
 
     @Test func unwritableOutputNamesThePathAndTheReason() throws {

@@ -32,7 +32,7 @@ func footer(_ file: [UInt8]) -> [UInt8] {
     @Test func fileStartsAndEndsWithTheMagicAndItsFooterLengthPointsAtTheFooter() throws {
         let sink = MemorySink()
         let writer = try ParquetFileWriter(sink: sink, columns: [.init(name: "n", kind: .int64)], options: uncompressedOptions())
-        try writer.appendInt64(column: 0, 1)
+        writer.appendInt64(column: 0, 1)
         try writer.endRow()
         try writer.finish()
         #expect(Array(sink.bytes.prefix(4)) == Array("PAR1".utf8))
@@ -47,7 +47,7 @@ func footer(_ file: [UInt8]) -> [UInt8] {
         let sink = MemorySink()
         let writer = try ParquetFileWriter(sink: sink, columns: [.init(name: "n", kind: .int64)], options: uncompressedOptions())
         for v: Int64 in [1, -2] {
-            try writer.appendInt64(column: 0, v)
+            writer.appendInt64(column: 0, v)
             try writer.endRow()
         }
         try writer.finish()
@@ -83,9 +83,9 @@ func footer(_ file: [UInt8]) -> [UInt8] {
     @Test func listPageHasRepetitionThenDefinitionLevelsThenValues() throws {
         let sink = MemorySink()
         let writer = try ParquetFileWriter(sink: sink, columns: [.init(name: "l", kind: .int64List)], options: uncompressedOptions())
-        try writer.appendList(column: 0, [Int64(7), -1])
+        writer.appendList(column: 0, [Int64(7), -1])
         try writer.endRow()
-        try writer.appendList(column: 0, [Int64]())
+        writer.appendList(column: 0, [Int64]())
         try writer.endRow()
         try writer.finish()
         // Entries: 7 (rep 0, def 1), -1 (rep 1, def 1), empty list (rep 0, def 0).
@@ -101,7 +101,7 @@ func footer(_ file: [UInt8]) -> [UInt8] {
         let sink = MemorySink()
         let writer = try ParquetFileWriter(sink: sink, columns: [.init(name: "b", kind: .boolean)], options: uncompressedOptions())
         for b in [true, false, true, true, false, false, false, false, true] {
-            try writer.appendBoolean(column: 0, b)
+            writer.appendBoolean(column: 0, b)
             try writer.endRow()
         }
         try writer.finish()
@@ -109,37 +109,42 @@ func footer(_ file: [UInt8]) -> [UInt8] {
     }
 
     @Test func aDictionaryPastItsLimitFallsBackToPlainForTheRestOfTheChunk() throws {
-        let builder = ColumnChunkBuilder(
-            column: .init(name: "s", kind: .string), compressor: PageCompressor(codec: .none), pageBytes: 1 << 20,
-            dictionaryBytes: 12)
-        for s in ["aaaa", "aaaa", "bbbb", "cccc"] {
-            try Array(s.utf8).withUnsafeBytes { try builder.appendString($0) }
+        var options = uncompressedOptions()
+        options.dictionaryBytes = 12  // room for one 4-byte value and its length
+        options.rowGroupRows = 4
+        let writer = try ParquetFileWriter(sink: MemorySink(), columns: [.init(name: "s", kind: .string)], options: options)
+        for s in ["aaaa", "aaaa", "bbbb", "cccc", "z"] {
+            try Array(s.utf8).withUnsafeBytes { try writer.appendString(column: 0, $0) }
+            try writer.endRow()
         }
-        var written: [UInt8] = []
-        let metadata = try builder.writeChunk(at: 4, codec: .none) { written.append(contentsOf: $0) }
-        #expect(metadata.encodings == [.plain, .rleDictionary])
-        #expect(metadata.dictionaryPageOffset == 4)
-        #expect(metadata.valueCount == 4)
-        let pages = metadata.encodingStats.map { "\($0.0) \($0.1) \($0.2)" }
+        try writer.finish()
+        let first = writer.rowGroups[0].columns[0]
+        #expect(first.encodings == [.plain, .rleDictionary])
+        #expect(first.dictionaryPageOffset == 4)
+        #expect(first.valueCount == 4)
+        let pages = first.encodingStats.map { "\($0.0) \($0.1) \($0.2)" }
         #expect(pages == ["dictionaryPage plain 1", "dataPage rleDictionary 1", "dataPage plain 1"])
-        #expect(metadata.statistics.minValue == Array("aaaa".utf8))
-        #expect(metadata.statistics.maxValue == Array("cccc".utf8))
-        // The next chunk starts with a dictionary again.
-        try Array("z".utf8).withUnsafeBytes { try builder.appendString($0) }
-        let next = try builder.writeChunk(at: 100, codec: .none) { _ in }
-        #expect(next.encodings == [.plain, .rleDictionary])
-        #expect(next.encodingStats.count == 2)
+        #expect(first.statistics.minValue == Array("aaaa".utf8))
+        #expect(first.statistics.maxValue == Array("cccc".utf8))
+        // The next row group starts with a dictionary again.
+        let second = writer.rowGroups[1].columns[0]
+        #expect(second.encodingStats.map { "\($0.0) \($0.1) \($0.2)" } == ["dictionaryPage plain 1", "dataPage rleDictionary 1"])
     }
 
-    @Test func pagesCloseBetweenValuesOnceTheyReachTheirSize() throws {
-        let builder = ColumnChunkBuilder(
-            column: .init(name: "n", kind: .int64), compressor: PageCompressor(codec: .none), pageBytes: 80,
-            dictionaryBytes: 1 << 20)
-        for v in 0..<25 { try builder.appendInt64(Int64(v)) }
-        let metadata = try builder.writeChunk(at: 4, codec: .none) { _ in }
-        #expect(metadata.encodingStats.map(\.2) == [3])  // pages of 10, 10 and 5 values
-        #expect(metadata.statistics.minValue == [0, 0, 0, 0, 0, 0, 0, 0])
-        #expect(metadata.statistics.maxValue == [24, 0, 0, 0, 0, 0, 0, 0])
+    @Test func pagesCloseBetweenRowsOnceTheyReachTheirSize() throws {
+        var options = uncompressedOptions()
+        options.pageBytes = 80
+        let writer = try ParquetFileWriter(sink: MemorySink(), columns: [.init(name: "n", kind: .int64)], options: options)
+        for v in 0..<25 {
+            writer.appendInt64(column: 0, Int64(v))
+            try writer.endRow()
+        }
+        try writer.finish()
+        let chunk = writer.rowGroups[0].columns[0]
+        #expect(chunk.encodingStats.map(\.2) == [3])  // pages of 10, 10 and 5 values
+        #expect(chunk.valueCount == 25)
+        #expect(chunk.statistics.minValue == [0, 0, 0, 0, 0, 0, 0, 0])
+        #expect(chunk.statistics.maxValue == [24, 0, 0, 0, 0, 0, 0, 0])
     }
 
     @Test func rowGroupsAreWrittenAsTheyFill() throws {
@@ -148,7 +153,7 @@ func footer(_ file: [UInt8]) -> [UInt8] {
         options.rowGroupRows = 10
         let writer = try ParquetFileWriter(sink: sink, columns: [.init(name: "n", kind: .int64)], options: options)
         for v in 0..<25 {
-            try writer.appendInt64(column: 0, Int64(v))
+            writer.appendInt64(column: 0, Int64(v))
             try writer.endRow()
             if v == 9 { #expect(sink.bytes.count > 4 + 80) }  // the first group is out before the second starts
         }

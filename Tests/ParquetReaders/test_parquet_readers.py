@@ -1,0 +1,329 @@
+"""flowmeter's Parquet files read by real readers (pyarrow, pandas, polars, DuckDB), value for value against the CSV
+flowmeter writes for the same capture and options.
+
+Run by scripts/test-readers.sh (which makes the venv and builds the binary); FLOWMETER_BIN names the binary and
+CONFORMANCE the folder of ../shared/conformance.
+"""
+import csv
+import json
+import math
+import os
+import pathlib
+import random
+import signal
+import struct
+import subprocess
+import time
+
+import duckdb
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("FLOWMETER_BIN", str(ROOT / ".build" / "debug" / "flowmeter"))
+CONFORMANCE = pathlib.Path(os.environ.get("CONFORMANCE", ROOT.parent / "shared" / "conformance"))
+
+# The three profiles of ../shared/conformance (its README), as flowmeter options.
+PROFILES = {
+    "default": ["--statistics", "--splt", "10"],
+    "timeouts": ["--statistics", "--splt", "10", "--idle-timeout", "1", "--active-timeout", "5", "--accounting-mode", "1"],
+    "payload": ["--statistics", "--accounting-mode", "3", "--no-tunnels", "--dissections", "0"],
+}
+
+
+def flowmeter(*args, check=True, **kwargs):
+    result = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError(f"flowmeter {' '.join(map(str, args))} exited {result.returncode}: {result.stderr}")
+    return result
+
+
+def read_csv_text(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def text_of(value, arrow_type):
+    """The CSV text flowmeter writes for a value read back from Parquet (Python's str/repr, as NFStream's CSV)."""
+    if pa.types.is_floating(arrow_type):
+        return repr(value)  # the CSV holds Python's shortest round-trip repr: equal text means the same double
+    if pa.types.is_list(arrow_type):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    if pa.types.is_boolean(arrow_type):
+        return "1" if value else "0"
+    return str(value)
+
+
+def assert_same_values(parquet_path, csv_path):
+    """Every value of the Parquet file equals the CSV's, column by column, with the types of issue 15."""
+    header, rows = read_csv_text(csv_path)
+    table = pq.read_table(parquet_path)
+    assert table.column_names == header
+    assert table.num_rows == len(rows)
+    for i, name in enumerate(header):
+        column = table.column(name)
+        arrow_type = column.type
+        assert (
+            pa.types.is_int64(arrow_type)
+            or pa.types.is_float64(arrow_type)
+            or pa.types.is_string(arrow_type)
+            or (pa.types.is_list(arrow_type) and pa.types.is_int64(arrow_type.value_type))
+            or pa.types.is_boolean(arrow_type)
+        ), f"{name}: unexpected type {arrow_type}"
+        assert column.null_count == 0, name
+        values = column.to_pylist()
+        for r, (value, row) in enumerate(zip(values, rows)):
+            if text_of(value, arrow_type) != row[i]:
+                raise AssertionError(f"{parquet_path}: row {r} column {name}: parquet {value!r}, csv {row[i]!r}")
+    return table
+
+
+def conformance_pcaps():
+    folder = CONFORMANCE / "pcaps"
+    if not folder.is_dir():
+        pytest.fail(f"{folder} is missing: the conformance corpus of ../shared must sit beside the checkout")
+    return sorted(folder.iterdir())
+
+
+# --- A generated capture: many flows, IPv4 and IPv6, both directions (the project's own fixture) ---
+
+
+def write_trace(path, flows, seed=7):
+    """A pcap of `flows` TCP and UDP flows, half of them IPv6, 1-4 packets each in both directions, with random
+    addresses, ports and sizes and increasing timestamps."""
+    rng = random.Random(seed)
+    packets = []
+    t = 1_700_000_000_000_000
+    for f in range(flows):
+        v6 = f % 2 == 1
+        proto = 6 if f % 3 else 17
+        src = rng.getrandbits(128 if v6 else 32)
+        dst = rng.getrandbits(128 if v6 else 32)
+        sport, dport = rng.randrange(1024, 65536), rng.choice([53, 80, 443, 8080, rng.randrange(1, 65536)])
+        for k in range(rng.randrange(1, 5)):
+            t += rng.randrange(1, 3000)
+            forward = k % 2 == 0
+            payload = bytes(rng.randrange(0, 200))
+            a, b, pa_, pb = (src, dst, sport, dport) if forward else (dst, src, dport, sport)
+            if proto == 6:
+                l4 = struct.pack("!HHIIBBHHH", pa_, pb, k, 0, 0x50, 0x18, 65535, 0, 0) + payload
+            else:
+                l4 = struct.pack("!HHHH", pa_, pb, 8 + len(payload), 0) + payload
+            if v6:
+                ip = struct.pack("!IHBB", 0x60000000, len(l4), proto, 64) + a.to_bytes(16, "big") + b.to_bytes(16, "big")
+                ethertype = 0x86DD
+            else:
+                ip = struct.pack("!BBHHHBBH", 0x45, 0, 20 + len(l4), 0, 0, 64, proto, 0) + a.to_bytes(4, "big") + b.to_bytes(4, "big")
+                ethertype = 0x0800
+            mac_a = (0x020000000000 | (f * 2)).to_bytes(6, "big")
+            mac_b = (0x020000000000 | (f * 2 + 1)).to_bytes(6, "big")
+            eth = (mac_b + mac_a if forward else mac_a + mac_b) + struct.pack("!H", ethertype)
+            frame = eth + ip + l4
+            packets.append(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(frame), len(frame)) + frame)
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        out.write(b"".join(packets))
+
+
+@pytest.fixture(scope="module")
+def many_flows(tmp_path_factory):
+    path = tmp_path_factory.mktemp("trace") / "many.pcap"
+    write_trace(path, 60_000)
+    return path
+
+
+# --- Tests ---
+
+
+@pytest.mark.parametrize("profile", sorted(PROFILES))
+def test_every_conformance_capture_reads_back_equal_to_the_csv(profile, tmp_path):
+    options = PROFILES[profile]
+    checked = 0
+    for pcap in conformance_pcaps():
+        csv_path, parquet_path = tmp_path / "x.csv", tmp_path / "x.parquet"
+        a = flowmeter("convert", pcap, "-o", csv_path, "-q", *options, check=False)
+        b = flowmeter("convert", pcap, "-o", parquet_path, "-q", *options, check=False)
+        assert a.returncode in (0, 3) and b.returncode == a.returncode, (pcap, a.stderr, b.stderr)
+        assert_same_values(parquet_path, csv_path)
+        checked += 1
+    assert checked >= 100
+
+
+def test_duckdb_polars_and_pandas_read_the_same_values_as_pyarrow(tmp_path):
+    pcaps = [p for p in conformance_pcaps() if p.name in ("quic.pcap", "dns_long.pcap", "443-chrome.pcap", "ipv6_in_gtp.pcap")]
+    pcaps = pcaps or conformance_pcaps()[:4]
+    for pcap in pcaps:
+        path = tmp_path / f"{pcap.stem}.parquet"
+        flowmeter("convert", pcap, "-o", path, "-q", "--statistics", "--splt", "10", check=False)
+        expected = pq.read_table(path).to_pylist()
+        from_duckdb = duckdb.sql(f"select * from '{path}'").arrow()
+        if hasattr(from_duckdb, "read_all"):
+            from_duckdb = from_duckdb.read_all()
+        assert from_duckdb.to_pylist() == expected, pcap
+        assert pl.read_parquet(path).to_dicts() == expected, pcap
+        frame = pd.read_parquet(path)
+        assert len(frame) == len(expected)
+        for name in ("bidirectional_packets", "bidirectional_mean_ps", "src_ip", "splt_ps"):
+            got = frame[name].tolist()
+            want = [row[name] for row in expected]
+            if name == "splt_ps":
+                got = [list(v) for v in got]
+            assert got == want, (pcap, name)
+        assert str(frame["bidirectional_packets"].dtype) == "int64"
+        assert str(frame["bidirectional_mean_ps"].dtype) == "float64"
+
+
+def test_duckdb_answers_a_query_with_the_csv_numbers(tmp_path):
+    pcap = conformance_pcaps()[0]
+    flowmeter("convert", pcap, "-o", tmp_path / "x.parquet", "-q", "--statistics", check=False)
+    flowmeter("convert", pcap, "-o", tmp_path / "x.csv", "-q", "--statistics", check=False)
+    header, rows = read_csv_text(tmp_path / "x.csv")
+    col = header.index("bidirectional_bytes")
+    proto = header.index("protocol")
+    want = {}
+    for row in rows:
+        want[int(row[proto])] = want.get(int(row[proto]), 0) + int(row[col])
+    got = dict(duckdb.sql(
+        f"select protocol, sum(bidirectional_bytes) from '{tmp_path / 'x.parquet'}' group by protocol").fetchall())
+    assert got == want
+
+
+def test_many_flows_with_a_full_dictionary_and_several_row_groups_equal_the_csv(many_flows, tmp_path):
+    csv_path = tmp_path / "x.csv"
+    flowmeter("convert", many_flows, "-o", csv_path, "-q", "--statistics", "--splt", "5", "--dissections", "0")
+    # One row group: src_ip's dictionary (60,000 distinct addresses, half IPv6) passes 1 MiB and falls back to PLAIN.
+    one = tmp_path / "one.parquet"
+    flowmeter("convert", many_flows, "-o", one, "-q", "--statistics", "--splt", "5", "--dissections", "0")
+    assert_same_values(one, csv_path)
+    meta = pq.ParquetFile(one).metadata
+    assert meta.num_row_groups == 1
+    src_ip = meta.row_group(0).column(2)
+    assert src_ip.path_in_schema == "src_ip"
+    assert "PLAIN" in src_ip.encodings and "RLE_DICTIONARY" in src_ip.encodings
+    # Row groups of 7,000 rows: the last one is short.
+    several = tmp_path / "several.parquet"
+    flowmeter("convert", many_flows, "-o", several, "-q", "--statistics", "--splt", "5", "--dissections", "0",
+              "--parquet-row-group", "7000")
+    table = assert_same_values(several, csv_path)
+    meta = pq.ParquetFile(several).metadata
+    assert meta.num_row_groups == math.ceil(table.num_rows / 7000)
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)][:-1] == [7000] * (meta.num_row_groups - 1)
+
+
+def test_column_statistics_give_each_row_groups_true_min_and_max(many_flows, tmp_path):
+    path = tmp_path / "x.parquet"
+    flowmeter("convert", many_flows, "-o", path, "-q", "--statistics", "--dissections", "0", "--parquet-row-group", "5000")
+    f = pq.ParquetFile(path)
+    for g in range(f.metadata.num_row_groups):
+        group = f.read_row_group(g)
+        for c in range(f.metadata.num_columns):
+            chunk = f.metadata.row_group(g).column(c)
+            values = [v for v in group.column(c).to_pylist() if not (isinstance(v, float) and math.isnan(v))]
+            assert chunk.is_stats_set, chunk.path_in_schema
+            stats = chunk.statistics
+            assert stats.null_count == 0
+            if isinstance(values[0], str):
+                key = lambda s: s.encode()
+                assert stats.min == min(values, key=key) and stats.max == max(values, key=key), chunk.path_in_schema
+            else:
+                assert stats.min == min(values) and stats.max == max(values), chunk.path_in_schema
+    # An engine skips row groups by them: DuckDB's filter gives the rows a full scan gives.
+    first = pq.read_table(path).column("bidirectional_first_seen_ms").to_pylist()
+    cut = sorted(first)[len(first) // 3]
+    n = duckdb.sql(f"select count(*) from '{path}' where bidirectional_first_seen_ms < {cut}").fetchall()[0][0]
+    assert n == sum(1 for v in first if v < cut)
+
+
+def test_files_are_byte_identical_for_1_2_and_4_threads(many_flows, tmp_path):
+    outputs = []
+    for threads in (1, 2, 4):
+        path = tmp_path / f"t{threads}.parquet"
+        flowmeter("convert", many_flows, "-o", path, "-q", "--statistics", "--splt", "10", "--dissections", "0",
+                  "--threads", threads, "--parquet-row-group", "10000")
+        outputs.append(path.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert len(outputs[0]) > 100_000
+
+
+@pytest.mark.parametrize("codec", ["zstd", "gzip", "snappy", "none"])
+def test_every_compression_is_read_by_pyarrow_duckdb_and_polars(codec, tmp_path):
+    pcap = conformance_pcaps()[1]
+    path = tmp_path / "x.parquet"
+    flowmeter("convert", pcap, "-o", path, "-q", "--statistics", "--splt", "10", "--parquet-compression", codec, check=False)
+    meta = pq.ParquetFile(path).metadata
+    assert meta.row_group(0).column(0).compression == ("UNCOMPRESSED" if codec == "none" else codec.upper())
+    expected = pq.read_table(path).to_pylist()
+    got = duckdb.sql(f"select * from '{path}'").arrow()
+    got = got.read_all() if hasattr(got, "read_all") else got
+    assert got.to_pylist() == expected
+    assert pl.read_parquet(path).to_dicts() == expected
+
+
+def test_metadata_records_the_version_and_the_options_but_not_the_threads(tmp_path):
+    pcap = conformance_pcaps()[0]
+    path = tmp_path / "x.parquet"
+    flowmeter("convert", pcap, "-o", path, "-q", "--statistics", "--splt", "7", "--idle-timeout", "30", "--bpf", 'tcp or udp',
+              "--threads", "2", check=False)
+    meta = pq.ParquetFile(path).metadata
+    kv = {k.decode(): v.decode() for k, v in meta.metadata.items()}
+    version = flowmeter("--version").stdout.strip()
+    assert kv["flowmeter.version"] == version
+    assert meta.created_by == f"flowmeter version {version}"
+    options = json.loads(kv["flowmeter.options"])
+    assert options["idle_timeout"] == 30 and options["splt"] == 7 and options["bpf"] == "tcp or udp"
+    assert options["feature_sets"][:2] == ["statistics", "splt"]
+    assert "threads" not in kv["flowmeter.options"]
+
+
+def test_a_cut_capture_still_gives_a_readable_file_with_the_flows_metered(tmp_path):
+    pcap = max(conformance_pcaps(), key=lambda p: p.stat().st_size)
+    data = pcap.read_bytes()
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(data[: len(data) // 2 + 5])  # mid-packet
+    out = tmp_path / "x.parquet"
+    result = flowmeter("convert", cut, "-o", out, "-q", "--statistics", check=False)
+    assert result.returncode == 3, result.stderr
+    assert "cut.pcap" in result.stderr
+    table = pq.read_table(out)
+    assert table.num_rows > 0
+    flowmeter("convert", cut, "-o", tmp_path / "x.csv", "-q", "--statistics", check=False)
+    assert_same_values(out, tmp_path / "x.csv")
+
+
+def test_sigint_writes_the_footer_for_the_flows_metered_so_far(many_flows, tmp_path):
+    out = tmp_path / "x.parquet"
+    data = many_flows.read_bytes()
+    process = subprocess.Popen([BIN, "convert", "-", "-o", str(out), "-q", "--dissections", "0"],
+                               stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdin.write(data[: len(data) // 2])
+    process.stdin.flush()
+    time.sleep(1.0)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    table = pq.read_table(out)
+    assert table.num_rows > 1000
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+
+
+def test_a_write_error_leaves_no_file(tmp_path):
+    pcap = conformance_pcaps()[0]
+    result = flowmeter("convert", pcap, "-o", "/dev/full", "--format", "parquet", "-q", check=False)
+    assert result.returncode == 1
+    assert "/dev/full" in result.stderr
+    missing = tmp_path / "no" / "such" / "x.parquet"
+    result = flowmeter("convert", pcap, "-o", missing, "-q", check=False)
+    assert result.returncode == 1 and not missing.exists()
+
+
+def test_parquet_to_standard_output_is_a_whole_file(tmp_path):
+    pcap = conformance_pcaps()[0]
+    result = subprocess.run([BIN, "convert", str(pcap), "-o", "-", "--format", "parquet", "-q"], capture_output=True)
+    assert result.returncode in (0, 3)
+    (tmp_path / "x.parquet").write_bytes(result.stdout)
+    flowmeter("convert", pcap, "-o", tmp_path / "x.csv", "-q", check=False)
+    assert_same_values(tmp_path / "x.parquet", tmp_path / "x.csv")
