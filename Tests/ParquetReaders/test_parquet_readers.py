@@ -310,6 +310,56 @@ def test_sigint_writes_the_footer_for_the_flows_metered_so_far(many_flows, tmp_p
     assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
 
 
+@pytest.fixture
+def veth_pair():
+    """A veth pair, one end in a network namespace of the test's own (10.211.7.1 on the host end, .2 inside)."""
+    if os.geteuid() != 0 or subprocess.run(["ip", "-V"], capture_output=True).returncode != 0:
+        pytest.skip("needs root and iproute2 (network namespaces)")
+    name = f"fmpq{os.getpid() % 100000}"
+    host, inside = f"{name}a", f"{name}b"
+    commands = [
+        ["ip", "netns", "add", name],
+        ["ip", "link", "add", host, "type", "veth", "peer", "name", inside],
+        ["ip", "link", "set", inside, "netns", name],
+        ["ip", "addr", "add", "10.211.7.1/30", "dev", host],
+        ["ip", "link", "set", host, "up"],
+        ["ip", "netns", "exec", name, "ip", "addr", "add", "10.211.7.2/30", "dev", inside],
+        ["ip", "netns", "exec", name, "ip", "link", "set", inside, "up"],
+        ["ip", "netns", "exec", name, "ip", "link", "set", "lo", "up"],
+    ]
+    try:
+        for command in commands:
+            subprocess.run(command, check=True, capture_output=True)
+        yield name, host
+    finally:
+        subprocess.run(["ip", "link", "del", host], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def test_live_capture_to_parquet_is_complete_after_sigint(veth_pair, tmp_path):
+    namespace, host = veth_pair
+    out = tmp_path / "live.parquet"
+    process = subprocess.Popen([BIN, "live", "-i", host, "-o", str(out), "--bpf", "udp port 45123", "--threads", "2", "-q"],
+                               stderr=subprocess.PIPE)
+    time.sleep(1.5)  # the capture opens (a packet socket bound to the interface)
+    sender = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('10.211.7.2', 40001))\n" \
+             "for i in range(50): s.sendto(bytes(100), ('10.211.7.1', 45123))\n"
+    subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    rows = pq.read_table(out).to_pylist()
+    assert len(rows) == 1, rows
+    row = rows[0]
+    assert (row["src_ip"], row["src_port"], row["dst_ip"], row["dst_port"], row["protocol"]) == \
+        ("10.211.7.2", 40001, "10.211.7.1", 45123, 17)
+    assert row["src2dst_packets"] == 50 and row["dst2src_packets"] == 0
+    assert row["bidirectional_bytes"] == 50 * 142  # Ethernet + IPv4 + UDP + 100 bytes, accounting mode 0
+    kv = pq.ParquetFile(out).metadata.metadata
+    assert kv[b"flowmeter.command"] == b"live"
+
+
 def test_a_write_error_leaves_no_file(tmp_path):
     pcap = conformance_pcaps()[0]
     result = flowmeter("convert", pcap, "-o", "/dev/full", "--format", "parquet", "-q", check=False)
