@@ -45,6 +45,12 @@ struct Live: ParsableCommand {
     @Option(help: ArgumentHelp("Print a JSON statistics line on stderr every SECONDS.", valueName: "SECONDS"))
     var statsInterval: Double?
 
+    @Option(help: ArgumentHelp("Start a new output file every SECONDS (checked when a flow is written; see README).", valueName: "SECONDS"))
+    var rotateSeconds: Double?
+
+    @Option(help: ArgumentHelp("Start a new output file every N flows.", valueName: "N"))
+    var rotateFlows: Int?
+
     @Flag(name: [.customShort("q"), .long], help: "No final statistics line.")
     var quiet = false
 
@@ -60,6 +66,15 @@ struct Live: ParsableCommand {
         }
         if let statsInterval, !(statsInterval >= 0.1 && statsInterval.isFinite) {
             throw ValidationError("--stats-interval must be at least 0.1 seconds (got \(statsInterval))")
+        }
+        if let rotateSeconds, !(rotateSeconds >= 1 && rotateSeconds <= 1e9) {
+            throw ValidationError("--rotate-seconds must be a number of seconds from 1 to 1e9 (got \(rotateSeconds))")
+        }
+        if let rotateFlows, rotateFlows < 1 {
+            throw ValidationError("--rotate-flows must be at least 1 (got \(rotateFlows))")
+        }
+        if (rotateSeconds != nil || rotateFlows != nil) && out.output == "-" {
+            throw ValidationError("--rotate-seconds and --rotate-flows write files: give -o a file name, not '-'")
         }
         if let maxPackets, maxPackets == 0 {
             throw ValidationError("--max-packets must be at least 1")
@@ -87,7 +102,15 @@ struct Live: ParsableCommand {
         }
         let writer: any FlowWriter
         do {
-            writer = try out.makeWriter(metadata: meter.provenance(command: "live", bpf: out.bpf))
+            let metadata = meter.provenance(command: "live", bpf: out.bpf)
+            if rotateSeconds != nil || rotateFlows != nil {
+                let policy = RotatingWriter.Policy(flows: rotateFlows.map { UInt64($0) }, seconds: rotateSeconds)
+                writer = RotatingWriter(template: out.output, policy: policy) { [out] path in
+                    try out.makeWriter(path: path, metadata: metadata)
+                }
+            } else {
+                writer = try out.makeWriter(metadata: metadata)
+            }
         } catch {
             fail("\(error)", code: 1)
         }

@@ -69,7 +69,8 @@ struct OutputOptions: ParsableArguments {
 
     /// Opens the output (temporary name until finished) in its format. `metadata` goes into formats that keep
     /// key-value metadata (Parquet).
-    func makeWriter(metadata: [(String, String)] = []) throws -> any FlowWriter {
+    func makeWriter(path: String? = nil, metadata: [(String, String)] = []) throws -> any FlowWriter {
+        let output = path ?? self.output
         switch effectiveFormat {
         case .csv:
             return try CSVWriter(path: output, gzip: gzipCSV)

@@ -360,6 +360,31 @@ def test_live_capture_to_parquet_is_complete_after_sigint(veth_pair, tmp_path):
     assert kv[b"flowmeter.command"] == b"live"
 
 
+def test_live_rotation_gives_complete_parquet_files_with_continuing_ids(veth_pair, tmp_path):
+    namespace, host = veth_pair
+    out = tmp_path / "live.parquet"
+    process = subprocess.Popen([BIN, "live", "-i", host, "-o", str(out), "--bpf", "udp port 45124", "-q",
+                                "--rotate-flows", "2", "--dissections", "0"], stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    sender = "import socket\nfor port in range(40010, 40015):\n" \
+             "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.bind(('10.211.7.2', port))\n" \
+             "    for i in range(3): s.sendto(bytes(10), ('10.211.7.1', 45124))\n"
+    subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    files = sorted(p for p in tmp_path.iterdir() if p.suffix == ".parquet")
+    assert [p.name.startswith("live-") and p.name.endswith(f"-00000{i + 1}.parquet") for i, p in enumerate(files)] == [True] * 3
+    assert not [p for p in tmp_path.iterdir() if ".partial-" in p.name]
+    tables = [pq.read_table(p) for p in files]
+    assert [t.num_rows for t in tables] == [2, 2, 1]
+    rows = [row for t in tables for row in t.to_pylist()]
+    assert [row["id"] for row in rows] == [0, 1, 2, 3, 4]
+    assert sorted(row["src_port"] for row in rows) == list(range(40010, 40015))
+    assert all(row["src2dst_packets"] == 3 for row in rows)
+
+
 def test_a_write_error_leaves_no_file(tmp_path):
     pcap = conformance_pcaps()[0]
     result = flowmeter("convert", pcap, "-o", "/dev/full", "--format", "parquet", "-q", check=False)
