@@ -153,6 +153,22 @@ def test_every_conformance_capture_reads_back_equal_to_the_csv(profile, tmp_path
     assert checked >= 100
 
 
+@pytest.mark.parametrize("options", [
+    ["--features", "statistics,splt,cic", "--splt", "20", "--tcp-termination"],
+    ["--features", "cic", "--no-tunnels", "--accounting-mode", "2", "--max-flows", "64"],
+    ["--dissections", "0"],
+])
+def test_other_option_sets_and_the_cic_plugin_read_back_equal_to_the_csv(options, tmp_path):
+    inputs = [p for p in conformance_pcaps() if p.name in ("443-chrome.pcap", "dns_long.pcap", "quic.pcap", "bittorrent.pcap")]
+    assert len(inputs) >= 3
+    for pcap in inputs:
+        flowmeter("convert", pcap, "-o", tmp_path / "x.csv", "-q", *options, check=False)
+        flowmeter("convert", pcap, "-o", tmp_path / "x.parquet", "-q", *options, check=False)
+        table = assert_same_values(tmp_path / "x.parquet", tmp_path / "x.csv")
+        if "cic" in " ".join(options):
+            assert pa.types.is_float64(table.schema.field("Flow Bytes/s").type)
+
+
 def test_duckdb_polars_and_pandas_read_the_same_values_as_pyarrow(tmp_path):
     pcaps = [p for p in conformance_pcaps() if p.name in ("quic.pcap", "dns_long.pcap", "443-chrome.pcap", "ipv6_in_gtp.pcap")]
     pcaps = pcaps or conformance_pcaps()[:4]
