@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "FlowFeatures", targets: ["FlowFeatures"]),
         .library(name: "FlowDPI", targets: ["FlowDPI"]),
         .library(name: "FlowParquet", targets: ["FlowParquet"]),
+        .library(name: "FlowIPFIX", targets: ["FlowIPFIX"]),
     ],
     // NDPI (on by default): application detection with Debian's libndpi-dev 4.2. Build without it with
     // `swift build --disable-default-traits`; everything else works, and the CLI says detection is unavailable.
@@ -49,6 +50,8 @@ let package = Package(
         .target(name: "FlowWriters", dependencies: ["CZlib", "FlowMeter"]),
         // Parquet output, written from the Apache Parquet specification (no Swift or Debian Parquet library exists).
         .target(name: "FlowParquet", dependencies: ["FlowMeter", "FlowPacket", "FlowWriters", "CZstd", "CSnappy"]),
+        // IPFIX export (RFC 7011) to collectors and files, written from the RFCs.
+        .target(name: "FlowIPFIX", dependencies: ["FlowMeter", "FlowPacket", "FlowWriters"]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
@@ -60,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet",
+                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -69,6 +72,7 @@ let package = Package(
         .testTarget(name: "FlowPacketTests", dependencies: ["FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowMeterTests", dependencies: ["FlowMeter", "FlowFeatures", "FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter"]),
+        .testTarget(name: "FlowIPFIXTests", dependencies: ["FlowIPFIX", "FlowWriters", "FlowMeter", "FlowPacket"]),
         .testTarget(name: "FlowParquetTests", dependencies: ["FlowParquet", "FlowWriters", "FlowMeter", "FlowPacket"]),
         .testTarget(
             name: "EndToEndTests",

@@ -38,6 +38,7 @@ struct Convert: ParsableCommand {
         installSignalHandlers()
         var configuration = try meter.streamerConfiguration(bpf: out.bpf)
         ingest.apply(to: &configuration)
+        out.adapt(&configuration)
         let streamer = FlowStreamer(configuration: configuration)
 
         do {

@@ -85,6 +85,7 @@ struct Live: ParsableCommand {
         installSignalHandlers()
         var configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
         ingest.apply(to: &configuration)
+        out.adapt(&configuration)
         let options = LiveCapture.Options(
             snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: out.bpf)
         var capture: LiveCapture? = nil

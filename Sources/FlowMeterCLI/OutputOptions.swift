@@ -1,11 +1,15 @@
 import ArgumentParser
+import FlowDPI
+import FlowFeatures
+import FlowIPFIX
 import FlowMeter
 import FlowParquet
+import FlowStreamer
 import FlowWriters
 
-/// The file formats `-o` can write.
+/// The formats `-o` can write.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
-    case csv, parquet
+    case csv, parquet, ipfix
 }
 
 /// Output and filter options shared by `convert` and `live`.
@@ -13,11 +17,11 @@ struct OutputOptions: ParsableArguments {
     @Option(
         name: [.customShort("o"), .long],
         help: ArgumentHelp(
-            "Output file (CSV; gzip CSV when it ends in .gz; Parquet when it ends in .parquet), or '-' for standard output.",
+            "Output file (CSV; gzip CSV when it ends in .gz; Parquet when it ends in .parquet; an IPFIX file when it ends in .ipfix), an IPFIX collector (ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT), or '-' for standard output.",
             valueName: "OUTPUT"))
     var output: String
 
-    @Option(help: ArgumentHelp("Output format: csv or parquet (default: from the name of OUTPUT; csv for '-').", valueName: "FORMAT"))
+    @Option(help: ArgumentHelp("Output format: csv, parquet or ipfix (default: from OUTPUT; csv for '-').", valueName: "FORMAT"))
     var format: OutputFormat?
 
     @Flag(help: "Compress CSV output with gzip (implied by a name ending in .gz).")
@@ -29,12 +33,28 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Rows per Parquet row group (written as each fills).", valueName: "N"))
     var parquetRowGroup: Int?
 
+    @Option(help: ArgumentHelp("Largest IPFIX message over UDP, in bytes.", valueName: "BYTES"))
+    var ipfixMtu: Int?
+
+    @Option(help: ArgumentHelp("Send the IPFIX templates again every SECONDS over UDP (and in the first message).", valueName: "SECONDS"))
+    var ipfixTemplateRefresh: Double?
+
+    @Option(help: ArgumentHelp("IPFIX observation domain id.", valueName: "N"))
+    var ipfixDomain: Int?
+
+    @Option(help: ArgumentHelp("Private enterprise number of flowmeter's own IPFIX elements (default 32473, the documentation number: use your own).", valueName: "PEN"))
+    var ipfixPen: Int?
+
+    @Flag(help: "Send RFC 5610 type records of flowmeter's own IPFIX elements (nfdump 1.7.1 drops the flows of the messages that carry them).")
+    var ipfixTypeRecords = false
+
     @Option(help: ArgumentHelp("Only meter packets matching this BPF filter (tcpdump syntax).", valueName: "EXPR"))
     var bpf: String?
 
     /// The format the options and the name of OUTPUT select.
     var effectiveFormat: OutputFormat {
         if let format { return format }
+        if IPFIXDestination.isIPFIX(output) { return .ipfix }
         return output.lowercased().hasSuffix(".parquet") ? .parquet : .csv
     }
 
@@ -49,6 +69,29 @@ struct OutputOptions: ParsableArguments {
         }
         if format == .parquet && (lower.hasSuffix(".csv") || lower.hasSuffix(".gz")) {
             throw ValidationError("-o '\(output)' names a CSV file but --format is parquet: name it .parquet")
+        }
+        if effectiveFormat == .ipfix {
+            if output == "-" { throw ValidationError("IPFIX goes to a collector or a file: -o ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT or FILE.ipfix") }
+            do {
+                _ = try IPFIXDestination(parsing: output)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            if gzip { throw ValidationError("--gzip compresses CSV; IPFIX is not compressed") }
+            if let ipfixMtu, !(256...65535).contains(ipfixMtu) {
+                throw ValidationError("--ipfix-mtu must be from 256 to 65535 bytes (got \(ipfixMtu))")
+            }
+            if let ipfixTemplateRefresh, !(ipfixTemplateRefresh > 0 && ipfixTemplateRefresh <= 86400) {
+                throw ValidationError("--ipfix-template-refresh must be from 0 to 86400 seconds (got \(ipfixTemplateRefresh))")
+            }
+            if let ipfixDomain, !(0...Int(UInt32.max)).contains(ipfixDomain) {
+                throw ValidationError("--ipfix-domain must be from 0 to 4294967295 (got \(ipfixDomain))")
+            }
+            if let ipfixPen, !(1...Int(UInt32.max)).contains(ipfixPen) {
+                throw ValidationError("--ipfix-pen must be from 1 to 4294967295 (got \(ipfixPen))")
+            }
+        } else if ipfixMtu != nil || ipfixTemplateRefresh != nil || ipfixDomain != nil || ipfixPen != nil || ipfixTypeRecords {
+            throw ValidationError("the --ipfix-* options apply to IPFIX output: -o ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT or FILE.ipfix")
         }
         if effectiveFormat == .parquet {
             if gzip {
@@ -81,6 +124,40 @@ struct OutputOptions: ParsableArguments {
             options.keyValues = metadata
             options.createdBy = "flowmeter version \(FlowmeterCommand.version)"
             return try ParquetFlowWriter(path: output, options: options)
+        case .ipfix:
+            return try IPFIXFlowWriter(destination: IPFIXDestination(parsing: output), options: ipfixOptions)
         }
+    }
+
+    var ipfixOptions: IPFIXFlowWriter.Options {
+        var options = IPFIXFlowWriter.Options()
+        if let ipfixMtu { options.mtu = ipfixMtu }
+        if let ipfixTemplateRefresh { options.templateRefreshSeconds = ipfixTemplateRefresh }
+        if let ipfixDomain { options.domain = UInt32(ipfixDomain) }
+        options.typeRecords = ipfixTypeRecords
+        options.elementMap = IPFIXElementMap(
+            enterprise: ipfixPen.map { UInt32($0) } ?? IPFIXElement.documentationPEN, knownColumns: Self.builtinColumnNames)
+        return options
+    }
+
+    /// Every built-in column, in the order that numbers flowmeter's enterprise IPFIX elements (from 1000): the core
+    /// columns with every option on, then statistics, SPLT, application detection, the CIC set and the IPFIX
+    /// counters. New built-in columns go at the end, so a column keeps its number.
+    static var builtinColumnNames: [String] {
+        var c = MeterConfiguration()
+        c.tcpTermination = true
+        c.decodeTunnels = true
+        var names = FlowSchema(configuration: c).columnNames
+        let sets = BuiltinFeatures.all
+        for name in ["statistics", "splt"] { names += sets.first { $0.name == name }?.columns.map(\.name) ?? [] }
+        names += ApplicationPlugin.columns.map(\.name)
+        for set in sets where set.name != "statistics" && set.name != "splt" { names += set.columns.map(\.name) }
+        names += IPFIXCountersPlugin().columns.map(\.name)
+        return names
+    }
+
+    /// What the output needs of the metering: IPFIX adds the counters its IANA elements carry.
+    func adapt(_ configuration: inout StreamerConfiguration) {
+        if effectiveFormat == .ipfix { configuration.plugins.append(IPFIXCountersPlugin()) }
     }
 }

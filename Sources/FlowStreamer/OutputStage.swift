@@ -57,10 +57,21 @@ final class OutputStage: @unchecked Sendable {
 
     /// The thread's body: runs until every meter has sent its last batch and every row is written.
     func run() {
+        var idleSince = 0
         while true {
             let collected = collect()
             let wrote = emitReady()
             if !finished.contains(false) && pending.allSatisfy(\.isEmpty) { return }
+            idleSince = collected || wrote ? 0 : idleSince + 1
+            if idleSince % 100 == 0 && idleSince > 0 && error == nil {
+                // Every 0.1 s or so without a row (a quiet live link): the writer sends what it buffers.
+                do {
+                    try writer.idle()
+                } catch {
+                    self.error = error
+                    failed.store(true, ordering: .releasing)
+                }
+            }
             if !collected && !wrote {
                 parker.park(timeoutMicroseconds: 1000) {
                     workers.indices.contains { pendingBytes[$0] < pendingLimit && !workers[$0].output.isEmpty }

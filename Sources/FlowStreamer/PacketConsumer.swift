@@ -48,6 +48,16 @@ final class NumberingExporter: FlowExporter {
             self.error = error
         }
     }
+
+    /// Lets the writer send what it buffers (a live capture's quiet moments).
+    func idle() {
+        guard error == nil else { return }
+        do {
+            try writer.idle()
+        } catch {
+            self.error = error
+        }
+    }
 }
 
 /// One meter on the reading thread (`--threads 1`): reading, metering and writing on one thread, the least CPU.
@@ -73,6 +83,7 @@ struct InlineConsumer: PacketConsumer {
 
     mutating func tick(clock: UInt64) {
         meter.tick(clock: clock, exporter: exporter)
+        exporter.idle()
     }
 
     mutating func finish() -> MeterStatistics {

@@ -12,6 +12,14 @@ public protocol FlowWriter: AnyObject {
     func finish() throws
     /// Gives up after an error: no output file that looks complete is left behind.
     func abandon()
+    /// Called from time to time when no row has come for a while (about every 0.1 s of a quiet live capture),
+    /// from the thread that writes rows: a writer that holds rows back (IPFIX messages) sends them (default:
+    /// nothing).
+    func idle() throws
+}
+
+extension FlowWriter {
+    public func idle() throws {}
 }
 
 /// CSV (or, through a `GzipStream`, gzip CSV) in NFStream 6.6.0's text format.

@@ -6,7 +6,7 @@ import Darwin
 import FlowMeter
 
 /// Live file rotation: rows go to a file until it holds `flows` rows or was opened `seconds` ago, then that file is
-/// finished (complete, renamed into place) and the next row opens a new one. Every file starts with the schema's
+/// finished (complete, renamed into place; on a quiet link at the next ``idle()``) and the next row opens a new one. Every file starts with the schema's
 /// header (CSV) or has its own footer (Parquet): each is whole on its own. `id`s continue across files.
 ///
 /// File names: OUTPUT `dir/flows.csv.gz` gives `dir/flows-20261202T181700Z-000001.csv.gz`, … — the UTC time the
@@ -121,6 +121,16 @@ public final class RotatingWriter: FlowWriter {
         }
         try current!.write(row)
         rowsInFile += 1
+    }
+
+    /// A quiet moment: the open file is finished when its time is up (the next row opens a new one), else the
+    /// writer sends what it holds.
+    public func idle() throws {
+        if let seconds = policy.seconds, current != nil, rowsInFile > 0, clock() - openedAt >= seconds {
+            try finishCurrent()
+        } else {
+            try current?.idle()
+        }
     }
 
     public func finish() throws {

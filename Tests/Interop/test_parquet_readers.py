@@ -1,7 +1,7 @@
 """flowmeter's Parquet files read by real readers (pyarrow, pandas, polars, DuckDB), value for value against the CSV
 flowmeter writes for the same capture and options.
 
-Run by scripts/test-readers.sh (which makes the venv and builds the binary); FLOWMETER_BIN names the binary and
+Run by scripts/test-interop.sh (which makes the venv and builds the binary); FLOWMETER_BIN names the binary and
 CONFORMANCE the folder of ../shared/conformance.
 """
 import csv

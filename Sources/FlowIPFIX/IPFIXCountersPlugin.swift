@@ -1,0 +1,74 @@
+import FlowMeter
+import FlowPacket
+
+/// The counters IPFIX needs whatever `--accounting-mode` says, added to the schema only when the output is IPFIX:
+/// IP bytes per direction (RFC 7012's `octetDeltaCount`: IP header and payload), link-layer bytes per direction
+/// (`layer2OctetDeltaCount`) and RFC 5102's `flowEndReason`. They leave as IANA elements, not as columns of their
+/// own.
+public struct IPFIXCountersPlugin: FeaturePlugin {
+    public static let src2dstIPBytes = "ipfix_src2dst_ip_bytes"
+    public static let dst2srcIPBytes = "ipfix_dst2src_ip_bytes"
+    public static let src2dstLayer2Bytes = "ipfix_src2dst_layer2_bytes"
+    public static let dst2srcLayer2Bytes = "ipfix_dst2src_layer2_bytes"
+    public static let flowEndReason = "ipfix_flow_end_reason"
+
+    public struct State {
+        var ipBytes: (UInt64, UInt64) = (0, 0)
+        var layer2Bytes: (UInt64, UInt64) = (0, 0)
+    }
+
+    public init() {}
+
+    public var name: String { "ipfix" }
+
+    public var columns: [FeatureColumn] {
+        [
+            .init(Self.src2dstIPBytes, .integer, "IP header and payload bytes, src→dst (octetDeltaCount)"),
+            .init(Self.dst2srcIPBytes, .integer, "IP header and payload bytes, dst→src (reverse octetDeltaCount)"),
+            .init(Self.src2dstLayer2Bytes, .integer, "Link-layer bytes, src→dst (layer2OctetDeltaCount)"),
+            .init(Self.dst2srcLayer2Bytes, .integer, "Link-layer bytes, dst→src (reverse layer2OctetDeltaCount)"),
+            .init(Self.flowEndReason, .integer, "RFC 5102 flowEndReason: 1 idle, 2 active, 3 end detected, 4 forced end, 5 lack of resources"),
+        ]
+    }
+
+    public func makeState() -> State { State() }
+
+    func count(_ state: inout State, _ packet: borrowing PacketContext) {
+        if packet.direction == 0 {
+            state.ipBytes.0 &+= UInt64(packet.packet.ipSize)
+            state.layer2Bytes.0 &+= UInt64(packet.packet.rawSize)
+        } else {
+            state.ipBytes.1 &+= UInt64(packet.packet.ipSize)
+            state.layer2Bytes.1 &+= UInt64(packet.packet.rawSize)
+        }
+    }
+
+    public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction {
+        count(&state, packet)
+        return .keep
+    }
+
+    public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction {
+        count(&state, packet)
+        return .keep
+    }
+
+    /// RFC 5102's flowEndReason of an expiration reason.
+    public static func endReason(_ reason: ExpirationReason) -> UInt64 {
+        switch reason {
+        case .idle: return 1  // idle timeout
+        case .active: return 2  // active timeout
+        case .tcpFin, .tcpRst, .plugin: return 3  // end of flow detected
+        case .endOfStream: return 4  // forced end
+        case .tableFull: return 5  // lack of resources
+        }
+    }
+
+    public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
+        sink.appendUnsigned(state.ipBytes.0)
+        sink.appendUnsigned(state.ipBytes.1)
+        sink.appendUnsigned(state.layer2Bytes.0)
+        sink.appendUnsigned(state.layer2Bytes.1)
+        sink.appendUnsigned(Self.endReason(flow.expirationReason))
+    }
+}

@@ -1,0 +1,261 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlowMeter
+import FlowPacket
+import FlowWriters
+
+/// Flow rows as IPFIX (RFC 7011) to a collector over UDP or TCP, or to an IPFIX file (RFC 5655).
+///
+/// Two templates, 256 for IPv4 flows and 257 for IPv6 flows, list every column of the schema as an information
+/// element (``IPFIXElementMap``); with `typeRecords`, options template 258 carries an RFC 5610 type record (id,
+/// enterprise, data type, name) for every enterprise element, so a collector can decode them without
+/// configuration. Templates and type records open the stream (UDP: the first message and every `templateRefreshSeconds`). A message holds as many
+/// records as fit in `mtu` bytes (UDP) or 65,535 (TCP, files); the sequence number counts data records sent before
+/// it in the observation domain. Export times are the wall clock for collectors, and for files the end time of the
+/// latest flow in the message (so a file depends only on its input and options).
+public final class IPFIXFlowWriter: FlowWriter {
+    public struct Options: Sendable {
+        public var mtu = 1400
+        public var templateRefreshSeconds = 60.0
+        public var domain: UInt32 = 0
+        public var elementMap = IPFIXElementMap(knownColumns: [])
+        /// RFC 5610 type records for the enterprise elements (off by default: nfdump 1.7.1 misreads the messages
+        /// that carry them and drops their flows).
+        public var typeRecords = false
+        public init() {}
+    }
+
+    public static let ipv4Template: UInt16 = 256
+    public static let ipv6Template: UInt16 = 257
+    public static let typeRecordTemplate: UInt16 = 258
+
+    let destination: IPFIXDestination
+    let options: Options
+    let socket: CollectorSocket?
+    let file: ByteSink?
+    let maxMessage: Int
+    var elements4: [IPFIXElement] = []
+    var elements6: [IPFIXElement] = []
+    var sourceColumn = -1
+    var endColumn = -1
+    var valuesPerRecord = -1
+    var message = IPFIXMessageBuilder()
+    var record = IPFIXRecordEncoder()
+    var values: [FlowRecord.Value] = []
+    var sequence: UInt32 = 0
+    var lastTemplates = -Double.infinity
+    var messageEndTime: UInt64 = 0
+    public private(set) var rowsWritten: UInt64 = 0
+    public private(set) var messagesSent: UInt64 = 0
+
+    /// Opens the destination: a TCP collector is connected now (an error names host and port), a file gets its
+    /// temporary name.
+    public init(destination: IPFIXDestination, options: Options) throws {
+        self.destination = destination
+        self.options = options
+        switch destination {
+        case .udp(let host, let port):
+            socket = try CollectorSocket(host: host, port: port, tcp: false, destination: destination.description)
+            file = nil
+            maxMessage = options.mtu
+        case .tcp(let host, let port):
+            socket = try CollectorSocket(host: host, port: port, tcp: true, destination: destination.description)
+            file = nil
+            maxMessage = 65535
+        case .file(let path):
+            socket = nil
+            file = try FileSink(path: path)
+            maxMessage = 65535
+        }
+    }
+
+    var isFile: Bool { file != nil }
+
+    static func wallSeconds() -> Double {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+    }
+
+    /// The elements of both templates and the RFC 5610 records, for `flowmeter ipfix-elements` and tests.
+    public var templates: (ipv4: [IPFIXElement], ipv6: [IPFIXElement]) { (elements4, elements6) }
+
+    public func begin(schema: FlowSchema) throws {
+        elements4 = options.elementMap.elements(for: schema, v6: false)
+        elements6 = options.elementMap.elements(for: schema, v6: true)
+        sourceColumn = schema.columns.firstIndex { $0.name == "src_ip" } ?? -1
+        endColumn = schema.columns.firstIndex { $0.name == "bidirectional_last_seen_ms" } ?? -1
+        valuesPerRecord = schema.columns.count - 1
+        // Each template must fit in one message with its set header.
+        let template = max(templateRecordSize(elements4), templateRecordSize(elements6))
+        if 16 + 4 + template > maxMessage {
+            throw IPFIXError.templateTooLarge(destination: destination.description, bytes: 16 + 4 + template, mtu: maxMessage)
+        }
+    }
+
+    /// Room for `bytes` more in the open message: when they do not fit, the message is sent and a new one (without
+    /// templates) begun.
+    func makeRoom(_ bytes: Int) throws {
+        if message.count + bytes > maxMessage {
+            try sendMessage()
+            beginMessage()
+        }
+    }
+
+    func templateRecordSize(_ elements: [IPFIXElement]) -> Int {
+        4 + elements.reduce(0) { $0 + ($1.enterprise == nil ? 4 : 8) }
+    }
+
+    /// The templates and the type records, from the open message on (in more messages when they do not fit in one).
+    func appendTemplates() throws {
+        for (id, elements) in [(Self.ipv4Template, elements4), (Self.ipv6Template, elements6)] {
+            try makeRoom(message.cost(ofRecord: templateRecordSize(elements), inSet: 2))
+            message.appendTemplate(id: id, elements: elements)
+        }
+        let enterprise = (elements4 + elements6).filter { $0.enterprise == options.elementMap.enterprise }
+        var seen = Set<UInt32>()
+        let unique = enterprise.filter { seen.insert(UInt32($0.id) << 8 | UInt32($0.type.rawValue)).inserted }
+        guard options.typeRecords, !unique.isEmpty else { return }
+        let scope = [
+            IPFIXElement(id: 303, type: .unsigned16, name: "informationElementId"),
+            IPFIXElement(id: 346, type: .unsigned32, name: "privateEnterpriseNumber"),
+        ]
+        let fields = [
+            IPFIXElement(id: 339, type: .unsigned8, name: "informationElementDataType"),
+            IPFIXElement(id: 341, type: .string, name: "informationElementName"),
+        ]
+        try makeRoom(message.cost(ofRecord: 6 + 4 * 4, inSet: 3))
+        message.appendOptionsTemplate(id: Self.typeRecordTemplate, scope: scope, fields: fields)
+        var typeRecord = IPFIXRecordEncoder()  // not `record`: it may hold the flow being written
+        for element in unique {
+            typeRecord.reset()
+            typeRecord.unsigned(UInt64(element.id), width: 2)
+            typeRecord.unsigned(UInt64(element.enterprise ?? 0), width: 4)
+            typeRecord.unsigned(UInt64(element.type.rawValue), width: 1)
+            Array(element.name.utf8).withUnsafeBytes { typeRecord.string($0) }
+            try makeRoom(message.cost(ofRecord: typeRecord.bytes.count, inSet: Self.typeRecordTemplate))
+            message.appendDataRecord(template: Self.typeRecordTemplate, typeRecord.bytes)
+        }
+    }
+
+    /// Begins a message (its header only).
+    func beginMessage() {
+        let exportTime = isFile ? 0 : UInt32(truncatingIfNeeded: Int(Self.wallSeconds()))
+        message.begin(exportTime: exportTime, sequence: sequence, domain: options.domain)
+        messageEndTime = 0
+    }
+
+    /// Begins a message, with the templates first when they are due (UDP: every `templateRefreshSeconds`; TCP and
+    /// files: once).
+    func startMessage() throws {
+        beginMessage()
+        let now = isFile ? 0 : Self.wallSeconds()
+        let due: Bool
+        switch destination {
+        case .udp: due = now - lastTemplates >= options.templateRefreshSeconds
+        case .tcp, .file: due = lastTemplates == -Double.infinity
+        }
+        if due {
+            lastTemplates = now
+            try appendTemplates()
+        }
+    }
+
+    /// Sends the open message, if it holds any data record or templates.
+    func sendMessage() throws {
+        guard !message.isEmpty else { return }
+        let records = message.dataRecords
+        if isFile {
+            // Files: the export time is the end of the latest flow in the message, in seconds.
+            let t = UInt32(truncatingIfNeeded: messageEndTime / 1000)
+            var bytes = message.finish()
+            for k in 0..<4 { bytes[4 + k] = UInt8(truncatingIfNeeded: t >> UInt32(24 - 8 * k)) }
+            try bytes.withUnsafeBytes { try file!.write($0) }
+        } else {
+            try socket!.transmit(message.finish())
+        }
+        sequence &+= records
+        messagesSent += 1
+        message = IPFIXMessageBuilder()
+    }
+
+    public func write(_ row: FlowRow) throws {
+        guard row.record.valueCount == valuesPerRecord else {
+            throw WriterError.rowDoesNotMatchSchema(
+                path: destination.description, id: row.id, values: row.record.valueCount + 1,
+                columns: valuesPerRecord + 1)
+        }
+        values.removeAll(keepingCapacity: true)
+        values.append(.unsigned(row.id))
+        row.record.forEachValue { values.append($0) }
+        var v6 = false
+        if sourceColumn >= 0, case .address(let a) = values[sourceColumn] { v6 = a.version == 6 }
+        let elements = v6 ? elements6 : elements4
+        record.reset()
+        for (value, element) in zip(values, elements) { encode(value, as: element) }
+        let template = v6 ? Self.ipv6Template : Self.ipv4Template
+        if message.isEmpty { try startMessage() }
+        if message.count + message.cost(ofRecord: record.bytes.count, inSet: template) > maxMessage {
+            try sendMessage()
+            try startMessage()
+            if message.count + message.cost(ofRecord: record.bytes.count, inSet: template) > maxMessage {
+                throw IPFIXError.recordTooLarge(
+                    destination: destination.description,
+                    bytes: 16 + 4 + record.bytes.count, mtu: maxMessage)
+            }
+        }
+        message.appendDataRecord(template: template, record.bytes)
+        if endColumn >= 0, case .unsigned(let end) = values[endColumn] { messageEndTime = max(messageEndTime, end) }
+        rowsWritten += 1
+    }
+
+    /// Encodes one value as `element` says.
+    func encode(_ value: FlowRecord.Value, as element: IPFIXElement) {
+        switch (element.type, value) {
+        case (.ipv4Address, .address(let a)): record.unsigned(a.low, width: 4)
+        case (.ipv6Address, .address(let a)):
+            record.unsigned(a.high, width: 8)
+            record.unsigned(a.low, width: 8)
+        case (.macAddress, .mac(let m)), (.macAddress, .oui(let m)): record.unsigned(m.value, width: 6)
+        case (.string, .text(let t)): record.string(t)
+        case (.string, .address(let a)):
+            var text: [UInt8] = []
+            a.write(into: &text)
+            text.withUnsafeBytes { record.string($0) }
+        case (.string, .mac(let m)), (.string, .oui(let m)):
+            var text: [UInt8] = []
+            if case .oui = value { m.write(into: &text, ouiOnly: true) } else { m.write(into: &text) }
+            text.withUnsafeBytes { record.string($0) }
+        case (.float64, .double(let d)): record.unsigned(d.bitPattern, width: 8)
+        case (.float64, .unsigned(let u)): record.unsigned(Double(u).bitPattern, width: 8)
+        case (.float64, .signed(let s)): record.unsigned(Double(s).bitPattern, width: 8)
+        case (.basicList, .list(let l)):
+            record.basicList(l, element: IPFIXElement(id: element.id, enterprise: element.enterprise, type: .signed64, name: element.name))
+        case (_, .unsigned(let u)): record.unsigned(u, width: Int(element.type.length))
+        case (_, .signed(let s)): record.unsigned(UInt64(bitPattern: s), width: Int(element.type.length))
+        case (_, .double(let d)): record.unsigned(UInt64(bitPattern: Int64(d)), width: Int(element.type.length))
+        default:
+            // A value of another kind than its column declares: zero bytes of the element's size (or empty).
+            if element.type.length == 65535 { record.variableLength(0) } else {
+                record.unsigned(0, width: Int(element.type.length))
+            }
+        }
+    }
+
+    public func idle() throws {
+        if !isFile { try sendMessage() }
+    }
+
+    public func finish() throws {
+        if message.isEmpty && lastTemplates == -Double.infinity { try startMessage() }  // templates even without flows
+        try sendMessage()
+        try file?.finish()
+    }
+
+    public func abandon() {
+        file?.abandon()
+    }
+}

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import FlowWriters
+
+/// Where IPFIX output goes, as `-o` names it: `ipfix+udp://HOST:PORT`, `ipfix+tcp://HOST:PORT` (IPv6 literals in
+/// brackets), or a file (`FILE.ipfix`, RFC 5655).
+public enum IPFIXDestination: Equatable, Sendable, CustomStringConvertible {
+    case udp(host: String, port: UInt16)
+    case tcp(host: String, port: UInt16)
+    case file(path: String)
+
+    /// Whether `output` names an IPFIX destination (a collector URL or a `.ipfix` file).
+    public static func isIPFIX(_ output: String) -> Bool {
+        let lower = output.lowercased()
+        return lower.hasPrefix("ipfix+udp://") || lower.hasPrefix("ipfix+tcp://") || lower.hasPrefix("ipfix://")
+            || lower.hasSuffix(".ipfix")
+    }
+
+    /// Parses `-o`; the error says what is wrong with it.
+    public init(parsing output: String) throws(IPFIXError) {
+        let lower = output.lowercased()
+        let scheme: String
+        if lower.hasPrefix("ipfix+udp://") {
+            scheme = "udp"
+        } else if lower.hasPrefix("ipfix+tcp://") {
+            scheme = "tcp"
+        } else if lower.hasPrefix("ipfix://") {
+            throw .badDestination(output, "say the transport: ipfix+udp://HOST:PORT or ipfix+tcp://HOST:PORT")
+        } else {
+            self = .file(path: output)
+            return
+        }
+        let rest = String(output.dropFirst("ipfix+udp://".count))
+        let host: String
+        let portText: String
+        if rest.hasPrefix("[") {
+            guard let close = rest.firstIndex(of: "]") else {
+                throw .badDestination(output, "an IPv6 address goes in brackets: ipfix+\(scheme)://[::1]:4739")
+            }
+            host = String(rest[rest.index(after: rest.startIndex)..<close])
+            let after = rest[rest.index(after: close)...]
+            guard after.hasPrefix(":") else { throw .badDestination(output, "give a port after the address: [\(host)]:4739") }
+            portText = String(after.dropFirst())
+        } else {
+            guard let colon = rest.lastIndex(of: ":"), !rest[..<colon].contains(":") else {
+                throw .badDestination(
+                    output, "give HOST:PORT (an IPv6 address in brackets: ipfix+\(scheme)://[::1]:4739)")
+            }
+            host = String(rest[..<colon])
+            portText = String(rest[rest.index(after: colon)...])
+        }
+        guard !host.isEmpty else { throw .badDestination(output, "the host is missing") }
+        guard let port = Int(portText), (1...65535).contains(port) else {
+            throw .badDestination(output, "the port must be a number from 1 to 65535 (got '\(portText)')")
+        }
+        self = scheme == "udp" ? .udp(host: host, port: UInt16(port)) : .tcp(host: host, port: UInt16(port))
+    }
+
+    public var description: String {
+        switch self {
+        case .udp(let host, let port): return "ipfix+udp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        case .tcp(let host, let port): return "ipfix+tcp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        case .file(let path): return path
+        }
+    }
+}
+
+/// Errors of IPFIX export, each naming the destination.
+public enum IPFIXError: Error, CustomStringConvertible, Sendable {
+    case badDestination(String, String)
+    case cannotResolve(host: String, message: String)
+    case cannotConnect(destination: String, message: String)
+    case sendFailed(destination: String, message: String)
+    case recordTooLarge(destination: String, bytes: Int, mtu: Int)
+    case templateTooLarge(destination: String, bytes: Int, mtu: Int)
+
+    public var description: String {
+        switch self {
+        case .badDestination(let output, let why): return "-o '\(output)' is not an IPFIX destination: \(why)"
+        case .cannotResolve(let host, let message):
+            return "cannot resolve the collector host '\(host)': \(message) (check the name, or give an address)"
+        case .cannotConnect(let destination, let message):
+            return "cannot connect to the collector \(destination): \(message) (is it listening on that address and port?)"
+        case .sendFailed(let destination, let message): return "cannot send to the collector \(destination): \(message)"
+        case .recordTooLarge(let destination, let bytes, let mtu):
+            return
+                "a flow record needs \(bytes) bytes in an IPFIX message but --ipfix-mtu is \(mtu) for \(destination): raise --ipfix-mtu or export fewer columns"
+        case .templateTooLarge(let destination, let bytes, let mtu):
+            return
+                "the IPFIX template of these columns needs \(bytes) bytes in a message but --ipfix-mtu is \(mtu) for \(destination): raise --ipfix-mtu or export fewer columns"
+        }
+    }
+}
+
+/// A socket to a collector, UDP or TCP (sockets are libc; the only file of FlowIPFIX that makes system calls).
+final class CollectorSocket {
+    let fd: Int32
+    let destination: String
+    let isTCP: Bool
+    var address = sockaddr_storage()
+    var addressLength: socklen_t = 0
+
+    init(host: String, port: UInt16, tcp: Bool, destination: String) throws(IPFIXError) {
+        self.destination = destination
+        isTCP = tcp
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(tcp ? SOCK_STREAM.rawValue : SOCK_DGRAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, String(port), &hints, &list)
+        guard rc == 0, let first = list else {
+            throw .cannotResolve(host: host, message: String(cString: gai_strerror(rc)))
+        }
+        defer { freeaddrinfo(list) }
+        var lastError = "no address"
+        var candidate: UnsafeMutablePointer<addrinfo>? = first
+        while let info = candidate {
+            candidate = info.pointee.ai_next
+            let s = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
+            if s < 0 {
+                lastError = String(cString: strerror(errno))
+                continue
+            }
+            if tcp {
+                if connect(s, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
+                    lastError = String(cString: strerror(errno))
+                    close(s)
+                    continue
+                }
+                var one: Int32 = 1
+                setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            }
+            withUnsafeMutableBytes(of: &address) { out in
+                out.copyMemory(from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
+            }
+            addressLength = info.pointee.ai_addrlen
+            fd = s
+            return
+        }
+        throw .cannotConnect(destination: destination, message: lastError)
+    }
+
+    deinit { close(fd) }
+
+    /// Sends one message: a datagram (UDP; errors such as an ICMP refusal are not reported by the kernel to an
+    /// unconnected socket, so UDP cannot notice a collector that is not listening), or the whole stream (TCP).
+    func transmit(_ message: [UInt8]) throws(IPFIXError) {
+        if !isTCP {
+            let n = message.withUnsafeBytes { bytes in
+                withUnsafePointer(to: &address) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                        sendto(fd, bytes.baseAddress, bytes.count, 0, $0, addressLength)
+                    }
+                }
+            }
+            if n < 0 && errno != ECONNREFUSED {
+                throw .sendFailed(destination: destination, message: String(cString: strerror(errno)))
+            }
+            return
+        }
+        var sent = 0
+        while sent < message.count {
+            let n = message.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .sendFailed(destination: destination, message: String(cString: strerror(errno)))
+            }
+            sent += n
+        }
+    }
+}
