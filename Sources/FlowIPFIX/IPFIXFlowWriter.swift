@@ -44,7 +44,10 @@ public final class IPFIXFlowWriter: FlowWriter {
     var valuesPerRecord = -1
     var message = IPFIXMessageBuilder()
     var record = IPFIXRecordEncoder()
-    var values: [FlowRecord.Value] = []
+    /// Each column's encoding for IPv4 and IPv6 flows, in memory of their own (freed with the writer).
+    var codes4 = UnsafeMutableBufferPointer<FieldCode>(start: nil, count: 0)
+    var codes6 = UnsafeMutableBufferPointer<FieldCode>(start: nil, count: 0)
+    var recordBuffer = ByteBuffer(capacity: 4096)
     var sequence: UInt32 = 0
     var lastTemplates = -Double.infinity
     var messageEndTime: UInt64 = 0
@@ -89,6 +92,12 @@ public final class IPFIXFlowWriter: FlowWriter {
         sourceColumn = schema.columns.firstIndex { $0.name == "src_ip" } ?? -1
         endColumn = schema.columns.firstIndex { $0.name == "bidirectional_last_seen_ms" } ?? -1
         valuesPerRecord = schema.columns.count - 1
+        codes4.deallocate()
+        codes6.deallocate()
+        codes4 = .allocate(capacity: elements4.count)
+        _ = codes4.initialize(from: elements4.map(FieldCode.init))
+        codes6 = .allocate(capacity: elements6.count)
+        _ = codes6.initialize(from: elements6.map(FieldCode.init))
         // Each template must fit in one message with its set header.
         let template = max(templateRecordSize(elements4), templateRecordSize(elements6))
         if 16 + 4 + template > maxMessage {
@@ -188,61 +197,26 @@ public final class IPFIXFlowWriter: FlowWriter {
                 path: destination.description, id: row.id, values: row.record.valueCount + 1,
                 columns: valuesPerRecord + 1)
         }
-        values.removeAll(keepingCapacity: true)
-        values.append(.unsigned(row.id))
-        row.record.forEachValue { values.append($0) }
-        var v6 = false
-        if sourceColumn >= 0, case .address(let a) = values[sourceColumn] { v6 = a.version == 6 }
-        let elements = v6 ? elements6 : elements4
-        record.reset()
-        for (value, element) in zip(values, elements) { encode(value, as: element) }
-        let template = v6 ? Self.ipv6Template : Self.ipv4Template
+        var sink = IPFIXRowSink(
+            buffer: recordBuffer, codes4: UnsafeBufferPointer(codes4), codes6: UnsafeBufferPointer(codes6),
+            sourceColumn: sourceColumn, endColumn: endColumn)
+        sink.buffer.removeAll()
+        row.replay(into: &sink)
+        recordBuffer = sink.buffer
+        let template = sink.v6 ? Self.ipv6Template : Self.ipv4Template
+        let size = recordBuffer.count
         if message.isEmpty { try startMessage() }
-        if message.count + message.cost(ofRecord: record.bytes.count, inSet: template) > maxMessage {
+        if message.count + message.cost(ofRecord: size, inSet: template) > maxMessage {
             try sendMessage()
             try startMessage()
-            if message.count + message.cost(ofRecord: record.bytes.count, inSet: template) > maxMessage {
+            if message.count + message.cost(ofRecord: size, inSet: template) > maxMessage {
                 throw IPFIXError.recordTooLarge(
-                    destination: destination.description,
-                    bytes: 16 + 4 + record.bytes.count, mtu: maxMessage)
+                    destination: destination.description, bytes: 16 + 4 + size, mtu: maxMessage)
             }
         }
-        message.appendDataRecord(template: template, record.bytes)
-        if endColumn >= 0, case .unsigned(let end) = values[endColumn] { messageEndTime = max(messageEndTime, end) }
+        message.appendDataRecord(template: template, recordBuffer.bytes)
+        messageEndTime = max(messageEndTime, sink.endTime)
         rowsWritten += 1
-    }
-
-    /// Encodes one value as `element` says.
-    func encode(_ value: FlowRecord.Value, as element: IPFIXElement) {
-        switch (element.type, value) {
-        case (.ipv4Address, .address(let a)): record.unsigned(a.low, width: 4)
-        case (.ipv6Address, .address(let a)):
-            record.unsigned(a.high, width: 8)
-            record.unsigned(a.low, width: 8)
-        case (.macAddress, .mac(let m)), (.macAddress, .oui(let m)): record.unsigned(m.value, width: 6)
-        case (.string, .text(let t)): record.string(t)
-        case (.string, .address(let a)):
-            var text: [UInt8] = []
-            a.write(into: &text)
-            text.withUnsafeBytes { record.string($0) }
-        case (.string, .mac(let m)), (.string, .oui(let m)):
-            var text: [UInt8] = []
-            if case .oui = value { m.write(into: &text, ouiOnly: true) } else { m.write(into: &text) }
-            text.withUnsafeBytes { record.string($0) }
-        case (.float64, .double(let d)): record.unsigned(d.bitPattern, width: 8)
-        case (.float64, .unsigned(let u)): record.unsigned(Double(u).bitPattern, width: 8)
-        case (.float64, .signed(let s)): record.unsigned(Double(s).bitPattern, width: 8)
-        case (.basicList, .list(let l)):
-            record.basicList(l, element: IPFIXElement(id: element.id, enterprise: element.enterprise, type: .signed64, name: element.name))
-        case (_, .unsigned(let u)): record.unsigned(u, width: Int(element.type.length))
-        case (_, .signed(let s)): record.unsigned(UInt64(bitPattern: s), width: Int(element.type.length))
-        case (_, .double(let d)): record.unsigned(UInt64(bitPattern: Int64(d)), width: Int(element.type.length))
-        default:
-            // A value of another kind than its column declares: zero bytes of the element's size (or empty).
-            if element.type.length == 65535 { record.variableLength(0) } else {
-                record.unsigned(0, width: Int(element.type.length))
-            }
-        }
     }
 
     public func idle() throws {
@@ -257,5 +231,10 @@ public final class IPFIXFlowWriter: FlowWriter {
 
     public func abandon() {
         file?.abandon()
+    }
+
+    deinit {
+        codes4.deallocate()
+        codes6.deallocate()
     }
 }

@@ -88,6 +88,11 @@ public struct IPFIXMessageBuilder {
 
     /// A data record (already encoded) of template `template`.
     public mutating func appendDataRecord(template: UInt16, _ record: [UInt8]) {
+        record.withUnsafeBytes { appendDataRecord(template: template, $0) }
+    }
+
+    /// A data record (already encoded) of template `template`.
+    public mutating func appendDataRecord(template: UInt16, _ record: UnsafeRawBufferPointer) {
         openSet(template)
         bytes.append(contentsOf: record)
         dataRecords &+= 1

@@ -1,0 +1,153 @@
+import FlowMeter
+import FlowPacket
+import FlowWriters
+
+/// How one column is encoded in a data record: a plain form of its ``IPFIXElement`` (no strings), so that encoding
+/// a row touches no reference counts.
+struct FieldCode {
+    enum Kind: UInt8 {
+        case integer, float, ipv4, ipv6, mac, string, basicList
+    }
+    var kind: Kind
+    /// Bytes of an integer field.
+    var width: Int
+    /// A list's element: its id (enterprise bit set when it has an enterprise number) and enterprise number.
+    var listElement: UInt16
+    var enterprise: UInt32
+
+    init(_ element: IPFIXElement) {
+        switch element.type {
+        case .float64: kind = .float
+        case .ipv4Address: kind = .ipv4
+        case .ipv6Address: kind = .ipv6
+        case .macAddress: kind = .mac
+        case .string: kind = .string
+        case .basicList: kind = .basicList
+        default: kind = .integer
+        }
+        width = Int(element.type.length == 65535 ? 0 : element.type.length)
+        listElement = element.enterprise == nil ? element.id : 0x8000 | element.id
+        enterprise = element.enterprise ?? 0
+    }
+}
+
+/// Encodes a row's values, in column order, straight into a data record. The template (IPv4 or IPv6) is chosen
+/// when the `src_ip` value arrives; the columns before it are the same in both.
+struct IPFIXRowSink: FlowFieldSink {
+    var buffer: ByteBuffer
+    let codes4: UnsafeBufferPointer<FieldCode>
+    let codes6: UnsafeBufferPointer<FieldCode>
+    let sourceColumn: Int
+    let endColumn: Int
+    var column = 0
+    var v6 = false
+    var endTime: UInt64 = 0
+
+    @inline(__always)
+    mutating func next() -> FieldCode? {
+        let c = column
+        column &+= 1
+        let codes = v6 ? codes6 : codes4
+        return c < codes.count ? codes[c] : nil
+    }
+
+    @inline(__always)
+    mutating func bigEndian(_ value: UInt64, width: Int) {
+        var v = value.bigEndian
+        withUnsafeBytes(of: &v) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[(8 - width)...])) }
+    }
+
+    mutating func variableLength(_ n: Int) {
+        if n < 255 {
+            buffer.append(UInt8(n))
+        } else {
+            buffer.append(255)
+            bigEndian(UInt64(n), width: 2)
+        }
+    }
+
+    /// Zero bytes for a value whose kind its column does not take (or an empty variable-length field).
+    mutating func empty(_ code: FieldCode) {
+        if code.width == 0 { buffer.append(0) } else { bigEndian(0, width: code.width) }
+    }
+
+    mutating func integer(_ bits: UInt64, asDouble: Double) {
+        if column == endColumn { endTime = bits }
+        guard let code = next() else { return }
+        switch code.kind {
+        case .integer: bigEndian(bits, width: code.width)
+        case .float: bigEndian(asDouble.bitPattern, width: 8)
+        default: empty(code)
+        }
+    }
+
+    mutating func appendUnsigned(_ value: UInt64) { integer(value, asDouble: Double(value)) }
+    mutating func appendSigned(_ value: Int64) { integer(UInt64(bitPattern: value), asDouble: Double(value)) }
+
+    mutating func appendDouble(_ value: Double) {
+        guard let code = next() else { return }
+        switch code.kind {
+        case .float: bigEndian(value.bitPattern, width: 8)
+        case .integer: bigEndian(UInt64(bitPattern: Int64(exactly: value.rounded(.towardZero)) ?? 0), width: code.width)
+        default: empty(code)
+        }
+    }
+
+    mutating func appendAddress(_ address: IPAddress) {
+        if column == sourceColumn { v6 = address.version == 6 }
+        guard let code = next() else { return }
+        switch code.kind {
+        case .ipv4: bigEndian(address.low, width: 4)
+        case .ipv6:
+            bigEndian(address.high, width: 8)
+            bigEndian(address.low, width: 8)
+        case .string:
+            var text: [UInt8] = []
+            address.write(into: &text)
+            text.withUnsafeBytes { string($0) }
+        default: empty(code)
+        }
+    }
+
+    mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
+        guard let code = next() else { return }
+        switch code.kind {
+        case .mac: bigEndian(mac.value, width: 6)
+        case .string:
+            var text: [UInt8] = []
+            mac.write(into: &text, ouiOnly: ouiOnly)
+            text.withUnsafeBytes { string($0) }
+        default: empty(code)
+        }
+    }
+
+    mutating func string(_ utf8: UnsafeRawBufferPointer) {
+        let n = min(utf8.count, 65535)
+        variableLength(n)
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[..<n]))
+    }
+
+    mutating func appendText(_ text: String) {
+        var text = text
+        text.withUTF8 { appendUTF8(UnsafeRawBufferPointer($0)) }
+    }
+
+    mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
+        guard let code = next() else { return }
+        if code.kind == .string { string(utf8) } else { empty(code) }
+    }
+
+    mutating func appendList<Values: Collection>(_ values: Values)
+    where Values.Element: FixedWidthInteger & SignedInteger {
+        guard let code = next() else { return }
+        guard code.kind == .basicList else { return empty(code) }
+        // RFC 6313 basicList: semantic "ordered", the element's id and length, its enterprise number, the values.
+        let header = code.listElement & 0x8000 != 0 ? 9 : 5
+        variableLength(header + 8 * values.count)
+        buffer.append(4)
+        bigEndian(UInt64(code.listElement), width: 2)
+        bigEndian(8, width: 2)
+        if code.listElement & 0x8000 != 0 { bigEndian(UInt64(code.enterprise), width: 4) }
+        for v in values { bigEndian(UInt64(bitPattern: Int64(v)), width: 8) }
+    }
+}
