@@ -100,8 +100,6 @@ final class CollectorSocket {
     let fd: Int32
     let destination: String
     let isTCP: Bool
-    var address = sockaddr_storage()
-    var addressLength: socklen_t = 0
 
     init(host: String, port: UInt16, tcp: Bool, destination: String) throws(IPFIXError) {
         self.destination = destination
@@ -124,19 +122,18 @@ final class CollectorSocket {
                 lastError = String(cString: strerror(errno))
                 continue
             }
-            if tcp {
+            // UDP sockets are connected too: the kernel then skips the route lookup of every datagram.
+            do {
                 if connect(s, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
                     lastError = String(cString: strerror(errno))
                     close(s)
                     continue
                 }
-                var one: Int32 = 1
-                setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                if tcp {
+                    var one: Int32 = 1
+                    setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                }
             }
-            withUnsafeMutableBytes(of: &address) { out in
-                out.copyMemory(from: UnsafeRawBufferPointer(start: info.pointee.ai_addr, count: Int(info.pointee.ai_addrlen)))
-            }
-            addressLength = info.pointee.ai_addrlen
             fd = s
             return
         }
@@ -145,17 +142,13 @@ final class CollectorSocket {
 
     deinit { close(fd) }
 
-    /// Sends one message: a datagram (UDP; errors such as an ICMP refusal are not reported by the kernel to an
-    /// unconnected socket, so UDP cannot notice a collector that is not listening), or the whole stream (TCP).
+    /// Sends one message: a datagram (UDP: a collector that is not listening goes unnoticed), or the whole stream
+    /// (TCP).
     func transmit(_ message: [UInt8]) throws(IPFIXError) {
         if !isTCP {
-            let n = message.withUnsafeBytes { bytes in
-                withUnsafePointer(to: &address) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, bytes.baseAddress, bytes.count, 0, $0, addressLength)
-                    }
-                }
-            }
+            let n = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+            // A connected UDP socket hears of an ICMP refusal on a later send: a collector not listening yet is
+            // not an error (UDP cannot know whether anything arrives).
             if n < 0 && errno != ECONNREFUSED {
                 throw .sendFailed(destination: destination, message: String(cString: strerror(errno)))
             }
