@@ -73,6 +73,9 @@ struct Live: ParsableCommand {
         if let rotateFlows, rotateFlows < 1 {
             throw ValidationError("--rotate-flows must be at least 1 (got \(rotateFlows))")
         }
+        if (rotateSeconds != nil || rotateFlows != nil) && out.output.lowercased().hasPrefix("ipfix+") {
+            throw ValidationError("--rotate-seconds and --rotate-flows write files: a collector (\(out.output)) is not rotated")
+        }
         if (rotateSeconds != nil || rotateFlows != nil) && out.output == "-" {
             throw ValidationError("--rotate-seconds and --rotate-flows write files: give -o a file name, not '-'")
         }
