@@ -2,10 +2,11 @@
 # Installs what flowmeter needs on Debian/Ubuntu: libpcap, zlib, zstd and snappy (Parquet pages), nDPI (libndpi-dev
 # 4.2, for application detection) and pkg-config from the distribution's -dev packages to build; iproute2, ethtool
 # and tcpdump for the live-capture tests (network namespaces and veth pairs); tshark and iperf3 for the
-# ingestion-path tests and `flowmeter bench`; nfdump and libfixbuf-tools for the IPFIX interoperability tests.
+# ingestion-path tests and `flowmeter bench`; nfdump, pmacct and libfixbuf-tools for the IPFIX
+# interoperability tests.
 # Idempotent; waits while another apt holds the lock. Swift 6.1 or later must already be installed.
 set -euo pipefail
-packages=(libpcap-dev zlib1g-dev libzstd-dev libsnappy-dev libndpi-dev pkg-config python3 python3-venv nfdump libfixbuf-tools iproute2 ethtool tcpdump tshark iperf3)
+packages=(libpcap-dev zlib1g-dev libzstd-dev libsnappy-dev libndpi-dev pkg-config python3 python3-venv nfdump pmacct libfixbuf-tools iproute2 ethtool tcpdump tshark iperf3)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

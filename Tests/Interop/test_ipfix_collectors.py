@@ -123,7 +123,9 @@ class Nfcapd:
             pytest.fail("nfcapd is missing: scripts/setup.sh installs nfdump")
         self.directory = directory
         self.port = free_port()
-        self.process = subprocess.Popen(["nfcapd", "-w", str(directory), "-b", "127.0.0.1", "-p", str(self.port)],
+        # A 4 MiB socket buffer: a convert sends as fast as it can, and the default buffer overflows on the loopback.
+        self.process = subprocess.Popen(["nfcapd", "-w", str(directory), "-b", "127.0.0.1", "-p", str(self.port),
+                                         "-B", "4194304"],
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         time.sleep(0.5)
 
@@ -346,3 +348,49 @@ def test_live_capture_exports_every_flow_to_nfcapd_on_sigint(veth_pair, tmp_path
     flows = nfdump_flows(collector.flows())
     assert sorted(f[2] for f in flows) == [40020, 40021, 40022, 40023]
     assert all(f[7] == 5 and f[8] == 5 * 128 for f in flows)  # 5 packets of IP length 20 + 8 + 100
+
+
+def test_nfacctd_decodes_declared_enterprise_elements_with_the_csvs_values(tmp_path):
+    """pmacct's nfacctd keeps enterprise elements declared in an aggregate_primitives file (a float64 as hex bits,
+    a signed64 as an unsigned integer) and prints them with its print plugin."""
+    if shutil.which("nfacctd") is None:
+        pytest.fail("nfacctd is missing: scripts/setup.sh installs pmacct")
+    elements = flowmeter("ipfix-elements", "--statistics", "--dissections", "0").stdout
+    ids = {line.split("|")[1].strip(): int(line.split("|")[3]) for line in elements.splitlines()[2:]}
+    (tmp_path / "primitives.lst").write_text(
+        f"name=mean_ps field_type=32473:{ids['bidirectional_mean_ps']} len=8 semantics=hex\n"
+        f"name=max_piat field_type=32473:{ids['src2dst_max_piat_ms']} len=8 semantics=u_int\n")
+    port = free_port()
+    out = tmp_path / "nfacctd.csv"
+    (tmp_path / "nfacctd.conf").write_text(
+        f"daemonize: false\nnfacctd_port: {port}\nnfacctd_ip: 127.0.0.1\n"
+        f"aggregate_primitives: {tmp_path / 'primitives.lst'}\nplugins: print\n"
+        "aggregate: src_host, dst_host, src_port, dst_port, proto, mean_ps, max_piat\n"
+        f"print_output: csv\nprint_output_file: {out}\nprint_refresh_time: 1\n"
+        "nfacctd_pipe_size: 4194304\nplugin_pipe_size: 10240000\nplugin_buffer_size: 10240\n")
+    collector = subprocess.Popen(["nfacctd", "-f", str(tmp_path / "nfacctd.conf")], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1.0)
+        want = set()
+        for pcap in captures()[:3]:
+            flowmeter("convert", pcap, "-o", f"ipfix+udp://127.0.0.1:{port}", "-q", "--statistics", "--dissections",
+                      "0", check=False)
+            flowmeter("convert", pcap, "-o", tmp_path / "x.csv", "-q", "--statistics", "--dissections", "0",
+                      check=False)
+            header, rows = read_csv_text(tmp_path / "x.csv")
+            col = {name: i for i, name in enumerate(header)}
+            for r in rows:
+                bits = struct.unpack(">Q", struct.pack(">d", float(r[col["bidirectional_mean_ps"]])))[0]
+                want.add((r[col["src_ip"]], r[col["dst_ip"]], int(r[col["src_port"]]), int(r[col["dst_port"]]),
+                          f"{bits:016x}", int(r[col["src2dst_max_piat_ms"]])))
+        time.sleep(3.0)  # the print plugin writes every second
+    finally:
+        collector.send_signal(signal.SIGINT)
+        collector.wait(timeout=20)
+    got = set()
+    with open(out, newline="") as f:
+        for row in csv.DictReader(f):
+            got.add((row["SRC_IP"], row["DST_IP"], int(row["SRC_PORT"]), int(row["DST_PORT"]), row["mean_ps"],
+                     int(row["max_piat"])))
+    assert got == want
