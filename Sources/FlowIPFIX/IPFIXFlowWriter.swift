@@ -22,6 +22,13 @@ public final class IPFIXFlowWriter: FlowWriter {
         public var templateRefreshSeconds = 60.0
         public var domain: UInt32 = 0
         public var elementMap = IPFIXElementMap(knownColumns: [])
+        /// TCP (live capture): when the collector goes away, keep messages in a queue of at most `queueBytes`
+        /// (then count the records dropped) and reconnect with backoff (0.5 s doubling to 30 s), without waiting
+        /// on the network. Off: a lost connection is an error.
+        public var reconnect = false
+        public var queueBytes = 16 << 20
+        /// Where reconnection news goes (lost, back, records dropped).
+        public var log: (@Sendable (String) -> Void)? = nil
         /// RFC 5610 type records for the enterprise elements (off by default: nfdump 1.7.1 misreads the messages
         /// that carry them and drops their flows).
         public var typeRecords = false
@@ -34,7 +41,8 @@ public final class IPFIXFlowWriter: FlowWriter {
 
     let destination: IPFIXDestination
     let options: Options
-    let socket: CollectorSocket?
+    /// The collector's socket (nil for files; nil over TCP while the connection is lost).
+    var socket: CollectorSocket?
     let file: ByteSink?
     let maxMessage: Int
     var elements4: [IPFIXElement] = []
@@ -49,6 +57,15 @@ public final class IPFIXFlowWriter: FlowWriter {
     var codes6 = UnsafeMutableBufferPointer<FieldCode>(start: nil, count: 0)
     var recordBuffer = ByteBuffer(capacity: 4096)
     var sequence: UInt32 = 0
+    // TCP reconnection.
+    var pending: CollectorSocket?
+    var queue: [(bytes: [UInt8], records: UInt32)] = []
+    var queuedBytes = 0
+    var nextAttempt = 0.0
+    var backoff = 0.5
+    var droppedWhileQueueFull: UInt64 = 0
+    /// Records dropped because the queue was full while the collector was away (reported on `log`).
+    public private(set) var recordsDropped: UInt64 = 0
     var lastTemplates = -Double.infinity
     var messageEndTime: UInt64 = 0
     public private(set) var rowsWritten: UInt64 = 0
@@ -183,12 +200,93 @@ public final class IPFIXFlowWriter: FlowWriter {
             var bytes = message.finish()
             for k in 0..<4 { bytes[4 + k] = UInt8(truncatingIfNeeded: t >> UInt32(24 - 8 * k)) }
             try bytes.withUnsafeBytes { try file!.write($0) }
+            sequence &+= records
+        } else if case .tcp = destination {
+            let bytes = message.finish()
+            message = IPFIXMessageBuilder()
+            try transmitTCP(bytes, records: records)
         } else {
             try socket!.transmit(message.finish())
+            sequence &+= records
         }
-        sequence &+= records
         messagesSent += 1
         message = IPFIXMessageBuilder()
+    }
+
+    /// Sends a message over TCP with the session's sequence number, or queues it while the collector is away.
+    func transmitTCP(_ message: [UInt8], records: UInt32) throws {
+        if let connected = socket, queue.isEmpty {
+            var bytes = message
+            for k in 0..<4 { bytes[8 + k] = UInt8(truncatingIfNeeded: sequence >> UInt32(24 - 8 * k)) }
+            do {
+                try connected.transmit(bytes)
+                sequence &+= records
+                return
+            } catch {
+                guard options.reconnect else { throw error }
+                socket = nil
+                nextAttempt = Self.wallSeconds() + backoff
+                options.log?("IPFIX collector \(destination): \(error); queueing up to \(options.queueBytes >> 20) MiB and reconnecting")
+            }
+        }
+        if queuedBytes + message.count > options.queueBytes {
+            recordsDropped += UInt64(records)
+            return
+        }
+        queue.append((message, records))
+        queuedBytes += message.count
+    }
+
+    /// While the TCP collector is away: tries to reconnect when it is time (never waiting on the network); once
+    /// connected again, sends the templates (a new session) and the queued messages.
+    func pumpReconnection() throws {
+        guard case .tcp(let host, let port) = destination, options.reconnect, socket == nil else { return }
+        let now = Self.wallSeconds()
+        if pending == nil {
+            guard now >= nextAttempt else { return }
+            pending = try? CollectorSocket(host: host, port: port, tcp: true, destination: destination.description, nonBlocking: true)
+            if pending == nil {
+                backoff = min(backoff * 2, 30)
+                nextAttempt = now + backoff
+                return
+            }
+        }
+        switch pending!.pollConnected() {
+        case nil:
+            if now - nextAttempt > 5 {  // a connection attempt that hangs is given up
+                pending = nil
+                backoff = min(backoff * 2, 30)
+                nextAttempt = now + backoff
+            }
+            return
+        case false?:
+            pending = nil
+            backoff = min(backoff * 2, 30)
+            nextAttempt = now + backoff
+            return
+        case true?:
+            break
+        }
+        socket = pending
+        pending = nil
+        backoff = 0.5
+        sequence = 0  // a new transport session
+        // The templates first, then what waited.
+        let open = message
+        let waiting = queue
+        queue = []
+        queuedBytes = 0
+        message = IPFIXMessageBuilder()
+        lastTemplates = -Double.infinity
+        try startMessage()
+        try sendMessage()
+        var sent = 0
+        for (bytes, records) in waiting {
+            try transmitTCP(bytes, records: records)
+            sent += Int(records)
+        }
+        message = open
+        options.log?("IPFIX collector \(destination): connected again; \(sent) queued records sent\(recordsDropped > 0 ? ", \(recordsDropped) dropped so far (queue full)" : "")")
     }
 
     public func write(_ row: FlowRow) throws {
@@ -197,6 +295,7 @@ public final class IPFIXFlowWriter: FlowWriter {
                 path: destination.description, id: row.id, values: row.record.valueCount + 1,
                 columns: valuesPerRecord + 1)
         }
+        if socket == nil, case .tcp = destination { try pumpReconnection() }
         var sink = IPFIXRowSink(
             buffer: recordBuffer, codes4: UnsafeBufferPointer(codes4), codes6: UnsafeBufferPointer(codes6),
             sourceColumn: sourceColumn, endColumn: endColumn)
@@ -220,13 +319,19 @@ public final class IPFIXFlowWriter: FlowWriter {
     }
 
     public func idle() throws {
+        try pumpReconnection()
         if !isFile { try sendMessage() }
     }
 
     public func finish() throws {
+        try pumpReconnection()
         if message.isEmpty && lastTemplates == -Double.infinity { try startMessage() }  // templates even without flows
         try sendMessage()
         try file?.finish()
+        let lost = recordsDropped + queue.reduce(0) { $0 + UInt64($1.records) }
+        if lost > 0 {
+            options.log?("IPFIX collector \(destination): \(lost) flow records were not delivered (the collector was away)")
+        }
     }
 
     public func abandon() {

@@ -100,8 +100,12 @@ final class CollectorSocket {
     let fd: Int32
     let destination: String
     let isTCP: Bool
+    /// A non-blocking TCP connection not yet established (see ``pollConnected()``).
+    private(set) var connecting = false
 
-    init(host: String, port: UInt16, tcp: Bool, destination: String) throws(IPFIXError) {
+    /// Connects (UDP sockets too: the kernel then skips the route lookup of every datagram). With `nonBlocking`
+    /// (TCP reconnection), the connection completes later: ``pollConnected()`` tells.
+    init(host: String, port: UInt16, tcp: Bool, destination: String, nonBlocking: Bool = false) throws(IPFIXError) {
         self.destination = destination
         isTCP = tcp
         var hints = addrinfo()
@@ -117,24 +121,27 @@ final class CollectorSocket {
         var candidate: UnsafeMutablePointer<addrinfo>? = first
         while let info = candidate {
             candidate = info.pointee.ai_next
-            let s = socket(info.pointee.ai_family, info.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), info.pointee.ai_protocol)
+            let flags = Int32(SOCK_CLOEXEC.rawValue) | (nonBlocking ? Int32(SOCK_NONBLOCK.rawValue) : 0)
+            let s = socket(info.pointee.ai_family, info.pointee.ai_socktype | flags, info.pointee.ai_protocol)
             if s < 0 {
                 lastError = String(cString: strerror(errno))
                 continue
             }
-            // UDP sockets are connected too: the kernel then skips the route lookup of every datagram.
-            do {
-                if connect(s, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
+            if connect(s, info.pointee.ai_addr, info.pointee.ai_addrlen) != 0 {
+                if nonBlocking && errno == EINPROGRESS {
+                    connecting = true
+                } else {
                     lastError = String(cString: strerror(errno))
                     close(s)
                     continue
                 }
-                if tcp {
-                    var one: Int32 = 1
-                    setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                }
+            }
+            if tcp {
+                var one: Int32 = 1
+                setsockopt(s, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
             }
             fd = s
+            if nonBlocking && !connecting { Self.setBlocking(s) }
             return
         }
         throw .cannotConnect(destination: destination, message: lastError)
@@ -142,8 +149,34 @@ final class CollectorSocket {
 
     deinit { close(fd) }
 
+    static func setBlocking(_ fd: Int32) {
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~Int32(O_NONBLOCK))
+    }
+
+    /// For a non-blocking connection: true once established (the socket is then blocking), false when it failed,
+    /// nil while it is still under way. Never waits.
+    func pollConnected() -> Bool? {
+        guard connecting else { return true }
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        guard poll(&p, 1, 0) > 0 else { return nil }
+        var error: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length)
+        guard error == 0 else { return false }
+        connecting = false
+        Self.setBlocking(fd)
+        return true
+    }
+
+    /// Whether the collector has closed a TCP connection (it never sends anything, so readable means gone).
+    var peerClosed: Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)  // POLLHUP and POLLERR come unasked
+        return poll(&p, 1, 0) > 0
+    }
+
     /// Sends one message: a datagram (UDP: a collector that is not listening goes unnoticed), or the whole stream
-    /// (TCP).
+    /// (TCP; a connection the collector has closed is an error before anything is sent into it).
     func transmit(_ message: [UInt8]) throws(IPFIXError) {
         if !isTCP {
             let n = message.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
@@ -154,6 +187,7 @@ final class CollectorSocket {
             }
             return
         }
+        if peerClosed { throw .sendFailed(destination: destination, message: "the collector closed the connection") }
         var sent = 0
         while sent < message.count {
             let n = message.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }

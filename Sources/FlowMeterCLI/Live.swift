@@ -113,7 +113,7 @@ struct Live: ParsableCommand {
                     try out.makeWriter(path: path, metadata: metadata)
                 }
             } else {
-                writer = try out.makeWriter(metadata: metadata)
+                writer = try out.makeWriter(metadata: metadata, live: true)
             }
         } catch {
             fail("\(error)", code: 1)

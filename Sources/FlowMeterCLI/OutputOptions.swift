@@ -112,7 +112,7 @@ struct OutputOptions: ParsableArguments {
 
     /// Opens the output (temporary name until finished) in its format. `metadata` goes into formats that keep
     /// key-value metadata (Parquet).
-    func makeWriter(path: String? = nil, metadata: [(String, String)] = []) throws -> any FlowWriter {
+    func makeWriter(path: String? = nil, metadata: [(String, String)] = [], live: Bool = false) throws -> any FlowWriter {
         let output = path ?? self.output
         switch effectiveFormat {
         case .csv:
@@ -125,7 +125,10 @@ struct OutputOptions: ParsableArguments {
             options.createdBy = "flowmeter version \(FlowmeterCommand.version)"
             return try ParquetFlowWriter(path: output, options: options)
         case .ipfix:
-            return try IPFIXFlowWriter(destination: IPFIXDestination(parsing: output), options: ipfixOptions)
+            var options = ipfixOptions
+            options.reconnect = live  // live: a TCP collector that goes away is waited for; convert: an error
+            options.log = { printError($0) }
+            return try IPFIXFlowWriter(destination: IPFIXDestination(parsing: output), options: options)
         }
     }
 

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from test_parquet_readers import BIN, conformance_pcaps, flowmeter, read_csv_text, veth_pair  # noqa: F401 (a fixture)
+from test_parquet_readers import BIN, conformance_pcaps, flowmeter, many_flows, read_csv_text, veth_pair  # noqa: F401 (fixtures)
 
 # Captures with IPv4 and IPv6, TCP, UDP, ICMP, VLANs and tunnels.
 CAPTURES = ["443-chrome.pcap", "quic.pcap", "bittorrent.pcap", "ipv6_in_gtp.pcap", "dns_long.pcap", "vlan.pcap",
@@ -394,3 +394,119 @@ def test_nfacctd_decodes_declared_enterprise_elements_with_the_csvs_values(tmp_p
             got.add((row["SRC_IP"], row["DST_IP"], int(row["SRC_PORT"]), int(row["DST_PORT"]), row["mean_ps"],
                      int(row["max_piat"])))
     assert got == want
+
+
+class TCPCollector:
+    """Accepts one IPFIX connection on `port` and keeps every byte it receives."""
+
+    def __init__(self, port):
+        self.server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", port))
+        self.server.listen(1)
+        self.data = bytearray()
+        self.connection = None
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        try:
+            self.connection, _ = self.server.accept()
+            while chunk := self.connection.recv(65536):
+                self.data.extend(chunk)
+        except OSError:
+            pass
+
+    def close(self):
+        if self.connection:
+            self.connection.shutdown(socket.SHUT_RDWR)
+            self.connection.close()
+        self.server.close()
+        self.thread.join(timeout=5)
+
+
+def flow_ports(data):
+    """Source ports of the IPv4 flow records in a stream (templates give the offsets)."""
+    messages = parse_messages(bytes(data))
+    templates = template_lengths(messages)
+    ports = []
+    for _, sets in messages:
+        for set_id, body in sets:
+            if set_id != 256:
+                continue
+            fields = templates[256]
+            p = 0
+            while len(body) - p >= 4:
+                values = []
+                for f in fields:
+                    if f == 65535:
+                        size = body[p]
+                        p += 1
+                        if size == 255:
+                            size = struct.unpack_from("!H", body, p)[0]
+                            p += 2
+                        values.append(body[p:p + size])
+                        p += size
+                    else:
+                        values.append(body[p:p + f])
+                        p += f
+                ports.append(int.from_bytes(values[5], "big"))  # id, expiration_id, src_ip, src_mac, src_oui, src_port
+    return ports
+
+
+def test_live_over_tcp_queues_while_the_collector_is_away_and_reconnects(veth_pair, tmp_path):
+    namespace, host = veth_pair
+    port = free_port(socket.SOCK_STREAM)
+    first = TCPCollector(port)
+    process = subprocess.Popen([BIN, "live", "-i", host, "-o", f"ipfix+tcp://127.0.0.1:{port}", "--bpf",
+                                "udp port 45126", "-q", "--dissections", "0", "--idle-timeout", "1"],
+                               stderr=subprocess.PIPE, text=True)
+
+    def send(ports):
+        sender = "import socket\n" f"for port in {list(ports)}:\n" \
+                 "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.bind(('10.211.7.2', port))\n" \
+                 "    s.sendto(bytes(10), ('10.211.7.1', 45126))\n"
+        subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+
+    time.sleep(1.5)
+    send(range(41000, 41003))
+    time.sleep(3.0)  # idle timeout 1 s: the flows leave and reach the first collector
+    first.close()
+    time.sleep(0.5)
+    send(range(41003, 41006))  # exported while the collector is away: queued
+    time.sleep(3.0)
+    second = TCPCollector(port)
+    time.sleep(4.0)  # reconnection within the backoff
+    send(range(41006, 41008))
+    time.sleep(3.0)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    second.close()
+    assert process.returncode == 0, stderr
+    assert "connected again" in stderr, stderr
+    assert sorted(flow_ports(first.data)) == [41000, 41001, 41002]
+    later = parse_messages(bytes(second.data))
+    assert later[0][1][0][0] == 2  # the new session starts with the templates
+    assert sorted(flow_ports(second.data)) == list(range(41003, 41008))
+    check_sequence_numbers(later)
+
+
+def test_a_tcp_collector_that_goes_away_mid_convert_is_an_error_naming_it(many_flows):
+    port = free_port(socket.SOCK_STREAM)
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", port))
+    server.listen(1)
+
+    def accept_then_leave():
+        connection, _ = server.accept()
+        connection.recv(20000)
+        connection.close()
+
+    thread = threading.Thread(target=accept_then_leave)
+    thread.start()
+    result = flowmeter("convert", many_flows, "-o", f"ipfix+tcp://127.0.0.1:{port}", "-q", "--dissections", "0",
+                       check=False, timeout=120)
+    thread.join()
+    server.close()
+    assert result.returncode == 1, result.stderr
+    assert f"cannot send to the collector ipfix+tcp://127.0.0.1:{port}" in result.stderr
