@@ -38,12 +38,23 @@ struct Convert: ParsableCommand {
     @Flag(help: "Stop at the first input damaged part-way (by default the next inputs are still read).")
     var stopOnDamage = false
 
-    @Flag(name: [.customShort("q"), .long], help: "No progress line.")
-    var quiet = false
+    @OptionGroup var chatter: QuietOption
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one INPUT capture") }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (standard input) can be given once") }
+        if ingest.ingest == .tshark {
+            if let bpf = out.bpf {
+                throw ValidationError(
+                    "--bpf '\(bpf)' cannot be used with --ingest tshark: tshark applies no capture filter when it "
+                        + "reads a file; drop --bpf, or use --ingest direct or object")
+            }
+            if inputs.contains("-") {
+                throw ValidationError(
+                    "--ingest tshark cannot read standard input ('-'): it reads capture files by name; save the "
+                        + "capture to a file, or use --ingest direct or object")
+            }
+        }
     }
 
     func run() throws {
@@ -85,6 +96,7 @@ struct Convert: ParsableCommand {
         } catch {
             fail("\(error)", code: 1)
         }
+        let quiet = chatter.quiet
         let progress = ProgressLine(enabled: !quiet && isatty(2) != 0)
         let report: ConversionReport
         do {

@@ -349,6 +349,110 @@ import Glibc
         #expect(result.status == 0)
         #expect(result.stderr.isEmpty, "\(result.stderr)")
     }
+
+    // MARK: Option checks
+
+    @Test func negativeValuesGetTheRangeMessage() throws {
+        let cases: [([String], String)] = [
+            (["--splt", "-1"], "--splt must be between 0 and 65535 (got -1)"),
+            (["--idle-timeout", "-5"], "--idle-timeout must be a number of seconds from 0 to 1e12 (got -5.0)"),
+            (["--active-timeout", "-5"], "--active-timeout must be a number of seconds from 0 to 1e12 (got -5.0)"),
+            (["--max-flows", "-1"], "--max-flows must be 0 (no bound) or a positive number of flows (got -1)"),
+            (["--dissections", "-1"], "--dissections must be between 0 and 255 (got -1)"),
+            (["--threads", "-1"], "--threads must be between 1 and 64, the number of flow-table shards (got -1)"),
+            (["--accounting-mode", "-1"], "--accounting-mode must be 0, 1, 2 or 3 (got -1)"),
+        ]
+        for (options, message) in cases {
+            let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-"] + options)
+            #expect(result.status == 64, "\(options)")
+            #expect(result.stderr.contains(message), "\(options): \(result.stderr)")
+            #expect(!result.stderr.contains("Missing value"), "\(options): \(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+        let live = try CLIRunner.run(["live", "-i", "lo", "-o", "-", "--duration", "-2"])
+        #expect(live.status == 64)
+        #expect(live.stderr.contains("--duration must be a positive number of seconds (got -2.0)"), "\(live.stderr)")
+    }
+
+    @Test func emptyFeaturesAreRejected() throws {
+        for value in ["", ",", " , ,", "  "] {
+            let result = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "--features", value])
+            #expect(result.status == 64, "'\(value)'")
+            #expect(result.stderr.contains("--features '\(value)' names no feature set"), "\(result.stderr)")
+            #expect(result.stdout.isEmpty)
+        }
+    }
+
+    @Test func tsharkIngestConflictsNameBothOptions() throws {
+        let bpf = try CLIRunner.run([
+            "convert", "--ingest", "tshark", "--bpf", "udp", CLIRunner.sampleCapture, "-o", "-",
+        ])
+        #expect(bpf.status == 64)
+        #expect(bpf.stderr.contains("--bpf 'udp' cannot be used with --ingest tshark"), "\(bpf.stderr)")
+        #expect(!bpf.stderr.contains("invalid --bpf filter"))
+        let stdin = try CLIRunner.run(
+            ["convert", "--ingest", "tshark", "-", "-o", "-"], stdin: try Self.sample)
+        #expect(stdin.status == 64)
+        #expect(stdin.stderr.contains("--ingest tshark cannot read standard input ('-')"), "\(stdin.stderr)")
+        #expect(bpf.stdout.isEmpty && stdin.stdout.isEmpty)
+    }
+
+    /// Whether this process may capture on the loopback interface.
+    static var canCaptureOnLoopback: Bool {
+        geteuid() == 0 && FileManager.default.fileExists(atPath: "/sys/class/net/lo")
+    }
+
+    @Test(.enabled(if: canCaptureOnLoopback, "needs root and a loopback interface"))
+    func theLastLiveStatisticsLineIsMarkedFinal() throws {
+        let dir = try ScratchDirectory()
+        let result = try CLIRunner.run([
+            "live", "-i", "lo", "-o", dir.path("o.csv"), "--duration", "0.6", "--stats-interval", "0.2",
+            "--bpf", "udp port 9", "--dissections", "0",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let statistics = Self.lines(result.stderr).filter { $0.hasPrefix("{\"elapsed_s\":") }
+        #expect(statistics.count >= 2, "\(result.stderr)")
+        #expect(statistics.last?.hasSuffix(",\"final\":true}") == true, "\(result.stderr)")
+        #expect(statistics.dropLast().allSatisfy { $0.hasSuffix(",\"final\":false}") }, "\(result.stderr)")
+    }
+
+    @Test(.enabled(if: canCaptureOnLoopback, "needs root and a loopback interface"))
+    func quietLiveWritesNoStatisticsLine() throws {
+        let dir = try ScratchDirectory()
+        let result = try CLIRunner.run([
+            "live", "-i", "lo", "-o", dir.path("o.csv"), "--duration", "0.3", "--bpf", "udp port 9", "-q",
+            "--dissections", "0",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty, "\(result.stderr)")
+    }
+
+    @Test func quietMeansTheSameInConvertAndLive() throws {
+        func helpText(_ command: String) throws -> String {
+            let help = try CLIRunner.run([command, "--help"])
+            let text = String(decoding: help.stdout, as: UTF8.self)
+            return text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        }
+        let sentence =
+            "-q, --quiet No progress or statistics lines on stderr (convert: the progress line and summary; live: "
+            + "the statistics lines). Errors and warnings are still printed."
+        #expect(try helpText("convert").contains(sentence))
+        #expect(try helpText("live").contains(sentence))
+        // Asking for statistics lines and for none is a conflict.
+        let both = try CLIRunner.run(["live", "-i", "lo", "-o", "-", "-q", "--stats-interval", "1", "--duration", "1"])
+        #expect(both.status == 64)
+        #expect(both.stderr.contains("--stats-interval prints statistics lines and -q/--quiet silences them"))
+        // Warnings and errors are still printed with -q.
+        let dir = try ScratchDirectory()
+        try Self.write(try Self.sample.prefix(5000), dir.path("cut.pcap"))
+        try Self.write(Self.udpCapture(sourcePort: 7, milliseconds: [1_000]), dir.path("early.pcap"))
+        let quiet = try CLIRunner.run([
+            "convert", dir.path("cut.pcap"), dir.path("early.pcap"), "-o", dir.path("o.csv"), "-q",
+        ])
+        #expect(quiet.status == 3)
+        #expect(quiet.stderr.contains("flowmeter: warning: '\(dir.path("early.pcap"))': 1 packet is stamped earlier"))
+        #expect(quiet.stderr.contains("is damaged: packet 45"))
+    }
 }
 
 /// The path comparison of `InputOutputCheck`, for the case the command line cannot reach.
