@@ -2,6 +2,8 @@
 public enum PcapError: Error, CustomStringConvertible, Sendable {
     case cannotOpen(path: String, message: String)
     case badFilter(expression: String, message: String)
+    /// A capture stopped being readable part-way: `packetNumber` packets of the file were read before the one that
+    /// could not be; `byteOffset` is where reading stopped (when known).
     case readFailed(path: String, packetNumber: UInt64, byteOffset: Int64?, message: String)
     case unsupportedLinkType(path: String, linkType: Int32, name: String)
     /// Live capture: the interface does not exist; `available` names the ones `pcap_findalldevs` lists.
@@ -27,7 +29,9 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
         switch self {
         case .cannotOpen(let path, let message):
             let hint: String
-            if message.contains("No such file") {
+            if message.contains("Is a directory") {
+                hint = "give the capture files in it (flowmeter convert reads a directory's captures)"
+            } else if message.contains("No such file") {
                 hint = "check the path"
             } else if message.contains("Permission denied") {
                 hint = "make the file readable (chmod) or run as a user who can read it"
@@ -45,8 +49,9 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
             return "invalid --bpf filter '\(expression)': \(message)"
         case .readFailed(let path, let packetNumber, let offset, let message):
             let at = offset.map { ", reading stopped at byte offset \($0)" } ?? ""
-            return
-                "capture '\(path)' is damaged: packet \(packetNumber + 1) could not be read (\(message)\(at)); the flows of the \(packetNumber) packets before it were written (cut the file with editcap or repair it with pcapfix to read it cleanly)"
+            return "capture '\(path)' is damaged: packet \(packetNumber + 1) could not be read (\(message)\(at)); "
+                + "the flows of its \(packetNumber) packets before it were kept (cut the file with editcap or repair "
+                + "it with pcapfix to read it cleanly)"
         case .unsupportedLinkType(let path, let linkType, let name):
             return
                 "capture '\(path)' has link type \(name) (\(linkType)), which flowmeter does not decode; supported: Ethernet, Linux cooked v1/v2, raw IP, BSD loopback, PPP, Cisco HDLC, 802.11 radiotap"

@@ -12,12 +12,18 @@ struct Convert: ParsableCommand {
         abstract: "Convert pcap/pcapng captures to one CSV row per flow.",
         discussion: """
             Several inputs are read in the order given as one capture: flows continue across files. \
-            '-' reads a capture from standard input. The output is gzip-compressed when its name ends in .gz \
-            or with --gzip; '-o -' writes to standard output. The file is written under a temporary name and \
-            renamed when complete.
+            A directory stands for the pcap and pcapng files in it (recognised by their first bytes, taken in \
+            name order; --recursive searches subdirectories too). '-' reads a capture from standard input. \
+            The output is gzip-compressed when its name ends in .gz or with --gzip; '-o -' writes to standard \
+            output. The file is written under a temporary name and renamed when complete; an output that is one \
+            of the inputs is refused. An input damaged part-way keeps the flows read from it and the next input \
+            is read (exit status 3 at the end, every damaged input listed); --stop-on-damage stops at the first.
             """)
 
-    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng), or '-' for standard input.", valueName: "INPUT"))
+    @Argument(
+        help: ArgumentHelp(
+            "Capture files (pcap or pcapng), directories of captures, or '-' for standard input.",
+            valueName: "INPUT"))
     var inputs: [String]
 
     @OptionGroup var out: OutputOptions
@@ -26,12 +32,29 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var ingest: IngestOptions
 
-    @Flag(name: [.customShort("q"), .long], help: "No progress line.")
-    var quiet = false
+    @Flag(help: "Search the subdirectories of a directory INPUT too (depth first, in name order).")
+    var recursive = false
+
+    @Flag(help: "Stop at the first input damaged part-way (by default the next inputs are still read).")
+    var stopOnDamage = false
+
+    @OptionGroup var chatter: QuietOption
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one INPUT capture") }
         if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("'-' (standard input) can be given once") }
+        if ingest.ingest == .tshark {
+            if let bpf = out.bpf {
+                throw ValidationError(
+                    "--bpf '\(bpf)' cannot be used with --ingest tshark: tshark applies no capture filter when it "
+                        + "reads a file; drop --bpf, or use --ingest direct or object")
+            }
+            if inputs.contains("-") {
+                throw ValidationError(
+                    "--ingest tshark cannot read standard input ('-'): it reads capture files by name; save the "
+                        + "capture to a file, or use --ingest direct or object")
+            }
+        }
     }
 
     func run() throws {
@@ -39,7 +62,29 @@ struct Convert: ParsableCommand {
         var configuration = try meter.streamerConfiguration(bpf: out.bpf)
         ingest.apply(to: &configuration)
         out.adapt(&configuration)
+        configuration.stopOnDamage = stopOnDamage
         let streamer = FlowStreamer(configuration: configuration)
+
+        // The output must not be an input: checked against the inputs as named before any directory is
+        // searched, then against the captures found in the directories.
+        do {
+            try InputOutputCheck(inputs: inputs).check(option: "-o", output: out.output)
+        } catch {
+            fail("\(error)", code: 64)
+        }
+        let listed: CaptureInputs
+        do {
+            listed = try CaptureInputs.expand(inputs, recursive: recursive)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        do {
+            try InputOutputCheck(inputs: listed.paths).check(option: "-o", output: out.output)
+        } catch {
+            fail("\(error)", code: 64)
+        }
+        if let note = listed.skippedNote { printError(note) }
+        let inputs = listed.paths
 
         do {
             try streamer.validate(inputs: inputs)
@@ -52,6 +97,7 @@ struct Convert: ParsableCommand {
         } catch {
             fail("\(error)", code: 1)
         }
+        let quiet = chatter.quiet
         let progress = ProgressLine(enabled: !quiet && isatty(2) != 0)
         let report: ConversionReport
         do {
@@ -61,15 +107,29 @@ struct Convert: ParsableCommand {
             fail("\(error)", code: 1)
         }
         progress.clear()
-        if let inputError = report.inputError {
-            printError("\(inputError)")
-            throw ExitCode(3)
-        }
+        for jump in report.backwardTime { printError(Self.warning(jump)) }
+        for damage in report.damagedInputs { printError("\(damage.error)") }
         if report.interrupted {
             printError(
                 "interrupted: wrote the \(report.flowsWritten) flows metered from the first \(report.packetsRead) packets to '\(out.output)'; the rest of the input was not read"
             )
             throw ExitCode(130)
+        }
+        if let first = report.damagedInputs.first {
+            if stopOnDamage {
+                if let index = inputs.firstIndex(of: first.input), index + 1 < inputs.count {
+                    let left = inputs.count - index - 1
+                    let after = left == 1 ? "the 1 input after it was" : "the \(left) inputs after it were"
+                    printError("stopped at the damaged input '\(first.input)' (--stop-on-damage): \(after) not read")
+                }
+            } else if inputs.count > 1 {
+                let damaged = report.damagedInputs.count
+                printError(
+                    "\(damaged) of \(inputs.count) inputs \(damaged == 1 ? "is" : "are") damaged (listed above); "
+                        + "the inputs after each were still read, and the \(report.flowsWritten) flows of every "
+                        + "packet read were written to '\(out.output)' (--stop-on-damage stops at the first)")
+            }
+            throw ExitCode(3)
         }
         if !quiet && isatty(2) != 0 {
             printError(
@@ -77,6 +137,14 @@ struct Convert: ParsableCommand {
                     + (report.flowsEvicted > 0 ? ", \(report.flowsEvicted) evicted early by --max-flows" : "")
             )
         }
+    }
+
+    /// The warning for an input with packets stamped before the latest time already seen.
+    static func warning(_ jump: ConversionReport.BackwardTime) -> String {
+        let packets = jump.packets == 1 ? "1 packet is" : "\(jump.packets) packets are"
+        return "warning: '\(jump.input)': \(packets) stamped earlier than the latest time already seen, by up to "
+            + "\(jump.maxMilliseconds) ms; as in NFStream they were metered at that latest time, so durations and "
+            + "inter-arrival times shrink (give the inputs in time order, or convert them one at a time)"
     }
 }
 

@@ -27,32 +27,37 @@ struct Live: ParsableCommand {
 
     @OptionGroup var ingest: IngestOptions
 
-    @Option(help: ArgumentHelp("Bytes kept of each packet.", valueName: "BYTES"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bytes kept of each packet.", valueName: "BYTES"))
     var snaplen: Int = 1536
 
     @Flag(name: .customLong("no-promisc"), help: "Do not put the interface in promiscuous mode.")
     var noPromisc = false
 
-    @Option(help: ArgumentHelp("Kernel capture buffer in MiB (0: libpcap's default).", valueName: "MIB"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel capture buffer in MiB (0: libpcap's default).", valueName: "MIB"))
     var bufferSize: Int = 0
 
-    @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
     var duration: Double?
 
     @Option(help: ArgumentHelp("Stop after this many packets.", valueName: "N"))
     var maxPackets: UInt64?
 
-    @Option(help: ArgumentHelp("Print a JSON statistics line on stderr every SECONDS.", valueName: "SECONDS"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Print a JSON statistics line on stderr every SECONDS (the last one, at exit, has \"final\":true).",
+            valueName: "SECONDS"))
     var statsInterval: Double?
 
-    @Option(help: ArgumentHelp("Start a new output file every SECONDS (checked when a flow is written; see README).", valueName: "SECONDS"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Start a new output file every SECONDS (see README: Rotation).", valueName: "SECONDS"))
     var rotateSeconds: Double?
 
-    @Option(help: ArgumentHelp("Start a new output file every N flows.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Start a new output file every N flows.", valueName: "N"))
     var rotateFlows: Int?
 
-    @Flag(name: [.customShort("q"), .long], help: "No final statistics line.")
-    var quiet = false
+    @OptionGroup var chatter: QuietOption
 
     func validate() throws {
         guard (64...262_144).contains(snaplen) else {
@@ -78,6 +83,10 @@ struct Live: ParsableCommand {
         }
         if (rotateSeconds != nil || rotateFlows != nil) && out.output == "-" {
             throw ValidationError("--rotate-seconds and --rotate-flows write files: give -o a file name, not '-'")
+        }
+        if statsInterval != nil && chatter.quiet {
+            throw ValidationError(
+                "--stats-interval prints statistics lines and -q/--quiet silences them: give one or the other")
         }
         if let maxPackets, maxPackets == 0 {
             throw ValidationError("--max-packets must be at least 1")
@@ -122,12 +131,12 @@ struct Live: ParsableCommand {
         limits.durationSeconds = duration
         limits.maxPackets = maxPackets
         limits.statsIntervalSeconds = statsInterval
-        let quiet = self.quiet
+        let quiet = chatter.quiet
         let result: (LiveStatistics, LiveStopReason)
         do {
             let streamer = FlowStreamer(configuration: configuration)
             let report: (LiveStatistics, Bool) -> Void = { stats, final in
-                if !final || !quiet { printLine(stats.jsonLine) }
+                if !quiet { printLine(stats.jsonLine(final: final)) }
             }
             if let tshark {
                 result = try streamer.live(tshark: tshark, writer: writer, limits: limits, report: report)

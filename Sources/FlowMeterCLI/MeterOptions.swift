@@ -16,25 +16,25 @@ struct MeterOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Feature sets to add, comma separated, e.g. statistics,splt ('flowmeter features' lists them).", valueName: "A,B,…"))
     var features: String?
 
-    @Option(name: .customLong("splt"), help: ArgumentHelp("Add the early-packet sequences of the first N packets (0 = off).", valueName: "N"))
+    @Option(name: .customLong("splt"), parsing: .unconditional, help: ArgumentHelp("Add the early-packet sequences of the first N packets (0 = off).", valueName: "N"))
     var splt: Int = 0
 
-    @Option(help: ArgumentHelp("Give the first N packets of each flow to nDPI and add the nine application columns (application_name, category, SNI, fingerprints, user agent …); 0 = no detection and no columns. Default 20, as NFStream's n_dissections.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Give the first N packets of each flow to nDPI and add the nine application columns (application_name, category, SNI, fingerprints, user agent …); 0 = no detection and no columns. Default 20, as NFStream's n_dissections.", valueName: "N"))
     var dissections: Int?
 
-    @Option(help: ArgumentHelp("Size counted per packet: 0 wire size, 1 IP, 2 transport, 3 payload.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Size counted per packet: 0 wire size, 1 IP, 2 transport, 3 payload.", valueName: "N"))
     var accountingMode: Int = 0
 
-    @Option(help: ArgumentHelp("Expire a flow after this many seconds without packets.", valueName: "SECONDS"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Expire a flow after this many seconds without packets.", valueName: "SECONDS"))
     var idleTimeout: Double = 120
 
-    @Option(help: ArgumentHelp("Expire a flow this many seconds after its first packet (checked when a packet arrives).", valueName: "SECONDS"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Expire a flow this many seconds after its first packet (checked when a packet arrives).", valueName: "SECONDS"))
     var activeTimeout: Double = 1800
 
-    @Option(help: ArgumentHelp("Bound the active flows: the table is split into 64 shards by flow hash, each holding at most N/64 flows (at least 1); a full shard expires its least recently active flow (expiration_id 2). 0 = no bound.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Bound the active flows: the table is split into 64 shards by flow hash, each holding at most N/64 flows (at least 1); a full shard expires its least recently active flow (expiration_id 2). 0 = no bound.", valueName: "N"))
     var maxFlows: Int = 0
 
-    @Option(help: ArgumentHelp("Meter threads (default: the number of cores). Output is byte-identical for every value.", valueName: "N"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Meter threads (default: the number of cores). Output is byte-identical for every value.", valueName: "N"))
     var threads: Int?
 
     @Flag(help: "End TCP flows at RST, or at the last ACK after FIN in both directions (expiration_id 3), and add the expiration_reason column.")
@@ -57,6 +57,11 @@ struct MeterOptions: ParsableArguments {
             if dissections > 0 && !ApplicationDetection.isAvailable {
                 throw ValidationError("--dissections \(dissections): \(ApplicationDetectionError.unavailable.message)")
             }
+        }
+        if let features, features.split(separator: ",").allSatisfy({ String($0).trimmingSpaces.isEmpty }) {
+            throw ValidationError(
+                "--features '\(features)' names no feature set: give names separated by commas, e.g. statistics,splt "
+                    + "('flowmeter features' lists them), or leave the option out")
         }
         _ = try plugins()
         guard maxFlows >= 0 else {

@@ -4,6 +4,35 @@ import FlowPacket
 
 /// What a conversion did: packets read and ignored by reason, flows written, and whether input ended early.
 public struct ConversionReport: Sendable {
+    /// Packets of one input stamped earlier than the latest packet time already seen (in that input or in one
+    /// before it). The meter counts them at that latest time, as NFStream does.
+    public struct BackwardTime: Sendable, Equatable {
+        /// The input, as it was named.
+        public var input: String
+        /// How many of its packets were stamped earlier than the latest time already seen.
+        public var packets: UInt64
+        /// The most any of them was behind that time, in milliseconds.
+        public var maxMilliseconds: UInt64
+
+        public init(input: String, packets: UInt64, maxMilliseconds: UInt64) {
+            self.input = input
+            self.packets = packets
+            self.maxMilliseconds = maxMilliseconds
+        }
+    }
+
+    /// An input that could not be read to its end, and why.
+    public struct InputDamage: Sendable {
+        /// The input, as it was named.
+        public var input: String
+        public var error: PcapError
+
+        public init(input: String, error: PcapError) {
+            self.input = input
+            self.error = error
+        }
+    }
+
     public var packetsRead: UInt64 = 0
     public var packetsMetered: UInt64 = 0
     /// Packets the decoder ignored, by reason (indexed by `DecodeOutcome.rawValue`).
@@ -12,12 +41,19 @@ public struct ConversionReport: Sendable {
     public var peakActiveFlows: Int = 0
     /// Flows expired early because their shard of a bounded table was full.
     public var flowsEvicted: UInt64 = 0
-    /// Set when a capture could not be read to its end; the flows metered before were still written.
-    public var inputError: PcapError? = nil
+    /// Every input that could not be read to its end, in input order: the flows metered from it (and from every
+    /// other input) were still written. Unless `StreamerConfiguration.stopOnDamage` is set, the inputs after a
+    /// damaged one are still read.
+    public var damagedInputs: [InputDamage] = []
+    /// Inputs with packets stamped earlier than the latest time already seen, in input order.
+    public var backwardTime: [BackwardTime] = []
     /// Set when the run was stopped by SIGINT/SIGTERM.
     public var interrupted = false
 
     public init() {}
+
+    /// The first input that could not be read to its end, if any.
+    public var inputError: PcapError? { damagedInputs.first?.error }
 
     public var packetsIgnored: UInt64 { ignored.reduce(0, +) }
 }

@@ -41,6 +41,9 @@ public struct FlowStreamer {
                 throw PcapError.tsharkMissing(path: configuration.tshark.executable)
             }
         }
+        for path in inputs where path != "-" && Self.isDirectory(path) {
+            throw PcapError.cannotOpen(path: path, message: "Is a directory")
+        }
         for path in inputs where path != "-" && Self.isRereadable(path) {
             let handle = try PcapHandle.openOffline(path: path)
             let link = handle.linkType
@@ -106,7 +109,9 @@ public struct FlowStreamer {
         return (statistics, consumer.outputError)
     }
 
-    /// Reads every input in order into `consumer`, recording ignored packets and input damage in `report`.
+    /// Reads every input in order into `consumer`, recording ignored packets, input damage and packets stamped
+    /// earlier than the latest time already seen in `report`. A damaged input ends reading only with
+    /// `configuration.stopOnDamage`; otherwise the next input is read.
     func readAll<Consumer: PacketConsumer>(
         inputs: [String], into consumer: inout Consumer, report: inout ConversionReport,
         progress: ((ConversionProgress) -> Void)?
@@ -114,77 +119,100 @@ public struct FlowStreamer {
         let totalBytes = inputs.contains("-") ? nil : inputs.reduce(Int64(0)) { $0 + (Self.fileSize($1) ?? 0) }
         var bytesBefore: Int64 = 0
         var packet = DecodedPacket()
-        let decodeTunnels = configuration.meter.decodeTunnels
-        files: for path in inputs {
-            let handle: PcapHandle
-            do {
-                handle = try PcapHandle.openOffline(path: path)
-                if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
-            } catch {
-                // A signal while libpcap reads the header interrupts it (EINTR): that is an interruption,
-                // not a damaged input.
-                if interruptRequested.load(ordering: .relaxed) {
-                    report.interrupted = true
-                } else {
-                    report.inputError = error as? PcapError ?? .cannotOpen(path: path, message: "\(error)")
-                }
-                break files
+        var order = TimeOrder()
+        for path in inputs {
+            let next = readFile(
+                path: path, into: &consumer, report: &report, packet: &packet, order: &order,
+                progress: progress.map { progress in (progress, bytesBefore, totalBytes) })
+            if order.behind > 0 {
+                report.backwardTime.append(
+                    ConversionReport.BackwardTime(input: path, packets: order.behind, maxMilliseconds: order.most))
             }
-            let linkType = handle.linkType
-            if !linkType.isSupported {
-                report.inputError = .unsupportedLinkType(
-                    path: path, linkType: linkType.rawValue, name: linkType.description)
-                break files
+            order.startInput()
+            bytesBefore += Self.fileSize(path) ?? 0
+            if !next { break }
+        }
+    }
+
+    /// Records that `error` kept an input from being read to its end; returns whether to read the next input.
+    func recordDamage(_ error: PcapError, path: String, report: inout ConversionReport) -> Bool {
+        report.damagedInputs.append(ConversionReport.InputDamage(input: path, error: error))
+        return !configuration.stopOnDamage
+    }
+
+    /// Reads one input into `consumer`. Returns false when reading must stop (interrupted, packet limit, output
+    /// failure, or damage with `stopOnDamage`).
+    func readFile<Consumer: PacketConsumer>(
+        path: String, into consumer: inout Consumer, report: inout ConversionReport, packet: inout DecodedPacket,
+        order: inout TimeOrder,
+        progress: (report: (ConversionProgress) -> Void, bytesBefore: Int64, bytesTotal: Int64?)?
+    ) -> Bool {
+        let handle: PcapHandle
+        do {
+            handle = try PcapHandle.openOffline(path: path)
+            if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
+        } catch {
+            // A signal while libpcap reads the header interrupts it (EINTR): that is an interruption,
+            // not a damaged input.
+            if interruptRequested.load(ordering: .relaxed) {
+                report.interrupted = true
+                return false
             }
-            let decoder = PacketDecoder(linkType: linkType, decodeTunnels: decodeTunnels)
-            if configuration.ingest == .tshark {
-                if !readTshark(
-                    path: path, decoder: decoder, into: &consumer, report: &report, packet: &packet)
-                {
-                    break files
-                }
-                bytesBefore += Self.fileSize(path) ?? 0
-                continue files
-            }
-            let objects = configuration.ingest == .object ? ObjectDissector(decoder: decoder) : nil
-            let limit = configuration.packetLimit ?? UInt64.max
-            var countdown = 4096
-            reading: while true {
-                if report.packetsRead >= limit { break files }
-                switch handle.next() {
-                case .packet(let captured):
-                    report.packetsRead &+= 1
-                    let outcome = Self.meter(captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet)
-                    if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
-                    countdown -= 1
-                    if countdown == 0 {
-                        countdown = 4096
-                        if consumer.failed { break files }
-                        if interruptRequested.load(ordering: .relaxed) {
-                            report.interrupted = true
-                            break files
-                        }
-                        if let progress {
-                            progress(
-                                ConversionProgress(
-                                    bytesRead: bytesBefore + (handle.fileOffset ?? 0), bytesTotal: totalBytes,
-                                    packetsRead: report.packetsRead, activeFlows: consumer.activeFlows))
-                        }
-                    }
-                case .endOfFile, .timeout:
-                    break reading
-                case .failed(let message):
+            let damage = error as? PcapError ?? .cannotOpen(path: path, message: "\(error)")
+            return recordDamage(damage, path: path, report: &report)
+        }
+        let linkType = handle.linkType
+        if !linkType.isSupported {
+            return recordDamage(
+                .unsupportedLinkType(path: path, linkType: linkType.rawValue, name: linkType.description),
+                path: path, report: &report)
+        }
+        let decoder = PacketDecoder(linkType: linkType, decodeTunnels: configuration.meter.decodeTunnels)
+        if configuration.ingest == .tshark {
+            return readTshark(
+                path: path, decoder: decoder, into: &consumer, report: &report, packet: &packet, order: &order)
+        }
+        let objects = configuration.ingest == .object ? ObjectDissector(decoder: decoder) : nil
+        let limit = configuration.packetLimit ?? UInt64.max
+        let packetsBefore = report.packetsRead
+        var countdown = 4096
+        while true {
+            if report.packetsRead >= limit { return false }
+            switch handle.next() {
+            case .packet(let captured):
+                report.packetsRead &+= 1
+                let time = DecodedPacket.milliseconds(seconds: captured.seconds, microseconds: captured.microseconds)
+                let outcome = Self.meter(captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet)
+                if outcome == .decoded { order.observe(time) } else { report.ignored[Int(outcome.rawValue)] &+= 1 }
+                countdown -= 1
+                if countdown == 0 {
+                    countdown = 4096
+                    if consumer.failed { return false }
                     if interruptRequested.load(ordering: .relaxed) {
                         report.interrupted = true
-                        break files
+                        return false
                     }
-                    report.inputError = .readFailed(
-                        path: path, packetNumber: report.packetsRead, byteOffset: handle.fileOffset,
-                        message: message)
-                    break files
+                    if let progress {
+                        progress.report(
+                            ConversionProgress(
+                                bytesRead: progress.bytesBefore + (handle.fileOffset ?? 0),
+                                bytesTotal: progress.bytesTotal, packetsRead: report.packetsRead,
+                                activeFlows: consumer.activeFlows))
+                    }
                 }
+            case .endOfFile, .timeout:
+                return true
+            case .failed(let message):
+                if interruptRequested.load(ordering: .relaxed) {
+                    report.interrupted = true
+                    return false
+                }
+                return recordDamage(
+                    .readFailed(
+                        path: path, packetNumber: report.packetsRead - packetsBefore, byteOffset: handle.fileOffset,
+                        message: message),
+                    path: path, report: &report)
             }
-            bytesBefore += Self.fileSize(path) ?? 0
         }
     }
 
@@ -214,10 +242,11 @@ public struct FlowStreamer {
     }
 
     /// Reads one capture file through a tshark child (`--ingest tshark`); the link type is the file's, as libpcap
-    /// reports it. Returns false when reading must stop (interrupted, packet limit, output or input failure).
+    /// reports it. Returns false when reading must stop (interrupted, packet limit, output failure, or input
+    /// failure with `stopOnDamage`).
     func readTshark<Consumer: PacketConsumer>(
         path: String, decoder: PacketDecoder, into consumer: inout Consumer, report: inout ConversionReport,
-        packet: inout DecodedPacket
+        packet: inout DecodedPacket, order: inout TimeOrder
     ) -> Bool {
         var options = configuration.tshark
         let limit = configuration.packetLimit ?? UInt64.max
@@ -227,19 +256,21 @@ public struct FlowStreamer {
         do {
             source = try TsharkSource(input: .file(path), options: options)
         } catch {
-            report.inputError = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
-            return false
+            let damage = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
+            return recordDamage(damage, path: path, report: &report)
         }
         var keepGoing = true
         var stoppedEarly = false
+        var damaged = false
         var countdown = 4096
         reading: while true {
             let (result, _) = source.next()
             switch result {
             case .packet(let captured):
                 report.packetsRead &+= 1
+                let time = DecodedPacket.milliseconds(seconds: captured.seconds, microseconds: captured.microseconds)
                 let outcome = Self.meter(captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet)
-                if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
+                if outcome == .decoded { order.observe(time) } else { report.ignored[Int(outcome.rawValue)] &+= 1 }
                 countdown -= 1
                 if countdown == 0 {
                     countdown = 4096
@@ -259,12 +290,15 @@ public struct FlowStreamer {
                 if report.packetsRead >= limit { keepGoing = false }
                 break reading
             case .failed(let message):
-                keepGoing = false
                 stoppedEarly = true
                 if interruptRequested.load(ordering: .relaxed) {
                     report.interrupted = true
+                    keepGoing = false
                 } else {
-                    report.inputError = .tsharkFailed(message: "reading '\(path)' \(message)", stderr: source.errorText)
+                    damaged = true
+                    keepGoing = recordDamage(
+                        .tsharkFailed(message: "reading '\(path)' \(message)", stderr: source.errorText),
+                        path: path, report: &report)
                 }
                 break reading
             }
@@ -272,10 +306,9 @@ public struct FlowStreamer {
         do {
             try source.close(killing: stoppedEarly)
         } catch {
-            if report.inputError == nil && !report.interrupted {
-                report.inputError = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
-            }
-            return false
+            if damaged || report.interrupted { return keepGoing }
+            let damage = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
+            return recordDamage(damage, path: path, report: &report) && keepGoing
         }
         return keepGoing
     }
@@ -288,9 +321,40 @@ public struct FlowStreamer {
         return (st.st_mode & S_IFMT) == S_IFREG
     }
 
+    /// Whether `path` names a directory (following symbolic links).
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
     static func fileSize(_ path: String) -> Int64? {
         guard path != "-" else { return nil }
         var st = stat()
         return stat(path, &st) == 0 ? Int64(st.st_size) : nil
+    }
+}
+
+/// The latest packet time seen so far (as the meter's clock sees it: decoded packets, in milliseconds) and, for
+/// the input being read, how many packets were stamped before it and by how much at most.
+struct TimeOrder {
+    var latest: UInt64 = 0
+    var behind: UInt64 = 0
+    var most: UInt64 = 0
+
+    /// Notes a decoded packet's time, exactly as `Meter` moves its clock.
+    @inline(__always)
+    mutating func observe(_ time: UInt64) {
+        if time > latest {
+            latest = time
+        } else if time < latest {
+            behind &+= 1
+            if latest &- time > most { most = latest &- time }
+        }
+    }
+
+    /// Starts counting for the next input (the latest time carries over).
+    mutating func startInput() {
+        behind = 0
+        most = 0
     }
 }

@@ -27,15 +27,16 @@ public struct LiveStatistics: Sendable {
 
     public init() {}
 
-    /// One JSON object on one line.
-    public var jsonLine: String {
+    /// One JSON object on one line; `final` marks the line written at the end of the capture.
+    public func jsonLine(final: Bool) -> String {
         let ms = Int((elapsedSeconds * 1000).rounded())
         let fraction = String(ms % 1000)
         let elapsed = "\(ms / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
         return "{\"elapsed_s\":\(elapsed),\"packets_received\":\(packetsReceived),"
             + "\"packets_ignored\":\(packetsIgnored),\"dropped_by_kernel\":\(droppedByKernel),"
             + "\"dropped_by_interface\":\(droppedByInterface),\"dropped_ring_full\":\(droppedRingFull),"
-            + "\"flows_active\":\(flowsActive),\"flows_written\":\(flowsWritten),\"flows_evicted\":\(flowsEvicted)}"
+            + "\"flows_active\":\(flowsActive),\"flows_written\":\(flowsWritten),\"flows_evicted\":\(flowsEvicted),"
+            + "\"final\":\(final)}"
     }
 }
 

@@ -19,5 +19,7 @@ public struct StreamerConfiguration: Sendable {
     public var tshark = TsharkSource.Options()
     /// Stop reading after this many packets (nil: read everything).
     public var packetLimit: UInt64? = nil
+    /// Stop at the first input that cannot be read to its end (false: record it and read the next input).
+    public var stopOnDamage = false
     public init() {}
 }
