@@ -2,7 +2,7 @@
 # Checks flowmeter's outputs with the real programs that read them: Parquet with pyarrow, pandas, polars and DuckDB
 # (from PyPI, in a venv: .venv-readers, or VENV), IPFIX with nfdump's nfcapd and libfixbuf's ipfixDump (Debian
 # packages, installed by scripts/setup.sh). Builds the flowmeter binary (debug, the one `swift test` builds) and
-# runs Tests/Interop with pytest. Reads ../shared/conformance (or CONFORMANCE). Extra arguments go to pytest.
+# runs Tests/Interop and the Python package's tests (python/tests, against NFStream 6.6.0 too) with pytest. Reads ../shared/conformance (or CONFORMANCE). Extra arguments go to pytest.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VENV=${VENV:-$ROOT/.venv-readers}
@@ -18,6 +18,10 @@ if ! "$VENV/bin/python" -c 'import pyarrow, pandas, polars, duckdb, pytest' 2> /
         sleep 10
     done
 fi
+"$VENV/bin/pip" install -q --disable-pip-version-check "$ROOT/python"
+# NFStream itself, to check the Python package's API and values against it (x86_64 and aarch64 wheels on PyPI).
+"$VENV/bin/python" -c 'import nfstream' 2> /dev/null || "$VENV/bin/pip" install -q --disable-pip-version-check "nfstream==6.6.0" \
+    || echo "test-interop: nfstream could not be installed; the comparison with it is skipped" >&2
 (cd "$ROOT" && swift build --product flowmeter > /dev/null)
 FLOWMETER_BIN=${FLOWMETER_BIN:-$ROOT/.build/debug/flowmeter} CONFORMANCE=${CONFORMANCE:-$ROOT/../shared/conformance} \
-    "$VENV/bin/python" -m pytest -q "$ROOT/Tests/Interop" "$@"
+    "$VENV/bin/python" -m pytest -q "$ROOT/Tests/Interop" "$ROOT/python/tests" "$@"

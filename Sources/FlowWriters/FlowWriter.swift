@@ -70,6 +70,12 @@ public final class CSVWriter: FlowWriter {
         try sink.finish()
     }
 
+    /// A quiet live link: the rows held in the buffer go out (a reader of `-o -` sees each flow soon after it
+    /// expires).
+    public func idle() throws {
+        try flushIfNeeded(force: true)
+    }
+
     public func abandon() {
         sink.abandon()
     }

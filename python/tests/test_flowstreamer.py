@@ -1,0 +1,223 @@
+"""The Python package against the CSV flowmeter writes, against NFStream 6.6.0 itself, and on a live interface.
+
+FLOWMETER_BIN names the binary (scripts/test-interop.sh sets it); CONFORMANCE the folder of ../shared/conformance."""
+import csv
+import math
+import os
+import pathlib
+import signal
+import subprocess
+import threading
+import time
+import warnings
+
+import pandas as pd
+import pytest
+
+import flowmeter
+from flowmeter import FlowStreamer, FlowmeterError
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("FLOWMETER_BIN", str(ROOT / ".build" / "debug" / "flowmeter"))
+os.environ["FLOWMETER_BIN"] = BIN
+CONFORMANCE = pathlib.Path(os.environ.get("CONFORMANCE", ROOT.parent / "shared" / "conformance"))
+
+
+def pcaps():
+    folder = CONFORMANCE / "pcaps"
+    if not folder.is_dir():
+        pytest.fail(f"{folder} is missing: the conformance corpus of ../shared must sit beside the checkout")
+    return sorted(folder.iterdir())
+
+
+def text(value):
+    """The CSV's text of a value from the DataFrame (Python's repr for floats, the printed list for SPLT)."""
+    if isinstance(value, float):
+        return repr(value)
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    if isinstance(value, list):
+        return "[" + ", ".join(str(v) for v in value) + "]"
+    return str(value)
+
+
+def csv_rows(path):
+    with open(path, newline="") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def test_to_pandas_equals_the_csv_for_every_conformance_capture(tmp_path):
+    checked = 0
+    for pcap in pcaps():
+        streamer = FlowStreamer(source=str(pcap), statistical_analysis=True, splt_analysis=10)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # damaged captures: flows before the damage
+            frame = streamer.to_pandas()
+            subprocess.run([BIN, "convert", str(pcap), "-o", str(tmp_path / "x.csv"), "-q", "--statistics", "--splt",
+                            "10"], capture_output=True)
+        header, rows = csv_rows(tmp_path / "x.csv")
+        if frame is None:
+            assert rows == [], pcap.name
+            continue
+        assert list(frame.columns) == header, pcap.name
+        for i, name in enumerate(header):
+            got = [text(v) for v in frame[name].tolist()]
+            assert got == [r[i] for r in rows], (pcap.name, name)
+        assert str(frame["bidirectional_packets"].dtype) == "int64"
+        assert str(frame["bidirectional_mean_ps"].dtype) == "float64"
+        checked += 1
+    assert checked >= 100
+
+
+def test_iteration_yields_the_rows_of_to_pandas_with_typed_attributes():
+    for pcap in [p for p in pcaps() if p.name in ("443-chrome.pcap", "quic.pcap", "bittorrent.pcap")]:
+        streamer = FlowStreamer(source=str(pcap), statistical_analysis=True, splt_analysis=10, n_dissections=0)
+        frame = streamer.to_pandas()
+        flows = list(streamer)
+        assert len(flows) == len(frame)
+        for flow, (_, row) in zip(flows, frame.iterrows()):
+            assert flow.keys() == list(frame.columns)
+            for name in frame.columns:
+                assert text(getattr(flow, name)) == text(row[name]), (pcap.name, name)
+        assert isinstance(flows[0].splt_ps, list) and isinstance(flows[0].bidirectional_packets, int)
+
+
+def test_a_list_of_sources_is_one_capture():
+    a, b = [str(p) for p in pcaps()[:2]]
+    both = FlowStreamer(source=[a, b], n_dissections=0).to_pandas()
+    first = FlowStreamer(source=a, n_dissections=0).to_pandas()
+    assert len(both) >= len(first)
+
+
+def test_breaking_out_of_the_iteration_stops_the_child():
+    big = max(pcaps(), key=lambda p: p.stat().st_size)
+    before = set(os.listdir("/proc"))
+    for flow in FlowStreamer(source=str(big), statistical_analysis=True):
+        break
+    time.sleep(0.5)
+    children = [pid for pid in set(os.listdir("/proc")) - before if pid.isdigit()]
+    running = []
+    for pid in children:
+        try:
+            cmd = pathlib.Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"flowmeter" in cmd and str(big).encode() in cmd:
+            running.append(pid)
+    assert running == []
+
+
+def test_errors_from_the_binary_carry_its_message_and_status(tmp_path):
+    with pytest.raises(FlowmeterError) as missing:
+        FlowStreamer(source=str(tmp_path / "nope.pcap")).to_pandas()
+    assert missing.value.status == 1 and "nope.pcap" in missing.value.message
+    with pytest.raises(FlowmeterError) as bad:
+        FlowStreamer(source=str(pcaps()[0]), accounting_mode=7).to_pandas()
+    assert bad.value.status == 64 and "--accounting-mode" in bad.value.message
+    with pytest.raises(FlowmeterError):
+        list(FlowStreamer(source=str(tmp_path / "nope.pcap")))
+
+
+def test_parameters_flowmeter_cannot_honour_say_what_to_do():
+    with pytest.raises(ValueError, match="Swift FeaturePlugin"):
+        FlowStreamer(source="x.pcap", udps=object())
+    with pytest.raises(ValueError, match="system_visibility_mode"):
+        FlowStreamer(source="x.pcap", system_visibility_mode=1)
+
+
+def test_a_missing_binary_says_how_to_build_one(monkeypatch):
+    monkeypatch.setenv("FLOWMETER_BIN", "/nonexistent/flowmeter")
+    with pytest.raises(FileNotFoundError, match="FLOWMETER_BIN"):
+        FlowStreamer(source="x.pcap")
+    monkeypatch.delenv("FLOWMETER_BIN")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    with pytest.raises(FileNotFoundError, match="swift build -c release"):
+        flowmeter.find_binary()
+
+
+def test_a_damaged_capture_warns_and_keeps_the_flows_read(tmp_path):
+    big = max(pcaps(), key=lambda p: p.stat().st_size)
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes(big.read_bytes()[: big.stat().st_size // 2 + 3])
+    with pytest.warns(RuntimeWarning, match="cut.pcap"):
+        frame = FlowStreamer(source=str(cut), n_dissections=0).to_pandas()
+    assert len(frame) > 0
+
+
+def test_to_csv_and_to_parquet_write_files(tmp_path):
+    pcap = str(pcaps()[0])
+    n = FlowStreamer(source=pcap, n_dissections=0).to_csv(str(tmp_path / "x.csv"))
+    assert n == len(pd.read_csv(tmp_path / "x.csv"))
+    path = FlowStreamer(source=pcap, n_dissections=0).to_parquet(tmp_path / "x.parquet")
+    assert len(pd.read_parquet(path)) == n
+    assert len(FlowStreamer(source=pcap, n_dissections=0).to_polars()) == n
+
+
+# --- NFStream itself ---
+
+
+def nfstream_frame(path, **options):
+    nfstream = pytest.importorskip("nfstream")
+    return nfstream.NFStreamer(source=path, **options).to_pandas()
+
+
+KEY = ["src_ip", "src_port", "dst_ip", "dst_port", "protocol", "vlan_id", "tunnel_id", "bidirectional_first_seen_ms"]
+
+
+def test_to_pandas_equals_nfstreams_to_pandas_without_detection():
+    options = dict(statistical_analysis=True, splt_analysis=10, n_dissections=0)
+    names = ("443-chrome.pcap", "quic.pcap", "bittorrent.pcap", "dns_long.pcap", "ipv6_in_gtp.pcap", "skype.pcap",
+             "netflix.pcap", "vlan.pcap")
+    compared = 0
+    for pcap in [p for p in pcaps() if p.name in names]:
+        theirs = nfstream_frame(str(pcap), **options)
+        ours = FlowStreamer(source=str(pcap), **options).to_pandas()
+        assert list(ours.columns) == list(theirs.columns), pcap.name
+        for name in ours.columns:
+            if str(theirs[name].dtype) in ("int64", "float64"):
+                assert ours[name].dtype == theirs[name].dtype, (pcap.name, name)
+        # Rows: NFStream numbers flows in another order (see the README's Row order), so rows are matched by flow key.
+        a = ours.drop(columns="id").sort_values(KEY).reset_index(drop=True)
+        b = theirs.drop(columns="id").sort_values(KEY).reset_index(drop=True)
+        assert len(a) == len(b), pcap.name
+        for name in a.columns:
+            ours_text = [text(v) for v in a[name].tolist()]
+            theirs_text = [text(v) if not (isinstance(v, float) and math.isnan(v)) else "" for v in b[name].tolist()]
+            assert ours_text == theirs_text, (pcap.name, name)
+        compared += 1
+    assert compared >= 3
+
+
+# --- Live ---
+
+
+def test_live_iteration_yields_the_flows_of_the_traffic_sent():
+    if os.geteuid() != 0:
+        pytest.skip("needs root (network namespaces)")
+    name = f"fmpy{os.getpid() % 100000}"
+    host, inside = f"{name}a", f"{name}b"
+    setup = [["ip", "netns", "add", name], ["ip", "link", "add", host, "type", "veth", "peer", "name", inside],
+             ["ip", "link", "set", inside, "netns", name], ["ip", "addr", "add", "10.212.7.1/30", "dev", host],
+             ["ip", "link", "set", host, "up"],
+             ["ip", "netns", "exec", name, "ip", "addr", "add", "10.212.7.2/30", "dev", inside],
+             ["ip", "netns", "exec", name, "ip", "link", "set", inside, "up"]]
+    try:
+        for command in setup:
+            subprocess.run(command, check=True, capture_output=True)
+        sender = "import socket, time\ntime.sleep(1.5)\nfor port in range(42000, 42003):\n" \
+                 "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.bind(('10.212.7.2', port))\n" \
+                 "    for i in range(4): s.sendto(bytes(50), ('10.212.7.1', 45200))\n"
+        traffic = threading.Thread(target=lambda: subprocess.run(["ip", "netns", "exec", name, "python3", "-c", sender]))
+        traffic.start()
+        flows = []
+        for flow in FlowStreamer(source=host, bpf_filter="udp port 45200", idle_timeout=1, n_dissections=0):
+            flows.append(flow)
+            if len(flows) == 3:
+                break
+        traffic.join()
+        assert sorted(f.src_port for f in flows) == [42000, 42001, 42002]
+        assert all(f.src2dst_packets == 4 and f.dst_ip == "10.212.7.1" for f in flows)
+    finally:
+        subprocess.run(["ip", "link", "del", host], capture_output=True)
+        subprocess.run(["ip", "netns", "del", name], capture_output=True)
