@@ -51,11 +51,11 @@ public final class IPFIXFlowWriter: FlowWriter {
     var endColumn = -1
     var valuesPerRecord = -1
     var message = IPFIXMessageBuilder()
-    var record = IPFIXRecordEncoder()
     /// Each column's encoding for IPv4 and IPv6 flows, in memory of their own (freed with the writer).
     var codes4 = UnsafeMutableBufferPointer<FieldCode>(start: nil, count: 0)
     var codes6 = UnsafeMutableBufferPointer<FieldCode>(start: nil, count: 0)
-    var recordBuffer = ByteBuffer(capacity: 4096)
+    /// The flow record being encoded, its memory reused.
+    var record = IPFIXRecordEncoder()
     var sequence: UInt32 = 0
     // TCP reconnection.
     var pending: CollectorSocket?
@@ -99,9 +99,6 @@ public final class IPFIXFlowWriter: FlowWriter {
         clock_gettime(CLOCK_REALTIME, &now)
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
-
-    /// The elements of both templates and the RFC 5610 records, for `flowmeter ipfix-elements` and tests.
-    public var templates: (ipv4: [IPFIXElement], ipv6: [IPFIXElement]) { (elements4, elements6) }
 
     public func begin(schema: FlowSchema) throws {
         elements4 = options.elementMap.elements(for: schema, v6: false)
@@ -162,8 +159,8 @@ public final class IPFIXFlowWriter: FlowWriter {
             typeRecord.unsigned(UInt64(element.enterprise ?? 0), width: 4)
             typeRecord.unsigned(UInt64(element.type.rawValue), width: 1)
             Array(element.name.utf8).withUnsafeBytes { typeRecord.string($0) }
-            try makeRoom(message.cost(ofRecord: typeRecord.bytes.count, inSet: Self.typeRecordTemplate))
-            message.appendDataRecord(template: Self.typeRecordTemplate, typeRecord.bytes)
+            try makeRoom(message.cost(ofRecord: typeRecord.buffer.count, inSet: Self.typeRecordTemplate))
+            message.appendDataRecord(template: Self.typeRecordTemplate, typeRecord.buffer.bytes)
         }
     }
 
@@ -296,14 +293,14 @@ public final class IPFIXFlowWriter: FlowWriter {
                 columns: valuesPerRecord + 1)
         }
         if socket == nil, case .tcp = destination { try pumpReconnection() }
+        record.reset()
         var sink = IPFIXRowSink(
-            buffer: recordBuffer, codes4: UnsafeBufferPointer(codes4), codes6: UnsafeBufferPointer(codes6),
+            record: record, codes4: UnsafeBufferPointer(codes4), codes6: UnsafeBufferPointer(codes6),
             sourceColumn: sourceColumn, endColumn: endColumn)
-        sink.buffer.removeAll()
         row.replay(into: &sink)
-        recordBuffer = sink.buffer
+        record = sink.record
         let template = sink.v6 ? Self.ipv6Template : Self.ipv4Template
-        let size = recordBuffer.count
+        let size = record.buffer.count
         if message.isEmpty { try startMessage() }
         if message.count + message.cost(ofRecord: size, inSet: template) > maxMessage {
             try sendMessage()
@@ -313,7 +310,7 @@ public final class IPFIXFlowWriter: FlowWriter {
                     destination: destination.description, bytes: 16 + 4 + size, mtu: maxMessage)
             }
         }
-        message.appendDataRecord(template: template, recordBuffer.bytes)
+        message.appendDataRecord(template: template, record.buffer.bytes)
         messageEndTime = max(messageEndTime, sink.endTime)
         rowsWritten += 1
     }

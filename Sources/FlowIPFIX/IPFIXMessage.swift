@@ -1,3 +1,5 @@
+import FlowWriters
+
 /// Builds IPFIX messages (RFC 7011 §3): a 16-byte header, then sets — template sets (id 2), options template sets
 /// (id 3) and data sets (the template's id) — each a 4-byte header and its records. All numbers are in network
 /// byte order.
@@ -109,26 +111,29 @@ public struct IPFIXMessageBuilder {
 }
 
 /// Encodes field values into a data record (RFC 7011 §6: network byte order, variable-length fields with a one-
-/// or three-byte length).
+/// or three-byte length), in a reused byte buffer: the one encoder of flow records and type records.
 public struct IPFIXRecordEncoder {
-    public var bytes: [UInt8] = []
+    public var buffer = ByteBuffer(capacity: 4096)
 
     public init() {}
 
-    public mutating func reset() { bytes.removeAll(keepingCapacity: true) }
+    /// A copy of the record (for tests).
+    public var bytes: [UInt8] { Array(buffer.bytes) }
 
+    public mutating func reset() { buffer.removeAll() }
+
+    @inline(__always)
     public mutating func unsigned(_ value: UInt64, width: Int) {
-        for k in stride(from: width - 1, through: 0, by: -1) {
-            bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(8 * k)))
-        }
+        var v = value.bigEndian
+        withUnsafeBytes(of: &v) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[(8 - width)...])) }
     }
 
     /// A variable-length field's length: one byte below 255, else 255 and two bytes (RFC 7011 §7).
     public mutating func variableLength(_ n: Int) {
         if n < 255 {
-            bytes.append(UInt8(n))
+            buffer.append(UInt8(n))
         } else {
-            bytes.append(255)
+            buffer.append(255)
             unsigned(UInt64(n), width: 2)
         }
     }
@@ -136,18 +141,33 @@ public struct IPFIXRecordEncoder {
     public mutating func string(_ utf8: UnsafeRawBufferPointer) {
         let n = min(utf8.count, 65535)
         variableLength(n)
-        bytes.append(contentsOf: utf8.prefix(n))
+        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[..<n]))
+    }
+
+    /// A short text (under 255 bytes, e.g. an address or a MAC) that `write` formats straight into the record.
+    public mutating func shortString(_ write: (inout ByteBuffer) -> Void) {
+        let lengthAt = buffer.count
+        buffer.append(0)
+        write(&buffer)
+        buffer.setByte(UInt8(buffer.count - lengthAt - 1), at: lengthAt)
     }
 
     /// An RFC 6313 basicList of signed64 `element`s (semantic "ordered").
     public mutating func basicList<Values: Collection>(_ values: Values, element: IPFIXElement)
     where Values.Element == Int64 {
-        let header = element.enterprise == nil ? 5 : 9
-        variableLength(header + 8 * values.count)
-        bytes.append(4)  // semantic: ordered
-        unsigned(UInt64((element.enterprise == nil ? 0 : 0x8000) | element.id), width: 2)
+        basicList(values, elementID: element.enterprise == nil ? element.id : 0x8000 | element.id,
+                  enterprise: element.enterprise ?? 0)
+    }
+
+    /// A basicList whose element is `elementID` (the enterprise bit set when `enterprise` applies).
+    mutating func basicList<Values: Collection>(_ values: Values, elementID: UInt16, enterprise: UInt32)
+    where Values.Element: FixedWidthInteger {
+        let hasEnterprise = elementID & 0x8000 != 0
+        variableLength((hasEnterprise ? 9 : 5) + 8 * values.count)
+        buffer.append(4)  // semantic: ordered
+        unsigned(UInt64(elementID), width: 2)
         unsigned(8, width: 2)  // element length
-        if let enterprise = element.enterprise { unsigned(UInt64(enterprise), width: 4) }
-        for v in values { unsigned(UInt64(bitPattern: v), width: 8) }
+        if hasEnterprise { unsigned(UInt64(enterprise), width: 4) }
+        for v in values { unsigned(UInt64(bitPattern: Int64(truncatingIfNeeded: v)), width: 8) }
     }
 }

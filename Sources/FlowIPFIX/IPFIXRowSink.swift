@@ -34,7 +34,7 @@ struct FieldCode {
 /// Encodes a row's values, in column order, straight into a data record. The template (IPv4 or IPv6) is chosen
 /// when the `src_ip` value arrives; the columns before it are the same in both.
 struct IPFIXRowSink: FlowFieldSink {
-    var buffer: ByteBuffer
+    var record: IPFIXRecordEncoder
     let codes4: UnsafeBufferPointer<FieldCode>
     let codes6: UnsafeBufferPointer<FieldCode>
     let sourceColumn: Int
@@ -51,32 +51,17 @@ struct IPFIXRowSink: FlowFieldSink {
         return c < codes.count ? codes[c] : nil
     }
 
-    @inline(__always)
-    mutating func bigEndian(_ value: UInt64, width: Int) {
-        var v = value.bigEndian
-        withUnsafeBytes(of: &v) { buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[(8 - width)...])) }
-    }
-
-    mutating func variableLength(_ n: Int) {
-        if n < 255 {
-            buffer.append(UInt8(n))
-        } else {
-            buffer.append(255)
-            bigEndian(UInt64(n), width: 2)
-        }
-    }
-
     /// Zero bytes for a value whose kind its column does not take (or an empty variable-length field).
     mutating func empty(_ code: FieldCode) {
-        if code.width == 0 { buffer.append(0) } else { bigEndian(0, width: code.width) }
+        if code.width == 0 { record.variableLength(0) } else { record.unsigned(0, width: code.width) }
     }
 
     mutating func integer(_ bits: UInt64, asDouble: Double) {
         if column == endColumn { endTime = bits }
         guard let code = next() else { return }
         switch code.kind {
-        case .integer: bigEndian(bits, width: code.width)
-        case .float: bigEndian(asDouble.bitPattern, width: 8)
+        case .integer: record.unsigned(bits, width: code.width)
+        case .float: record.unsigned(asDouble.bitPattern, width: 8)
         default: empty(code)
         }
     }
@@ -87,8 +72,9 @@ struct IPFIXRowSink: FlowFieldSink {
     mutating func appendDouble(_ value: Double) {
         guard let code = next() else { return }
         switch code.kind {
-        case .float: bigEndian(value.bitPattern, width: 8)
-        case .integer: bigEndian(UInt64(bitPattern: Int64(exactly: value.rounded(.towardZero)) ?? 0), width: code.width)
+        case .float: record.unsigned(value.bitPattern, width: 8)
+        case .integer:
+            record.unsigned(UInt64(bitPattern: Int64(exactly: value.rounded(.towardZero)) ?? 0), width: code.width)
         default: empty(code)
         }
     }
@@ -97,14 +83,11 @@ struct IPFIXRowSink: FlowFieldSink {
         if column == sourceColumn { v6 = address.version == 6 }
         guard let code = next() else { return }
         switch code.kind {
-        case .ipv4: bigEndian(address.low, width: 4)
+        case .ipv4: record.unsigned(address.low, width: 4)
         case .ipv6:
-            bigEndian(address.high, width: 8)
-            bigEndian(address.low, width: 8)
-        case .string:
-            var text: [UInt8] = []
-            address.write(into: &text)
-            text.withUnsafeBytes { string($0) }
+            record.unsigned(address.high, width: 8)
+            record.unsigned(address.low, width: 8)
+        case .string: record.shortString { address.write(into: &$0) }
         default: empty(code)
         }
     }
@@ -112,19 +95,10 @@ struct IPFIXRowSink: FlowFieldSink {
     mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
         guard let code = next() else { return }
         switch code.kind {
-        case .mac: bigEndian(mac.value, width: 6)
-        case .string:
-            var text: [UInt8] = []
-            mac.write(into: &text, ouiOnly: ouiOnly)
-            text.withUnsafeBytes { string($0) }
+        case .mac: record.unsigned(mac.value, width: 6)
+        case .string: record.shortString { mac.write(into: &$0, ouiOnly: ouiOnly) }
         default: empty(code)
         }
-    }
-
-    mutating func string(_ utf8: UnsafeRawBufferPointer) {
-        let n = min(utf8.count, 65535)
-        variableLength(n)
-        buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: utf8[..<n]))
     }
 
     mutating func appendText(_ text: String) {
@@ -134,20 +108,13 @@ struct IPFIXRowSink: FlowFieldSink {
 
     mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
         guard let code = next() else { return }
-        if code.kind == .string { string(utf8) } else { empty(code) }
+        if code.kind == .string { record.string(utf8) } else { empty(code) }
     }
 
     mutating func appendList<Values: Collection>(_ values: Values)
     where Values.Element: FixedWidthInteger & SignedInteger {
         guard let code = next() else { return }
         guard code.kind == .basicList else { return empty(code) }
-        // RFC 6313 basicList: semantic "ordered", the element's id and length, its enterprise number, the values.
-        let header = code.listElement & 0x8000 != 0 ? 9 : 5
-        variableLength(header + 8 * values.count)
-        buffer.append(4)
-        bigEndian(UInt64(code.listElement), width: 2)
-        bigEndian(8, width: 2)
-        if code.listElement & 0x8000 != 0 { bigEndian(UInt64(code.enterprise), width: 4) }
-        for v in values { bigEndian(UInt64(bitPattern: Int64(v)), width: 8) }
+        record.basicList(values, elementID: code.listElement, enterprise: code.enterprise)
     }
 }

@@ -78,7 +78,7 @@ struct Live: ParsableCommand {
         if let rotateFlows, rotateFlows < 1 {
             throw ValidationError("--rotate-flows must be at least 1 (got \(rotateFlows))")
         }
-        if (rotateSeconds != nil || rotateFlows != nil) && out.output.lowercased().hasPrefix("ipfix+") {
+        if (rotateSeconds != nil || rotateFlows != nil) && out.isCollector {
             throw ValidationError("--rotate-seconds and --rotate-flows write files: a collector (\(out.output)) is not rotated")
         }
         if (rotateSeconds != nil || rotateFlows != nil) && out.output == "-" {

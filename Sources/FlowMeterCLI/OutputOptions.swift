@@ -58,6 +58,13 @@ struct OutputOptions: ParsableArguments {
         return output.lowercased().hasSuffix(".parquet") ? .parquet : .csv
     }
 
+    /// Whether OUTPUT is an IPFIX collector (not a file).
+    var isCollector: Bool {
+        guard effectiveFormat == .ipfix, let destination = try? IPFIXDestination(parsing: output) else { return false }
+        if case .file = destination { return false }
+        return true
+    }
+
     /// gzip CSV: --gzip, or a name ending in .gz (any case).
     var gzipCSV: Bool { gzip || output.lowercased().hasSuffix(".gz") }
 

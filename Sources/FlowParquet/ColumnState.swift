@@ -1,3 +1,5 @@
+import FlowWriters
+
 #if _endian(big)
 #error("FlowParquet writes PLAIN values by copying memory: it needs a little-endian machine")
 #endif
@@ -57,14 +59,6 @@ struct RawBuffer<Element: BitwiseCopyable> {
         count &+= 1
     }
 
-    mutating func append(contentsOf bytes: UnsafeRawBufferPointer) where Element == UInt8 {
-        if count + bytes.count > capacity { grow(minimum: count + bytes.count) }
-        if let source = bytes.baseAddress, bytes.count > 0 {
-            UnsafeMutableRawPointer(base + count).copyMemory(from: source, byteCount: bytes.count)
-        }
-        count += bytes.count
-    }
-
     mutating func grow(minimum: Int) {
         var newCapacity = capacity * 2
         while newCapacity < minimum { newCapacity *= 2 }
@@ -93,7 +87,7 @@ struct ColumnState {
     /// Dictionary indices (text), list lengths (lists), 0/1 (booleans).
     var smalls = RawBuffer<UInt32>(capacity: 16)
     /// PLAIN text: a 4-byte length and the bytes of each value.
-    var bytes = RawBuffer<UInt8>(capacity: 16)
+    var bytes = ByteBuffer(capacity: 64)
     var maxIndex: UInt32 = 0
     /// Level entries (lists) or values in the open page.
     var pageEntries = 0
@@ -146,7 +140,6 @@ struct ColumnState {
     func deallocate() {
         words.deallocate()
         smalls.deallocate()
-        bytes.deallocate()
     }
 
     @inline(__always)
@@ -240,7 +233,7 @@ struct ColumnState {
                 RLEHybrid.encode(smalls.buffer, bitWidth: width, into: &body)
                 return .rleDictionary
             }
-            body.append(contentsOf: bytes.rawBytes)
+            body.append(contentsOf: bytes.bytes)
         case .int64List:
             // Repetition level 0 starts a row, 1 continues its list; definition level 1 is an element, 0 an empty
             // list.

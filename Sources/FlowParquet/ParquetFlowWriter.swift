@@ -154,16 +154,7 @@ public final class ParquetFlowWriter: FlowWriter {
         }
 
         mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
-            text(key: (mac.value, 0)) { out in
-                for i in 0..<(ouiOnly ? 3 : 6) {
-                    if i != 0 { out.append(UInt8(ascii: ":")) }
-                    let byte = UInt8(truncatingIfNeeded: mac.value >> UInt64((5 - i) * 8))
-                    let hi = byte >> 4
-                    let lo = byte & 0xF
-                    out.append(hi < 10 ? 48 &+ hi : 87 &+ hi)
-                    out.append(lo < 10 ? 48 &+ lo : 87 &+ lo)
-                }
-            }
+            text(key: (mac.value, 0)) { out in mac.write(into: &out, ouiOnly: ouiOnly) }
         }
 
         /// A value written as text from a raw `key` (an address, a MAC): the previous row's dictionary entry when

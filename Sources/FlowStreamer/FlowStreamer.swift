@@ -181,9 +181,9 @@ public struct FlowStreamer {
             switch handle.next() {
             case .packet(let captured):
                 report.packetsRead &+= 1
-                let time = DecodedPacket.milliseconds(seconds: captured.seconds, microseconds: captured.microseconds)
-                let outcome = Self.meter(captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet)
-                if outcome == .decoded { order.observe(time) } else { report.ignored[Int(outcome.rawValue)] &+= 1 }
+                let outcome = Self.meter(
+                    captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &order)
+                if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
                 countdown -= 1
                 if countdown == 0 {
                     countdown = 4096
@@ -221,7 +221,7 @@ public struct FlowStreamer {
     @inline(__always)
     static func meter<Consumer: PacketConsumer>(
         _ captured: CapturedPacket, decoder: PacketDecoder, objects: ObjectDissector?, into consumer: inout Consumer,
-        packet: inout DecodedPacket
+        packet: inout DecodedPacket, order: inout TimeOrder
     ) -> DecodeOutcome {
         if let objects {
             let (object, outcome) = objects.dissect(
@@ -229,6 +229,7 @@ public struct FlowStreamer {
                 microseconds: captured.microseconds)
             guard let object else { return outcome }
             packet = objects.decodedPacket(from: object)
+            order.observe(packet.timeMilliseconds)
             object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
             return .decoded
         }
@@ -236,6 +237,7 @@ public struct FlowStreamer {
         if outcome == .decoded {
             packet.timeMilliseconds = DecodedPacket.milliseconds(
                 seconds: captured.seconds, microseconds: captured.microseconds)
+            order.observe(packet.timeMilliseconds)  // before the consumer clamps it
             consumer.consume(&packet, frame: captured.bytes)
         }
         return outcome
@@ -268,9 +270,9 @@ public struct FlowStreamer {
             switch result {
             case .packet(let captured):
                 report.packetsRead &+= 1
-                let time = DecodedPacket.milliseconds(seconds: captured.seconds, microseconds: captured.microseconds)
-                let outcome = Self.meter(captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet)
-                if outcome == .decoded { order.observe(time) } else { report.ignored[Int(outcome.rawValue)] &+= 1 }
+                let outcome = Self.meter(
+                    captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet, order: &order)
+                if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
                 countdown -= 1
                 if countdown == 0 {
                     countdown = 4096

@@ -130,6 +130,7 @@ extension FlowStreamer {
         let drainDeadline = 5.0
         var drainStart = 0.0
         var packet = DecodedPacket()
+        var timeOrder = TimeOrder()  // offline inputs report time going backwards; live captures only meter
         var stats = LiveStatistics()
         let start = Self.monotonicSeconds()
         var lastTick = start
@@ -156,7 +157,7 @@ extension FlowStreamer {
                 }
                 if let decoder {
                     let outcome = FlowStreamer.meter(
-                        captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet)
+                        captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &timeOrder)
                     if outcome != .decoded { stats.packetsIgnored &+= 1 }
                 } else {
                     stats.packetsIgnored &+= 1  // no link type yet

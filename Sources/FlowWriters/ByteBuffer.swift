@@ -107,4 +107,11 @@ public struct ByteBuffer: ByteOutput {
     /// Forgets the content, keeping the memory.
     @inlinable
     public mutating func removeAll() { count = 0 }
+
+    /// Overwrites the byte at `offset` (below `count`), e.g. a length written before what it measures.
+    @inlinable
+    public mutating func setByte(_ byte: UInt8, at offset: Int) {
+        precondition(offset >= 0 && offset < count, "setByte outside the bytes written")
+        base[offset] = byte
+    }
 }

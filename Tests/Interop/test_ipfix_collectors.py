@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from test_parquet_readers import BIN, conformance_pcaps, flowmeter, many_flows, read_csv_text, veth_pair  # noqa: F401 (fixtures)
+from test_parquet_readers import BIN, conformance_pcaps, flowmeter, many_flows, read_csv_text, send_udp, veth_pair  # noqa: F401 (fixtures)
 
 # Captures with IPv4 and IPv6, TCP, UDP, ICMP, VLANs and tunnels.
 CAPTURES = ["443-chrome.pcap", "quic.pcap", "bittorrent.pcap", "ipv6_in_gtp.pcap", "dns_long.pcap", "vlan.pcap",
@@ -78,11 +78,12 @@ def template_lengths(messages):
     return templates
 
 
-def count_records(body, fields):
-    """Data records in a data set body."""
-    n, p = 0, 0
+def records(body, fields):
+    """The data records of a data set body, each as the list of its field values (bytes)."""
+    p = 0
     minimum = sum(1 if f == 65535 else f for f in fields)
     while len(body) - p >= minimum and minimum > 0:
+        values = []
         for f in fields:
             if f == 65535:
                 size = body[p]
@@ -90,12 +91,17 @@ def count_records(body, fields):
                 if size == 255:
                     size = struct.unpack_from("!H", body, p)[0]
                     p += 2
-                p += size
             else:
-                p += f
-        n += 1
+                size = f
+            values.append(body[p:p + size])
+            p += size
+        yield values
     assert len(body) - p < 4, "padding at the end of a data set is shorter than a record"
-    return n
+
+
+def count_records(body, fields):
+    """Data records in a data set body."""
+    return sum(1 for _ in records(body, fields))
 
 
 def check_sequence_numbers(messages):
@@ -336,10 +342,7 @@ def test_live_capture_exports_every_flow_to_nfcapd_on_sigint(veth_pair, tmp_path
     process = subprocess.Popen([BIN, "live", "-i", host, "-o", f"ipfix+udp://127.0.0.1:{collector.port}",
                                 "--bpf", "udp port 45125", "-q", "--dissections", "0"], stderr=subprocess.PIPE)
     time.sleep(1.5)
-    sender = "import socket\nfor port in range(40020, 40024):\n" \
-             "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.bind(('10.211.7.2', port))\n" \
-             "    for i in range(5): s.sendto(bytes(100), ('10.211.7.1', 45125))\n"
-    subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+    send_udp(namespace, range(40020, 40024), 45125, count=5, size=100)
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
@@ -429,29 +432,10 @@ def flow_ports(data):
     """Source ports of the IPv4 flow records in a stream (templates give the offsets)."""
     messages = parse_messages(bytes(data))
     templates = template_lengths(messages)
-    ports = []
-    for _, sets in messages:
-        for set_id, body in sets:
-            if set_id != 256:
-                continue
-            fields = templates[256]
-            p = 0
-            while len(body) - p >= 4:
-                values = []
-                for f in fields:
-                    if f == 65535:
-                        size = body[p]
-                        p += 1
-                        if size == 255:
-                            size = struct.unpack_from("!H", body, p)[0]
-                            p += 2
-                        values.append(body[p:p + size])
-                        p += size
-                    else:
-                        values.append(body[p:p + f])
-                        p += f
-                ports.append(int.from_bytes(values[5], "big"))  # id, expiration_id, src_ip, src_mac, src_oui, src_port
-    return ports
+    # Fields: id, expiration_id, src_ip, src_mac, src_oui, src_port, …
+    return [int.from_bytes(values[5], "big")
+            for _, sets in messages for set_id, body in sets if set_id == 256
+            for values in records(body, templates[256])]
 
 
 def test_live_over_tcp_queues_while_the_collector_is_away_and_reconnects(veth_pair, tmp_path):
@@ -463,10 +447,7 @@ def test_live_over_tcp_queues_while_the_collector_is_away_and_reconnects(veth_pa
                                stderr=subprocess.PIPE, text=True)
 
     def send(ports):
-        sender = "import socket\n" f"for port in {list(ports)}:\n" \
-                 "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.bind(('10.211.7.2', port))\n" \
-                 "    s.sendto(bytes(10), ('10.211.7.1', 45126))\n"
-        subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+        send_udp(namespace, ports, 45126, count=1, size=10)
 
     time.sleep(1.5)
     send(range(41000, 41003))

@@ -352,15 +352,22 @@ def veth_pair():
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
 
 
+def send_udp(namespace, source_ports, destination_port, count, size):
+    """From inside the test namespace (10.211.7.2), `count` datagrams of `size` bytes from each source port to
+    10.211.7.1:`destination_port`: one flow per source port."""
+    sender = (f"import socket\nfor port in {list(source_ports)}:\n"
+              "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.bind(('10.211.7.2', port))\n"
+              f"    for i in range({count}): s.sendto(bytes({size}), ('10.211.7.1', {destination_port}))\n")
+    subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+
+
 def test_live_capture_to_parquet_is_complete_after_sigint(veth_pair, tmp_path):
     namespace, host = veth_pair
     out = tmp_path / "live.parquet"
     process = subprocess.Popen([BIN, "live", "-i", host, "-o", str(out), "--bpf", "udp port 45123", "--threads", "2", "-q"],
                                stderr=subprocess.PIPE)
     time.sleep(1.5)  # the capture opens (a packet socket bound to the interface)
-    sender = "import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\ns.bind(('10.211.7.2', 40001))\n" \
-             "for i in range(50): s.sendto(bytes(100), ('10.211.7.1', 45123))\n"
-    subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+    send_udp(namespace, [40001], 45123, count=50, size=100)
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
@@ -382,10 +389,7 @@ def test_live_rotation_gives_complete_parquet_files_with_continuing_ids(veth_pai
     process = subprocess.Popen([BIN, "live", "-i", host, "-o", str(out), "--bpf", "udp port 45124", "-q",
                                 "--rotate-flows", "2", "--dissections", "0"], stderr=subprocess.PIPE)
     time.sleep(1.5)
-    sender = "import socket\nfor port in range(40010, 40015):\n" \
-             "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n    s.bind(('10.211.7.2', port))\n" \
-             "    for i in range(3): s.sendto(bytes(10), ('10.211.7.1', 45124))\n"
-    subprocess.run(["ip", "netns", "exec", namespace, "python3", "-c", sender], check=True)
+    send_udp(namespace, range(40010, 40015), 45124, count=3, size=10)
     time.sleep(0.5)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
