@@ -9,8 +9,10 @@ The package runs `flowmeter` as a child process: the binary named by FLOWMETER_B
 package (`flowmeter/bin/flowmeter`), else the first `flowmeter` on PATH.
 """
 import csv
+import hashlib
 import io
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -83,6 +85,99 @@ class Flow:
 
 # Column types, from `flowmeter features`: integer, float, text, list, boolean.
 _TYPES_CACHE = {}
+
+
+def _child_setup():
+    """Runs in the child before exec: a process group of its own, so a terminal's Ctrl-C reaches only Python, which
+    forwards exactly one SIGINT (flowmeter treats a second one as "stop at once, output unfinished"); and SIGTERM
+    when Python dies, so a live capture never outlives the program that started it."""
+    os.setpgid(0, 0)
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pipe's end still stops the child when Python is gone
+        pass
+
+
+def _spawn(command, **kwargs):
+    return subprocess.Popen(command, preexec_fn=_child_setup, **kwargs)
+
+
+class _Anonymizer:
+    """NFStream's column anonymisation: each value of the named columns (as text) replaced by its keyed BLAKE2b
+    digest (64 bytes, hex), with a random 64-byte key drawn for each call of to_csv/to_pandas."""
+
+    def __init__(self, names):
+        if isinstance(names, str):
+            names = (names,)
+        self.names = list(names)
+        self.key = secrets.token_bytes(64)
+
+    def digest(self, value):
+        return hashlib.blake2b(str(value).encode(), digest_size=64, key=self.key).hexdigest()
+
+    def indices(self, header):
+        missing = [n for n in self.names if n not in header]
+        if missing:
+            raise ValueError(f"columns_to_anonymize names columns the flows do not have: {', '.join(missing)}")
+        return [header.index(n) for n in self.names]
+
+
+def _chunk_path(path, index):
+    """x.csv → x.0.csv, x.1.csv, …; a path not ending in .csv gets .0.csv, .1.csv, … appended."""
+    return (path[:-4] if path.lower().endswith(".csv") else path) + f".{index}.csv"
+
+
+class _ChunkedCSV:
+    """Writes rows to `path`, or in files of `flows_per_file` rows (`rotate_files` > 0: the file index wraps, the
+    oldest file replaced). Each file is written under a temporary name and renamed when complete."""
+
+    def __init__(self, path, header, flows_per_file, rotate_files):
+        self.path, self.header = path, header
+        self.flows_per_file, self.rotate_files = flows_per_file, rotate_files
+        self.chunk, self.in_chunk, self.file, self.temporary, self.target = -1, 0, None, None, None
+
+    def _open(self):
+        self._close()
+        self.chunk += 1
+        index = self.chunk % self.rotate_files if self.rotate_files else self.chunk
+        self.target = _chunk_path(self.path, index) if self.flows_per_file else self.path
+        directory = os.path.dirname(os.path.abspath(self.target))
+        descriptor, self.temporary = tempfile.mkstemp(prefix=".flowmeter-", suffix=".csv.partial", dir=directory)
+        self.file = os.fdopen(descriptor, "w", newline="", encoding="utf-8")
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(self.header)
+        self.in_chunk = 0
+
+    def _close(self):
+        if self.file is not None:
+            self.file.close()
+            os.chmod(self.temporary, 0o666 & ~_umask())
+            os.replace(self.temporary, self.target)
+            self.file = None
+
+    def write(self, row):
+        if self.file is None or (self.flows_per_file and self.in_chunk >= self.flows_per_file):
+            self._open()
+        self.writer.writerow(row)
+        self.in_chunk += 1
+
+    def finish(self):
+        if self.file is None:  # no flows: a header-only file, as flowmeter writes
+            self._open()
+        self._close()
+
+    def abandon(self):
+        if self.file is not None:
+            self.file.close()
+            os.unlink(self.temporary)
+            self.file = None
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _column_types(binary):
@@ -197,13 +292,25 @@ class FlowStreamer:
 
     def _run(self, output, extra=()):
         """Runs flowmeter to `output`; Ctrl-C stops a live capture cleanly (the flows so far are written)."""
-        process = subprocess.Popen(self._command(output, extra), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   text=True)
+        self._wait(self._start(output, extra))
+
+    def _start(self, output, extra=()):
+        # stderr to a file, not a pipe: the child never blocks on it while Python does something else.
+        errors = tempfile.TemporaryFile()
+        return _spawn(self._command(output, extra), stdout=subprocess.DEVNULL, stderr=errors), errors
+
+    def _wait(self, started):
+        process, errors = started
         try:
-            _, stderr = process.communicate()
-        except KeyboardInterrupt:
-            process.send_signal(signal.SIGINT)
-            _, stderr = process.communicate()
+            try:
+                process.wait()
+            except KeyboardInterrupt:
+                process.send_signal(signal.SIGINT)
+                process.wait()
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
+        finally:
+            errors.close()
         self._check(process.returncode, stderr)
 
     @staticmethod
@@ -225,56 +332,126 @@ class FlowStreamer:
         return str(path)
 
     def to_csv(self, path=None, columns_to_anonymize=(), flows_per_file=0, rotate_files=0):
-        """Writes the flows as NFStream's CSV (to `source`.csv by default); returns the number of flows."""
-        if columns_to_anonymize or flows_per_file or rotate_files:
-            raise ValueError("columns_to_anonymize, flows_per_file and rotate_files are not supported yet: write "
-                             "the whole CSV, or use flowmeter live --rotate-flows N")
+        """Writes the flows as NFStream's CSV (to `source`.csv by default; a list source: its first path + .csv);
+        returns the number of flows. As NFStream: `columns_to_anonymize` replaces those columns' values by a keyed
+        BLAKE2b digest (a new random key per call); `flows_per_file` N > 0 writes files of N flows, x.0.csv, x.1.csv,
+        … (NFStream replaces every "csv" in the path; here only the .csv suffix); `rotate_files` K > 0 reuses the
+        names x.0.csv … x.(K-1).csv, replacing the oldest. Each file appears under its name only when complete."""
+        for name, value in (("flows_per_file", flows_per_file), ("rotate_files", rotate_files)):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be an integer >= 0, not {value!r}")
         if path is None:
-            if isinstance(self.source, (list, tuple)) or self.is_live:
-                raise ValueError("give to_csv a path when the source is a list or an interface")
-            path = str(self.source) + ".csv"
-        self._run(str(path), ["--format", "csv"])
-        with open(path, newline="") as f:
-            return max(0, sum(1 for _ in csv.reader(f)) - 1)
+            if self.is_live:
+                raise ValueError("give to_csv a path when the source is an interface")
+            path = str(self.source[0] if isinstance(self.source, (list, tuple)) else self.source) + ".csv"
+        path = str(path)
+        if not columns_to_anonymize and not flows_per_file:
+            self._run(path, ["--format", "csv"])
+            with open(path, newline="") as f:
+                return max(0, sum(1 for _ in csv.reader(f)) - 1)
+        anonymizer = _Anonymizer(columns_to_anonymize) if columns_to_anonymize else None
+        rows = self._csv_rows()
+        header = next(rows, None)
+        if header is None:
+            return 0
+        hashed = anonymizer.indices(header) if anonymizer else []
+        output = _ChunkedCSV(path, header, flows_per_file, rotate_files)
+        flows = 0
+        try:
+            for row in rows:
+                for i in hashed:
+                    row[i] = anonymizer.digest(row[i])
+                output.write(row)
+                flows += 1
+        except BaseException:
+            rows.close()
+            output.abandon()
+            raise
+        output.finish()
+        return flows
 
-    def _to_table(self, reader):
+    def _to_table(self, load_reader):
+        """Runs flowmeter to a temporary Parquet file and reads it with the reader `load_reader` returns; the
+        reader's library (pandas: about 0.3 s of imports) loads while the child meters."""
         with tempfile.TemporaryDirectory(prefix="flowmeter-") as directory:
             path = os.path.join(directory, "flows.parquet")
-            self._run(path, ["--format", "parquet", "--parquet-compression", "none"])
+            started = self._start(path, ["--format", "parquet", "--parquet-compression", "none"])
+            try:
+                reader = load_reader()
+            except BaseException:
+                started[0].kill()
+                started[0].wait()
+                started[1].close()
+                raise
+            self._wait(started)
             return reader(path)
 
     def to_pandas(self, columns_to_anonymize=()):
         """The flows as a pandas DataFrame (None when there are none, as NFStream), through Parquet: integer
         columns int64, floats float64, text str ("" where NFStream has NaN), SPLT columns lists of int."""
-        if columns_to_anonymize:
-            raise ValueError("columns_to_anonymize is not supported yet")
-        import pandas as pd
-        frame = self._to_table(pd.read_parquet)
-        return frame if len(frame) else None
+        anonymizer = _Anonymizer(columns_to_anonymize) if columns_to_anonymize else None
+
+        def reader():
+            import pandas as pd
+            return pd.read_parquet
+
+        frame = self._to_table(reader)
+        if not len(frame):
+            return None
+        if anonymizer:
+            for i in anonymizer.indices(list(frame.columns)):
+                column = frame.columns[i]
+                frame[column] = [anonymizer.digest(v) for v in frame[column].tolist()]
+        return frame
 
     def to_polars(self):
         """The flows as a polars DataFrame, through Parquet."""
-        import polars as pl
-        return self._to_table(pl.read_parquet)
+        def reader():
+            import polars as pl
+            return pl.read_parquet
+
+        return self._to_table(reader)
 
     def __iter__(self):
         """Flows as they expire (CSV from the child's standard output, parsed row by row: bounded memory). Leaving
         the loop (break, an exception, garbage collection) stops the child cleanly."""
+        rows = self._csv_rows()
+        header = next(rows, None)
+        if header is None:
+            return
+        types = _column_types(self._binary)
+        names = {name: i for i, name in enumerate(header)}
+        convert = [_converter(types.get(name, "text")) for name in header]
+        try:
+            for row in rows:
+                yield Flow(names, [c(v) for c, v in zip(convert, row)])
+        finally:
+            rows.close()
+
+    def _csv_rows(self):
+        """The header, then every row (lists of text) of the flows, as the child writes them to a pipe. A Ctrl-C
+        while waiting for rows asks the child to stop (one SIGINT: it flushes its flows, which are still yielded);
+        closing the generator early stops the child."""
         errors = tempfile.TemporaryFile()  # a file, not a pipe: stderr can never fill up and block the child
-        process = subprocess.Popen(self._command("-", ["--format", "csv"]), stdout=subprocess.PIPE, stderr=errors)
-        finished = False
+        process = _spawn(self._command("-", ["--format", "csv"]), stdout=subprocess.PIPE, stderr=errors)
+        finished = interrupted = False
         try:
             reader = csv.reader(io.TextIOWrapper(process.stdout, encoding="utf-8", newline=""))
-            header = next(reader, None)
-            if header is not None:
-                types = _column_types(self._binary)
-                names = {name: i for i, name in enumerate(header)}
-                convert = [_converter(types.get(name, "text")) for name in header]
-                for row in reader:
-                    yield Flow(names, [c(v) for c, v in zip(convert, row)])
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    break
+                except KeyboardInterrupt:
+                    if interrupted or process.poll() is not None:
+                        raise
+                    interrupted = True
+                    process.send_signal(signal.SIGINT)
+                    continue
+                yield row
             finished = True
         finally:
-            if process.poll() is None:
+            if process.poll() is None and not finished:
                 # Stopped early: closing the pipe ends the child's writing at once, SIGINT its reading.
                 process.stdout.close()
                 process.send_signal(signal.SIGINT)
@@ -284,12 +461,12 @@ class FlowStreamer:
                     process.kill()
                     process.wait()
             else:
+                process.wait()
                 process.stdout.close()
             errors.seek(0)
             stderr = errors.read().decode("utf-8", "replace")
             errors.close()
             if finished:
-                process.wait()
                 self._check(process.returncode, stderr)
 
 

@@ -7,6 +7,7 @@ import os
 import pathlib
 import signal
 import subprocess
+import sys
 import threading
 import time
 import warnings
@@ -221,3 +222,112 @@ def test_live_iteration_yields_the_flows_of_the_traffic_sent():
     finally:
         subprocess.run(["ip", "link", "del", host], capture_output=True)
         subprocess.run(["ip", "netns", "del", name], capture_output=True)
+
+
+def biggest_pcap():
+    """A capture of many flows (skype.pcap: 294)."""
+    return str(CONFORMANCE / "pcaps" / "skype.pcap")
+
+
+def test_to_csv_in_files_of_flows_per_file_flows_holds_every_row_once(tmp_path):
+    pcap = biggest_pcap()
+    whole = tmp_path / "whole.csv"
+    total = FlowStreamer(source=pcap, n_dissections=0).to_csv(str(whole))
+    header, rows = csv_rows(whole)
+    assert total == len(rows) > 25
+    n = FlowStreamer(source=pcap, n_dissections=0).to_csv(str(tmp_path / "part.csv"), flows_per_file=10)
+    assert n == total
+    chunks = sorted(tmp_path.glob("part.*.csv"), key=lambda p: int(p.name.split(".")[1]))
+    assert [p.name for p in chunks] == [f"part.{i}.csv" for i in range((total + 9) // 10)]
+    joined = []
+    for chunk in chunks:
+        chunk_header, chunk_rows = csv_rows(chunk)
+        assert chunk_header == header
+        assert len(chunk_rows) == (10 if chunk != chunks[-1] else total - 10 * (len(chunks) - 1))
+        joined += chunk_rows
+    assert joined == rows
+    assert not list(tmp_path.glob(".flowmeter-*"))  # no temporary file left
+
+
+def test_to_csv_with_rotate_files_keeps_the_last_files_under_rotating_names(tmp_path):
+    pcap = biggest_pcap()
+    total = FlowStreamer(source=pcap, n_dissections=0).to_csv(str(tmp_path / "whole.csv"))
+    _, rows = csv_rows(tmp_path / "whole.csv")
+    n = FlowStreamer(source=pcap, n_dissections=0).to_csv(str(tmp_path / "r.csv"), flows_per_file=4, rotate_files=2)
+    assert n == total
+    assert sorted(p.name for p in tmp_path.glob("r.*")) == ["r.0.csv", "r.1.csv"]
+    chunks = [rows[i:i + 4] for i in range(0, total, 4)]
+    last = len(chunks) - 1
+    # The file of the last chunk holds it; the other name holds the chunk before it.
+    assert csv_rows(tmp_path / f"r.{last % 2}.csv")[1] == chunks[last]
+    assert csv_rows(tmp_path / f"r.{(last - 1) % 2}.csv")[1] == chunks[last - 1]
+
+
+def test_flows_per_file_and_rotate_files_must_be_counts(tmp_path):
+    pcap = str(pcaps()[0])
+    for bad in (dict(flows_per_file=-1), dict(rotate_files=-2), dict(flows_per_file="10"), dict(flows_per_file=1.5)):
+        with pytest.raises(ValueError, match="flows_per_file|rotate_files"):
+            FlowStreamer(source=pcap).to_csv(str(tmp_path / "x.csv"), **bad)
+    assert not list(tmp_path.iterdir())
+
+
+def test_anonymised_columns_are_keyed_digests_that_keep_equality_and_hide_the_values(tmp_path):
+    pcap = biggest_pcap()
+    FlowStreamer(source=pcap, n_dissections=0).to_csv(str(tmp_path / "plain.csv"))
+    header, plain = csv_rows(tmp_path / "plain.csv")
+    columns = ["src_ip", "dst_ip", "src_mac"]
+    n = FlowStreamer(source=pcap, n_dissections=0).to_csv(str(tmp_path / "anon.csv"), columns_to_anonymize=columns)
+    anon_header, anon = csv_rows(tmp_path / "anon.csv")
+    assert anon_header == header and n == len(anon) == len(plain)
+    hidden = [header.index(c) for c in columns]
+    mapping = {}
+    for p, a in zip(plain, anon):
+        for i, (pv, av) in enumerate(zip(p, a)):
+            if i in hidden:
+                assert len(av) == 128 and int(av, 16) >= 0  # BLAKE2b-512, hex
+                assert mapping.setdefault((i, pv), av) == av  # the same value, the same digest, within a call
+            else:
+                assert pv == av
+    # Distinct addresses stay distinct; no original value is left anywhere in the file.
+    assert len({v for (i, _), v in mapping.items() if i == hidden[0]}) == len({p[hidden[0]] for p in plain})
+    text = (tmp_path / "anon.csv").read_text()
+    for p in plain:
+        assert f",{p[hidden[0]]}," not in text and f",{p[hidden[1]]}," not in text
+    # A new call draws a new key (as NFStream): the digests differ.
+    FlowStreamer(source=pcap, n_dissections=0).to_csv(str(tmp_path / "again.csv"), columns_to_anonymize=columns)
+    assert csv_rows(tmp_path / "again.csv")[1][0][hidden[0]] != anon[0][hidden[0]]
+
+
+def test_to_pandas_anonymises_the_named_columns_and_refuses_unknown_ones():
+    pcap = biggest_pcap()
+    plain = FlowStreamer(source=pcap, n_dissections=0).to_pandas()
+    frame = FlowStreamer(source=pcap, n_dissections=0).to_pandas(columns_to_anonymize=["src_ip", "src_port"])
+    assert frame["src_ip"].str.len().eq(128).all() and frame["src_port"].str.len().eq(128).all()
+    assert frame["src_ip"].nunique() == plain["src_ip"].nunique()
+    assert frame.drop(columns=["src_ip", "src_port"]).equals(plain.drop(columns=["src_ip", "src_port"]))
+    with pytest.raises(ValueError, match="no_such_column"):
+        FlowStreamer(source=pcap, n_dissections=0).to_pandas(columns_to_anonymize=["no_such_column"])
+
+
+def test_a_terminals_ctrl_c_stops_a_streaming_source_and_keeps_its_flows(tmp_path):
+    # A FIFO stands for a source that does not end (as an interface): the script's to_pandas waits on it until
+    # Ctrl-C, sent as a terminal sends it, to the whole foreground process group. The child must get one SIGINT
+    # (a second, e.g. forwarded by Python while the 100,000 flows are flushed, means "stop at once, output
+    # unfinished") and write every flow metered.
+    trace = tmp_path / "scan.pcap"
+    subprocess.run([sys.executable, str(ROOT / "scripts" / "make-scan-trace.py"), "100000", str(trace)], check=True)
+    fifo = tmp_path / "live.pcap"
+    os.mkfifo(fifo)
+    script = ("import sys, flowmeter\n"
+              f"frame = flowmeter.FlowStreamer(source={str(fifo)!r}, n_dissections=0).to_pandas()\n"
+              "print('flows', len(frame))\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+    with open(fifo, "wb") as writer:
+        writer.write(trace.read_bytes())
+        writer.flush()
+        time.sleep(1)  # the capture is read; the FIFO stays open: the conversion waits for more
+        os.killpg(child.pid, signal.SIGINT)
+        out, err = child.communicate(timeout=120)
+    assert "interrupted again" not in err
+    assert out.strip() == "flows 100000", err
