@@ -42,6 +42,8 @@ let package = Package(
         .systemLibrary(
             name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
             providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
+        // The C library's sendmmsg(2), which Swift's Glibc module does not show (a GNU extension).
+        .systemLibrary(name: "CSocket", path: "Sources/CSocket"),
 
         // Pure Swift layers.
         .target(name: "FlowPacket"),
@@ -51,7 +53,7 @@ let package = Package(
         // Parquet output, written from the Apache Parquet specification (no Swift or Debian Parquet library exists).
         .target(name: "FlowParquet", dependencies: ["FlowMeter", "FlowPacket", "FlowWriters", "CZstd", "CSnappy"]),
         // IPFIX export (RFC 7011) to collectors and files, written from the RFCs.
-        .target(name: "FlowIPFIX", dependencies: ["FlowMeter", "FlowPacket", "FlowWriters"]),
+        .target(name: "FlowIPFIX", dependencies: ["CSocket", "FlowMeter", "FlowPacket", "FlowWriters"]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),

@@ -43,6 +43,8 @@ public final class IPFIXFlowWriter: FlowWriter {
     let options: Options
     /// The collector's socket (nil for files; nil over TCP while the connection is lost).
     var socket: CollectorSocket?
+    /// UDP: finished messages not sent yet, sent together when the batch is full, on a quiet link and at the end.
+    var datagrams = DatagramBatch()
     let file: ByteSink?
     let maxMessage: Int
     var elements4: [IPFIXElement] = []
@@ -203,11 +205,19 @@ public final class IPFIXFlowWriter: FlowWriter {
             message = IPFIXMessageBuilder()
             try transmitTCP(bytes, records: records)
         } else {
-            try socket!.transmit(message.finish())
+            datagrams.append(message.finish())
             sequence &+= records
+            if datagrams.isFull { try sendDatagrams() }
         }
         messagesSent += 1
         message = IPFIXMessageBuilder()
+    }
+
+    /// UDP: sends the datagrams the batch holds.
+    func sendDatagrams() throws {
+        guard let socket, !datagrams.ends.isEmpty else { return }
+        defer { datagrams.removeAll() }
+        try socket.transmitDatagrams(datagrams)
     }
 
     /// Sends a message over TCP with the session's sequence number, or queues it while the collector is away.
@@ -318,12 +328,14 @@ public final class IPFIXFlowWriter: FlowWriter {
     public func idle() throws {
         try pumpReconnection()
         if !isFile { try sendMessage() }
+        try sendDatagrams()
     }
 
     public func finish() throws {
         try pumpReconnection()
         if message.isEmpty && lastTemplates == -Double.infinity { try startMessage() }  // templates even without flows
         try sendMessage()
+        try sendDatagrams()
         try file?.finish()
         let lost = recordsDropped + queue.reduce(0) { $0 + UInt64($1.records) }
         if lost > 0 {
