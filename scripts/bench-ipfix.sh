@@ -72,7 +72,7 @@ print('|---|---|---|---|---|')
 for k in ['csv', 'file', 'udp', 'udp-9k']:
     w, c, u, s = med[k]
     print(f'| {k} | {w:.2f} | {c:.2f} ({u:.2f} + {s:.2f}) | {c / med["csv"][1]:.2f} | {flows / w:,.0f} |')
-print(f'nfcapd stored {got_default:,} of {flows * runs:,} flows sent with its default socket buffer '
+print(f'nfcapd stored {got_default:,} of {2 * flows * runs:,} flows sent with its default socket buffer '
       f'({100 * (1 - got_default / (2 * flows * runs)):.1f} % lost) and {got_big:,} of {flows:,} with -B 8388608 '
       f'({100 * (1 - got_big / flows):.1f} % lost)')
 PY
