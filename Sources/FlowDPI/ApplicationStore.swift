@@ -45,7 +45,10 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             // nDPI is done, but a STARTTLS hello, or the rest of a QUIC hello, may still come in the window.
             collectHello(s, packet: packet)
             if !s.pointee.ja4.isEmpty {
-                if s.pointee.requestedServerName.isEmpty { s.pointee.requestedServerName = s.pointee.quicHello.serverName }
+                if s.pointee.requestedServerName.isEmpty && !s.pointee.quicHello.serverName.isEmpty {
+                    s.pointee.requestedServerName = s.pointee.quicHello.serverName
+                    nameFromAssembledServerName(s)
+                }
                 s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
             }
         }
@@ -112,6 +115,21 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         finish(s, guessed: guessed)
     }
 
+    /// A QUIC flow nDPI left as plain `QUIC` because it could not read the server name (a hello spread over
+    /// several Initials), whose name flowmeter assembled: named from nDPI's host list as nDPI names a server name
+    /// it read itself (`QUIC.YouTube`, category Media), which is what nDPI 5.0, reassembling the hello, reports.
+    private func nameFromAssembledServerName(_ s: UnsafeMutablePointer<ApplicationPlugin.State>) {
+        let d = s.pointee.detection
+        let quic = UInt16(NDPIDetector.ProtocolID.quic)
+        guard d.app == quic && (d.master == 0 || d.master == quic),
+            let match = detector.hostMatch(s.pointee.requestedServerName), match.app != quic
+        else { return }
+        s.pointee.detection = ApplicationPlugin.Detection(master: quic, app: match.app, category: match.category)
+        let named = NDPIDetector.Detection(master: quic, app: match.app, category: match.category)
+        s.pointee.applicationName = detector.applicationName(named)
+        s.pointee.categoryName = detector.categoryName(named)
+    }
+
     /// Reads the results into the state and releases the flow's nDPI state.
     private func finish(_ s: UnsafeMutablePointer<ApplicationPlugin.State>, guessed: Bool) {
         guard let handle = s.pointee.handle else { return }
@@ -127,9 +145,10 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             if s.pointee.quicHello.sawOnlyGreasedInitials {
                 // nDPI 4.2 reads a server name from Initials of a greased version; 5.0 (NFStream) does not open them.
                 s.pointee.requestedServerName = ""
-            } else if m.serverName.isEmpty {
+            } else if m.serverName.isEmpty && !s.pointee.quicHello.serverName.isEmpty {
                 // nDPI 4.2 reads the SNI only from a hello in one Initial; 5.0 reassembles it, as we do.
                 s.pointee.requestedServerName = s.pointee.quicHello.serverName
+                nameFromAssembledServerName(s)
             }
         }
         // nDPI 4.2 names no host for SSDP; 5.0 takes the first message's Host header.

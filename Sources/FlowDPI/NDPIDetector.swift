@@ -161,6 +161,19 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
         return name
     }
 
+    /// The application nDPI's host list names for a server name (e.g. "www.youtube.com": YouTube, category Media),
+    /// as nDPI matches a TLS or QUIC server name it read itself; nil when nothing matches.
+    public func hostMatch(_ serverName: String) -> (app: UInt16, category: UInt32)? {
+        guard !serverName.isEmpty else { return nil }
+        var result = ndpi_protocol_match_result()
+        var name = Array(serverName.utf8CString)
+        let id = name.withUnsafeMutableBufferPointer {
+            ndpi_match_string_subprotocol(module, $0.baseAddress, UInt32($0.count - 1), &result)
+        }
+        guard id > 0, id <= Int32(UInt16.max) else { return nil }
+        return (UInt16(id), result.protocol_category.rawValue)
+    }
+
     /// The flow's confidence in nDPI 5.0's numbering (what NFStream 6.6.0 prints): 0 unknown, 1 match by port,
     /// 5 DPI cache, 6 DPI, 7 match by IP. nDPI 4.2 numbers them 0, 1, 3, 4, 2 and has no other values.
     public func confidence(_ flow: FlowHandle) -> UInt8 {

@@ -220,6 +220,36 @@ enum Conversation {
         #expect(s.clientFingerprint == "q13d0608h2_db2546af4a66_29b745d5ce58")
     }
 
+    @Test func quicHelloOverTwoInitialsIsNamedFromItsServerNameAsNDPINamesOneItReads() throws {
+        // nDPI 4.2 cannot read this hello (two Initials) and says QUIC; with the name assembled, the flow gets
+        // nDPI's host match, as a hello in one Initial does and as nDPI 5.0 (NFStream) reports.
+        var h = try DetectionHarness()
+        let hello = Hello.modern(serverName: "www.youtube.com")
+        let half = hello.count / 2
+        h.feed(C.udp(40011, 443, QUICPacket.initial(frames: QUICPacket.crypto(offset: half, hello[half...]))))
+        h.feed(C.udp(40011, 443, QUICPacket.initial(packetNumber: 3, frames: QUICPacket.crypto(offset: 0, hello[0..<half]))))
+        h.feed(C.udp(443, 40011, [0xc0] + [UInt8](repeating: 0x55, count: 80), reply: true))
+        // The same hello in one Initial: nDPI 4.2 reads and matches the name itself.
+        h.feed(C.udp(40012, 443, QUICPacket.initial(frames: QUICPacket.crypto(offset: 0, hello))))
+        h.feed(C.udp(443, 40012, [0xc0] + [UInt8](repeating: 0x55, count: 80), reply: true))
+        // A name nDPI's host list does not know stays QUIC.
+        let unknown = Hello.modern(serverName: "quic.example.net")
+        let cut = unknown.count / 2
+        h.feed(C.udp(40013, 443, QUICPacket.initial(frames: QUICPacket.crypto(offset: cut, unknown[cut...]))))
+        h.feed(C.udp(40013, 443, QUICPacket.initial(packetNumber: 3, frames: QUICPacket.crypto(offset: 0, unknown[0..<cut]))))
+        h.flush()
+        let split = try #require(h.state(port: 40011))
+        let whole = try #require(h.state(port: 40012))
+        #expect(whole.applicationName == "QUIC.YouTube")
+        #expect(split.applicationName == "QUIC.YouTube")
+        #expect(split.categoryName == whole.categoryName)
+        #expect(split.categoryName == "Media")
+        #expect(split.requestedServerName == "www.youtube.com")
+        let other = try #require(h.state(port: 40013))
+        #expect(other.applicationName == "QUIC")
+        #expect(other.requestedServerName == "quic.example.net")
+    }
+
     @Test func ssdpSearchGivesItsHostWithoutThePort() throws {
         var h = try DetectionHarness()
         let search = Array("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 3\r\nST: ssdp:all\r\n\r\n".utf8)

@@ -38,11 +38,14 @@ enum Hello {
     }
 
     /// A TLS 1.3-style hello with GREASE, SNI www.example.org, ALPN h2 + http/1.1 and three signature algorithms.
-    static var modern: [UInt8] {
+    static var modern: [UInt8] { modern(serverName: "www.example.org") }
+
+    /// `modern` with another server name.
+    static func modern(serverName: String) -> [UInt8] {
         clientHello(
             ciphers: [0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0x009c],
             extensions: [
-                ext(0x1a1a, []), sni("www.example.org"), ext(0x0017, []), alpn(["h2", "http/1.1"]),
+                ext(0x1a1a, []), sni(serverName), ext(0x0017, []), alpn(["h2", "http/1.1"]),
                 u16List(0x000d, [0x0403, 0x0804, 0x0401]), supportedVersions([0x2a2a, 0x0304, 0x0303]),
                 u16List(0x000a, [0x001d, 0x0017]), ext(0x0033, [0, 4, 0, 0x1d, 0, 0]), ext(0xff01, [0]),
             ])
