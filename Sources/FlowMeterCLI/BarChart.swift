@@ -7,6 +7,8 @@ import Glibc
 /// deviation as a whisker. Values may be drawn on a logarithmic axis when they span orders of magnitude.
 struct BarChart {
     var title: String
+    /// A second line under the title: what was measured (traces and their size, detection, packet limits).
+    var subtitle = ""
     var axisLabel: String
     var groups: [String]
     var series: [String]
@@ -63,6 +65,9 @@ struct BarChart {
             <text x="\(fmt(left + plotWidth / 2))" y="24" text-anchor="middle" font-size="16" font-weight="bold">\(escape(title))</text>
 
             """
+        if !subtitle.isEmpty {
+            s += "<text x=\"\(fmt((left + plotWidth + right + legendWidth) / 2))\" y=\"42\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\">\(escape(subtitle))</text>\n"
+        }
         // Grid and y ticks.
         for tick in ticks {
             let ty = y(tick)

@@ -131,7 +131,9 @@ struct BenchOffline: ParsableCommand {
                 }
             }
         }
-        let results = BenchResults(mode: .offline, runs: runs, settings: settings(paths: benchPaths, peers: peerTools))
+        var results = BenchResults(mode: .offline, runs: runs, settings: settings(paths: benchPaths, peers: peerTools))
+        results.caption = caption(runs)
+        for warning in warnings(runs) { printError("bench: warning: " + warning) }
         print(results.table(), terminator: "")
         if let out = common.out {
             do {
@@ -156,6 +158,50 @@ struct BenchOffline: ParsableCommand {
         if !peers.isEmpty { s.append(("peers", peers.map(\.name).joined(separator: ","))) }
         return s
     }
+
+    /// Traces with their packet counts, the detection setting and any first-N limit: what the charts' figures
+    /// are of.
+    func caption(_ runs: [BenchRun]) -> String {
+        let traces = ordered(runs.map(\.scenario)).map { scenario -> String in
+            let counted = runs.filter { $0.scenario == scenario && $0.packetLimit == nil }.map(\.packetsCounted).max()
+            return counted.map { "\(scenario) (\(groupThousands(Double($0))) packets)" } ?? scenario
+        }
+        var parts = [traces.joined(separator: ", ")]
+        parts.append(common.dissections == 0 ? "detection off" : "detection on (\(common.dissections) packets)")
+        parts.append("1 meter thread")
+        if let maxPackets { parts.append("first \(groupThousands(Double(maxPackets))) packets") }
+        if runs.contains(where: { $0.packetLimit != nil && $0.packetLimit != maxPackets }) {
+            parts.append("slow paths: first \(groupThousands(Double(slowMaxPackets))) packets")
+        }
+        parts.append("\(common.repeat) run\(common.repeat == 1 ? "" : "s") each")
+        return parts.joined(separator: " · ")
+    }
+
+    /// What makes the figures unreliable: a trace so small that process start-up weighs in the per-packet figures,
+    /// and a single run (no deviation).
+    func warnings(_ runs: [BenchRun]) -> [String] {
+        var found: [String] = []
+        for scenario in ordered(runs.map(\.scenario)) {
+            let measured = runs.filter { $0.scenario == scenario && !$0.path.hasPrefix("tshark") }
+            guard let packets = measured.map(\.packetsCounted).max() else { continue }
+            let wall = measured.map(\.wallSeconds).min() ?? 0
+            if packets < Self.reliablePackets || wall < Self.reliableSeconds {
+                found.append(
+                    "'\(scenario)' is small (\(groupThousands(Double(packets))) packets, \(formatNumber(wall, 3)) s "
+                        + "per run): process start-up, about 10-50 ms, weighs in its per-packet figures; use a trace "
+                        + "of at least \(groupThousands(Double(Self.reliablePackets))) packets and "
+                        + "\(formatNumber(Self.reliableSeconds, 1)) s per run for figures that describe metering")
+            }
+        }
+        if common.repeat < 2 {
+            found.append("one run per path: no deviation can be given (±sd shows '-'); use --repeat 3 or more")
+        }
+        return found
+    }
+
+    /// Below these, start-up dominates (measured: 18 µs per packet on a 1,000-packet trace against 0.5 on a large one).
+    static let reliablePackets: UInt64 = 100_000
+    static let reliableSeconds = 0.5
 
     struct Measured {
         var outcome: ChildProcess.Outcome

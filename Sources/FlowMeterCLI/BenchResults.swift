@@ -10,6 +10,8 @@ struct BenchResults {
     var mode: Mode
     var runs: [BenchRun]
     var settings: [(String, String)]
+    /// What was measured, under every chart's title (e.g. "mixed: 777,580 packets · detection off · …").
+    var caption = ""
 
     /// Scenarios (traces or live scenarios) and paths in first-seen order.
     var scenarios: [String] { ordered(runs.map(\.scenario)) }
@@ -48,7 +50,7 @@ struct BenchResults {
                         formatNumber(m { Double($0.peakRSSKiB) / 1024 }.mean, 1),
                         groupThousands(m { $0.packetsPerSecond }.mean),
                         formatNumber(m { $0.cpuMicrosecondsPerPacket }.mean, 2),
-                        formatNumber(m { $0.cpuMicrosecondsPerPacket }.deviation, 2),
+                        r.count > 1 ? formatNumber(m { $0.cpuMicrosecondsPerPacket }.deviation, 2) : "-",
                         first.flows.map(String.init) ?? "",
                     ])
                 }
@@ -65,7 +67,8 @@ struct BenchResults {
                         scenario, path, groupThousands(m { Double($0.packetsSent ?? 0) }.mean),
                         groupThousands(m { Double($0.packetsCounted) }.mean),
                         formatNumber(m { $0.lossPercent ?? 0 }.mean, 2), formatNumber(cpu.mean, 1),
-                        formatNumber(cpu.deviation, 1), formatNumber(m { Double($0.peakRSSKiB) / 1024 }.mean, 1),
+                        r.count > 1 ? formatNumber(cpu.deviation, 1) : "-",
+                        formatNumber(m { Double($0.peakRSSKiB) / 1024 }.mean, 1),
                     ])
                 }
             }
@@ -83,7 +86,7 @@ struct BenchResults {
         text += line(widths.map { String(repeating: "-", count: $0) })
         for row in rows { text += line(row) }
         let repeats = Set(runs.map(\.repetition)).count
-        text += "means of \(repeats) run\(repeats == 1 ? "" : "s") each; "
+        text += "means of \(repeats) run\(repeats == 1 ? " each (no deviation: use --repeat 3 or more)" : "s each"); "
         text += settings.filter { ["cpus", "load_average_at_start", "window_seconds"].contains($0.0) }
             .map { "\($0.0)=\($0.1)" }.joined(separator: ", ") + "\n"
         return text
@@ -162,8 +165,8 @@ struct BenchResults {
             let values = scenarios.map { scenario in
                 seriesNames.map { path in stat(scenario, path, f).map { ($0.mean, $0.deviation) } }
             }
-            return BarChart(title: title, axisLabel: unit, groups: scenarios, series: seriesNames, values: values,
-                logarithmic: log).svg()
+            return BarChart(title: title, subtitle: caption, axisLabel: unit, groups: scenarios, series: seriesNames,
+                values: values, logarithmic: log).svg()
         }
         switch mode {
         case .offline:
@@ -177,7 +180,7 @@ struct BenchResults {
             // Packets counted by each path, next to the generator's count.
             let countedSeries = ["sent"] + paths
             let counted = BarChart(
-                title: "Packets counted vs sent", axisLabel: "packets", groups: scenarios, series: countedSeries,
+                title: "Packets counted vs sent", subtitle: caption, axisLabel: "packets", groups: scenarios, series: countedSeries,
                 values: scenarios.map { scenario in
                     countedSeries.map { name in
                         if name == "sent" {

@@ -57,6 +57,29 @@ struct BenchCommandTests {
         }
         let svg = try String(contentsOfFile: out + "/peak-rss.svg", encoding: .utf8)
         #expect(svg.contains(">tshark-fields<") && svg.contains(">peak RSS, MiB<"))
+        // Under every title: the trace and its size, detection, the threads, the slow paths' limit and the runs.
+        #expect(svg.contains(
+            ">fixture (29 packets) · detection off · 1 meter thread · slow paths: first 20,000 packets · 2 runs each<"))
+        // A 29-packet trace says its figures are start-up, not metering.
+        #expect(result.stderr.contains("bench: warning: 'fixture' is small (29 packets"), "\(result.stderr)")
+        #expect(!result.stderr.contains("one run per path"))
+    }
+
+    @Test func benchOfflineWithOneRunShowsNoDeviationAndSaysWhy() throws {
+        let scratch = try ScratchDirectory()
+        let result = try CLIRunner.run([
+            "bench", "offline", CLIRunner.sampleCapture, "--paths", "direct", "--repeat", "1", "--dissections", "20",
+            "--max-packets", "10", "--out", scratch.path("r"),
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let table = String(decoding: result.stdout, as: UTF8.self)
+        let row = try #require(table.split(separator: "\n").first { $0.contains(" direct ") })
+        let cells = row.split(separator: " ")
+        #expect(cells[cells.count - 2] == "-", "±sd of one run: \(row)")
+        #expect(table.contains("no deviation: use --repeat 3 or more"))
+        #expect(result.stderr.contains("bench: warning: one run per path: no deviation can be given"))
+        let svg = try String(contentsOfFile: scratch.path("r/cpu-percent.svg"), encoding: .utf8)
+        #expect(svg.contains("detection on (20 packets) · 1 meter thread · first 10 packets · 1 run each<"))
     }
 
     @Test func benchOfflineRejectsUnknownPathsAndUnreadableTraces() throws {
