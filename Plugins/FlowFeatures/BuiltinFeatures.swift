@@ -1,4 +1,5 @@
 import FlowMeter
+import FlowPacket
 
 /// The feature sets `--features` can name, in the order their columns appear.
 public enum BuiltinFeatures {
@@ -13,16 +14,19 @@ public enum BuiltinFeatures {
     ]
 
     /// The plugins for `names` (any order, no duplicates), arranged in column order. `spltLength` is N for "splt".
-    public static func plugins(named requested: [String], spltLength: Int) throws -> [any FeaturePlugin] {
+    /// `timeUnit` is the meter's (the unit of the time columns).
+    public static func plugins(named requested: [String], spltLength: Int, timeUnit: TimeUnit = .milliseconds) throws
+        -> [any FeaturePlugin]
+    {
         for name in requested where !names.contains(name) {
             throw UnknownFeature(name: name)
         }
         var plugins: [any FeaturePlugin] = []
         for name in names where requested.contains(name) {
             switch name {
-            case "statistics": plugins.append(StatisticsPlugin())
-            case "splt": plugins.append(SPLTPlugin(length: spltLength > 0 ? spltLength : 10))
-            case "cic": plugins.append(CICFlowMeterPlugin())
+            case "statistics": plugins.append(StatisticsPlugin(timeUnit: timeUnit))
+            case "splt": plugins.append(SPLTPlugin(length: spltLength > 0 ? spltLength : 10, timeUnit: timeUnit))
+            case "cic": plugins.append(CICFlowMeterPlugin(timeUnit: timeUnit))
             default: break
             }
         }

@@ -9,7 +9,8 @@ import FlowPacket
 /// Definitions are CICFlowMeter's, with its documented bugs fixed (Engelen et al. 2021, Lanvin et al. 2022, and
 /// CICFlowMeter's source): see `Plugins/FlowFeatures/CIC.md` for every column, its unit and every difference.
 /// Lengths are L4 payload bytes; header lengths are L4 header bytes (TCP data offset, 8 for UDP and ICMP);
-/// times are microseconds computed from the meter's millisecond packet times (so multiples of 1000).
+/// times are microseconds computed from the meter's millisecond packet times (so multiples of 1000). With another
+/// `--time-unit` the plugin converts the meter's times to milliseconds first, so its columns do not depend on it.
 ///
 /// The plugin also draws CICFlowMeter's flow boundaries (each can be turned off in `Options`): a flow ends
 /// 120 s after its first packet (the next packet starts a new flow), and a TCP flow ends at a RST or at the
@@ -169,10 +170,19 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     }
 
     public let options: Options
+    /// The meter's time unit (packet and flow times arrive in its ticks).
+    public let timeUnit: TimeUnit
+    @usableFromInline let ticksPerMillisecond: UInt64
 
-    public init(options: Options = Options()) {
+    public init(options: Options = Options(), timeUnit: TimeUnit = .milliseconds) {
         self.options = options
+        self.timeUnit = timeUnit
+        ticksPerMillisecond = timeUnit.ticksPerMillisecond
     }
+
+    /// A time of the meter's unit in milliseconds, the plugin's unit.
+    @inlinable @inline(__always)
+    func ms(_ ticks: UInt64) -> UInt64 { ticksPerMillisecond == 1 ? ticks : ticks / ticksPerMillisecond }
 
     public var name: String { "cic" }
 
@@ -281,7 +291,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     {
         let p = packet.packet
         state.start(
-            time: p.timeMilliseconds, payload: UInt64(p.payloadSize), header: Self.headerLength(p),
+            time: ms(p.time), payload: UInt64(p.payloadSize), header: Self.headerLength(p),
             flags: p.tcpFlags, window: Self.window(p))
         if options.tcpTermination && p.ipProtocol == 6 && state.terminates(flags: p.tcpFlags, direction: 0) {
             return .expire
@@ -295,7 +305,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     {
         let timeout = options.flowTimeoutMilliseconds
         if timeout == 0 { return .keep }
-        let age = packet.packet.timeMilliseconds &- flow.firstSeen
+        let age = ms(packet.packet.time) &- ms(flow.firstSeen)
         return age > timeout ? .expire : .keep
     }
 
@@ -306,7 +316,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         let p = packet.packet
         let direction = packet.direction
         state.add(
-            time: p.timeMilliseconds, gap: packet.deltaTime, direction: direction,
+            time: ms(p.time), gap: ms(p.time) &- ms(p.time &- packet.deltaTime), direction: direction,
             payload: UInt64(p.payloadSize), header: Self.headerLength(p), flags: p.tcpFlags, window: Self.window(p),
             activityTimeout: options.activityTimeoutMilliseconds)
         if options.tcpTermination && p.ipProtocol == 6 && state.terminates(flags: p.tcpFlags, direction: direction) {
@@ -321,8 +331,8 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
         Self.write(
             state, source: flow.source, sourcePort: flow.sourcePort, destination: flow.destination,
-            destinationPort: flow.destinationPort, protocol: flow.ipProtocol, firstSeen: flow.firstSeen,
-            lastSeen: flow.lastSeen, to: &sink)
+            destinationPort: flow.destinationPort, protocol: flow.ipProtocol, firstSeen: ms(flow.firstSeen),
+            lastSeen: ms(flow.lastSeen), to: &sink)
     }
 
     /// Writes the columns from the state and the flow's identity and times (ms).
@@ -431,7 +441,7 @@ final class CICStore: TypedPluginStore<CICFlowMeterPlugin> {
     override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
         let state = states + Int(slot)
         state.pointee = State()
-        let t = packet.pointee.packet.timeMilliseconds
+        let t = plugin.ms(packet.pointee.packet.time)
         let payload = UInt64(packet.pointee.packet.payloadSize)
         let header = UInt64(packet.pointee.packet.transportSize &- packet.pointee.packet.payloadSize)
         let flags = packet.pointee.packet.tcpFlags
@@ -449,7 +459,7 @@ final class CICStore: TypedPluginStore<CICFlowMeterPlugin> {
         -> PluginAction
     {
         let timeout = plugin.options.flowTimeoutMilliseconds
-        return timeout > 0 && packet.pointee.packet.timeMilliseconds &- flow.pointee.firstSeen > timeout
+        return timeout > 0 && plugin.ms(packet.pointee.packet.time) &- plugin.ms(flow.pointee.firstSeen) > timeout
             ? .expire : .keep
     }
 
@@ -459,7 +469,9 @@ final class CICStore: TypedPluginStore<CICFlowMeterPlugin> {
         let direction = packet.pointee.direction
         let tcp = packet.pointee.packet.ipProtocol == 6
         state.pointee.add(
-            time: packet.pointee.packet.timeMilliseconds, gap: packet.pointee.deltaTime, direction: direction,
+            time: plugin.ms(packet.pointee.packet.time),
+            gap: plugin.ms(packet.pointee.packet.time) &- plugin.ms(packet.pointee.packet.time &- packet.pointee.deltaTime),
+            direction: direction,
             payload: UInt64(packet.pointee.packet.payloadSize),
             header: UInt64(packet.pointee.packet.transportSize &- packet.pointee.packet.payloadSize), flags: flags,
             window: tcp ? Int32(packet.pointee.packet.tcpWindow) : -1,
@@ -474,7 +486,7 @@ final class CICStore: TypedPluginStore<CICFlowMeterPlugin> {
         CICFlowMeterPlugin.write(
             states[Int(slot)], source: flow.pointee.source, sourcePort: flow.pointee.sourcePort,
             destination: flow.pointee.destination, destinationPort: flow.pointee.destinationPort,
-            protocol: flow.pointee.ipProtocol, firstSeen: flow.pointee.firstSeen, lastSeen: flow.pointee.lastSeen,
-            to: &sink)
+            protocol: flow.pointee.ipProtocol, firstSeen: plugin.ms(flow.pointee.firstSeen),
+            lastSeen: plugin.ms(flow.pointee.lastSeen), to: &sink)
     }
 }

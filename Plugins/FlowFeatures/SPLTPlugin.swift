@@ -2,8 +2,8 @@ import FlowMeter
 import FlowPacket
 
 /// NFStream's early-packet sequences (`splt_analysis=N`): for the first N packets of a flow, the direction
-/// (0 src→dst, 1 dst→src), the size under the accounting mode and the inter-arrival time in ms (0 for the first
-/// packet), padded with -1. Three list columns.
+/// (0 src→dst, 1 dst→src), the size under the accounting mode and the inter-arrival time in the meter's time unit
+/// (ms by default; 0 for the first packet), padded with -1. Three list columns.
 public struct SPLTPlugin: FeaturePlugin {
     public struct State: Sendable {
         public var directions: [Int8]
@@ -14,9 +14,13 @@ public struct SPLTPlugin: FeaturePlugin {
     /// N, the number of packets recorded.
     public let length: Int
 
-    public init(length: Int) {
+    /// The unit of `splt_piat_*` (the meter's).
+    public let timeUnit: TimeUnit
+
+    public init(length: Int, timeUnit: TimeUnit = .milliseconds) {
         precondition(length > 0, "SPLT length must be positive")
         self.length = length
+        self.timeUnit = timeUnit
     }
 
     public var name: String { "splt" }
@@ -25,7 +29,9 @@ public struct SPLTPlugin: FeaturePlugin {
         [
             .init("splt_direction", .list, "Directions of the first \(length) packets (0 src→dst, 1 dst→src, -1 none)"),
             .init("splt_ps", .list, "Sizes of the first \(length) packets under the accounting mode (-1 none)"),
-            .init("splt_piat_ms", .list, "Inter-arrival times in ms of the first \(length) packets (first 0, -1 none)"),
+            .init(
+                "splt_piat_\(timeUnit.suffix)", .list,
+                "Inter-arrival times in \(timeUnit.suffix) of the first \(length) packets (first 0, -1 none)"),
         ]
     }
 

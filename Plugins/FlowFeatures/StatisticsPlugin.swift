@@ -14,7 +14,12 @@ public struct StatisticsPlugin: FeaturePlugin {
         public init() {}
     }
 
-    public init() {}
+    /// The unit of the inter-arrival columns (the meter's: packet times arrive in its ticks).
+    public let timeUnit: TimeUnit
+
+    public init(timeUnit: TimeUnit = .milliseconds) {
+        self.timeUnit = timeUnit
+    }
 
     public var name: String { "statistics" }
 
@@ -23,7 +28,7 @@ public struct StatisticsPlugin: FeaturePlugin {
 
     public var columns: [FeatureColumn] {
         var cols: [FeatureColumn] = []
-        for (metric, unit) in [("ps", "packet size (accounting mode)"), ("piat_ms", "inter-arrival time in ms")] {
+        for (metric, unit) in [("ps", "packet size (accounting mode)"), ("piat_\(timeUnit.suffix)", "inter-arrival time in \(timeUnit.suffix)")] {
             for d in ["bidirectional", "src2dst", "dst2src"] {
                 cols.append(.init("\(d)_min_\(metric)", .integer, "Minimum \(unit), \(d)"))
                 cols.append(.init("\(d)_mean_\(metric)", .float, "Mean \(unit), \(d)"))
@@ -47,7 +52,7 @@ public struct StatisticsPlugin: FeaturePlugin {
     {
         state.bidirectional.start(size: packet.size, flags: packet.packet.tcpFlags)
         state.src2dst.start(size: packet.size, flags: packet.packet.tcpFlags)
-        state.src2dstLastSeen = packet.packet.timeMilliseconds
+        state.src2dstLastSeen = packet.packet.time
         return .keep
     }
 
@@ -57,7 +62,7 @@ public struct StatisticsPlugin: FeaturePlugin {
     {
         Self.observe(
             &state, packets: flow.packets, src2dstPackets: flow.src2dstPackets, dst2srcPackets: flow.dst2srcPackets,
-            time: packet.packet.timeMilliseconds, flags: packet.packet.tcpFlags, size: packet.size,
+            time: packet.packet.time, flags: packet.packet.tcpFlags, size: packet.size,
             deltaTime: packet.deltaTime, direction: packet.direction)
         return .keep
     }
@@ -126,7 +131,7 @@ final class StatisticsStore: TypedPluginStore<StatisticsPlugin> {
         // Reads only the fields it needs through the pointers: no copy of the flow or the packet per call.
         StatisticsPlugin.observe(
             &states[Int(slot)], packets: flow.pointee.packets, src2dstPackets: flow.pointee.src2dstPackets,
-            dst2srcPackets: flow.pointee.dst2srcPackets, time: packet.pointee.packet.timeMilliseconds,
+            dst2srcPackets: flow.pointee.dst2srcPackets, time: packet.pointee.packet.time,
             flags: packet.pointee.packet.tcpFlags, size: packet.pointee.size, deltaTime: packet.pointee.deltaTime,
             direction: packet.pointee.direction)
         return .keep

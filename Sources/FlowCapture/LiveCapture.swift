@@ -45,6 +45,8 @@ public final class LiveCapture: @unchecked Sendable {
         public var readTimeoutMilliseconds: Int32
         /// A BPF filter installed before the first read, nil for none.
         public var filter: String?
+        /// Ask for nanosecond time stamps (`--time-unit ns`); devices without them give microseconds.
+        public var nanoseconds = false
 
         /// Options with the given values.
         public init(

@@ -7,9 +7,10 @@ import Glibc
 
 /// One record read from a capture: header fields and the captured bytes, borrowed until the next read.
 public struct CapturedPacket {
-    /// Capture timestamp as libpcap gives it (microsecond precision; either part may be negative).
+    /// Capture timestamp as libpcap gives it: seconds and the nanoseconds within them (a handle opened at
+    /// microsecond precision gives multiples of 1000; either part may be negative).
     public var seconds: Int
-    public var microseconds: Int
+    public var nanoseconds: Int
     /// Bytes captured and the packet's length on the wire.
     public var capturedLength: UInt32
     public var wireLength: UInt32
@@ -17,9 +18,9 @@ public struct CapturedPacket {
     public var bytes: UnsafeRawBufferPointer
 
     @inlinable
-    public init(seconds: Int, microseconds: Int, capturedLength: UInt32, wireLength: UInt32, bytes: UnsafeRawBufferPointer) {
+    public init(seconds: Int, nanoseconds: Int, capturedLength: UInt32, wireLength: UInt32, bytes: UnsafeRawBufferPointer) {
         self.seconds = seconds
-        self.microseconds = microseconds
+        self.nanoseconds = nanoseconds
         self.capturedLength = capturedLength
         self.wireLength = wireLength
         self.bytes = bytes
@@ -46,10 +47,20 @@ public final class PcapHandle {
     /// The stdio buffer of a file we opened ourselves; freed after `pcap_close` has closed the stream.
     private var readBuffer: UnsafeMutableRawPointer?
 
+    /// Nanoseconds per unit of the records' sub-second field: 1 at nanosecond precision, 1000 at microsecond.
+    @usableFromInline var subsecondScale: Int
+
     init(handle: OpaquePointer, name: String, readBuffer: UnsafeMutableRawPointer? = nil) {
         self.handle = handle
         self.name = name
         self.readBuffer = readBuffer
+        subsecondScale = 1000
+        readPrecision()
+    }
+
+    /// Reads the handle's time-stamp precision (after opening a file, or after activating a live capture).
+    func readPrecision() {
+        subsecondScale = pcap_get_tstamp_precision(handle) == Int32(PCAP_TSTAMP_PRECISION_NANO) ? 1 : 1000
     }
 
     /// Bytes of the stdio buffer a capture file is read through. libpcap reads a file with one `fread` per record
@@ -57,29 +68,30 @@ public final class PcapHandle {
     /// call per 4 KiB, 82,000 of them for a 340 MB capture. 256 KiB makes that about 1,300.
     static let fileBufferBytes = 256 * 1024
 
-    /// Opens a pcap or pcapng file (`-` reads standard input) at microsecond precision.
+    /// Opens a pcap or pcapng file (`-` reads standard input) at microsecond precision (NFStream's: libpcap
+    /// truncates a nanosecond capture's times), or at nanosecond precision when `nanoseconds` is set.
     ///
     /// A file is opened here, given a `fileBufferBytes` buffer, and handed to libpcap; when it cannot be opened,
     /// libpcap opens it (and words the error, which names the file).
-    public static func openOffline(path: String) throws -> PcapHandle {
+    public static func openOffline(path: String, nanoseconds: Bool = false) throws -> PcapHandle {
+        let precision = UInt32(nanoseconds ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO)
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
         if path != "-", let file = fopen(path, "rb") {
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileBufferBytes, alignment: 64)
             if setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileBufferBytes) != 0 {
                 // Still readable through the default buffer.
                 buffer.deallocate()
-                return try finishOpening(path: path, file: file, buffer: nil, errbuf: &errbuf)
+                return try finishOpening(path: path, file: file, buffer: nil, precision: precision, errbuf: &errbuf)
             }
             #if os(Linux)
             // libpcap calls fread twice per record; once the process has several threads, glibc takes the
             // stream's lock for each (about a tenth of the reading thread's time). One thread reads this stream.
             _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
             #endif
-            return try finishOpening(path: path, file: file, buffer: buffer, errbuf: &errbuf)
+            return try finishOpening(path: path, file: file, buffer: buffer, precision: precision, errbuf: &errbuf)
         }
         guard
-            let h = pcap_open_offline_with_tstamp_precision(
-                path, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf)
+            let h = pcap_open_offline_with_tstamp_precision(path, precision, &errbuf)
         else {
             throw PcapError.cannotOpen(path: path, message: String(cString: errbuf))
         }
@@ -87,9 +99,10 @@ public final class PcapHandle {
     }
 
     private static func finishOpening(
-        path: String, file: UnsafeMutablePointer<FILE>, buffer: UnsafeMutableRawPointer?, errbuf: inout [CChar]
+        path: String, file: UnsafeMutablePointer<FILE>, buffer: UnsafeMutableRawPointer?, precision: UInt32,
+        errbuf: inout [CChar]
     ) throws -> PcapHandle {
-        guard let h = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_MICRO), &errbuf)
+        guard let h = pcap_fopen_offline_with_tstamp_precision(file, precision, &errbuf)
         else {
             // libpcap leaves the stream open when it fails (pcap_open_offline closes it the same way).
             fclose(file)
@@ -132,7 +145,7 @@ public final class PcapHandle {
             let caplen = h.pointee.caplen
             return .packet(
                 CapturedPacket(
-                    seconds: Int(h.pointee.ts.tv_sec), microseconds: Int(h.pointee.ts.tv_usec),
+                    seconds: Int(h.pointee.ts.tv_sec), nanoseconds: Int(h.pointee.ts.tv_usec) &* subsecondScale,
                     capturedLength: caplen, wireLength: h.pointee.len,
                     bytes: UnsafeRawBufferPointer(start: d, count: Int(caplen))))
         }
@@ -176,6 +189,10 @@ extension PcapHandle {
         try check(pcap_set_promisc(h, options.promiscuous ? 1 : 0), "pcap_set_promisc")
         try check(pcap_set_immediate_mode(h, 1), "pcap_set_immediate_mode")
         try check(pcap_set_timeout(h, options.readTimeoutMilliseconds), "pcap_set_timeout")
+        if options.nanoseconds {
+            // Not every capture device has nanosecond time stamps: then the capture stays at microseconds.
+            _ = pcap_set_tstamp_precision(h, Int32(PCAP_TSTAMP_PRECISION_NANO))
+        }
         if options.bufferSizeMiB > 0 {
             try check(pcap_set_buffer_size(h, Int32(options.bufferSizeMiB) * 1_048_576), "pcap_set_buffer_size")
         }
@@ -202,6 +219,7 @@ extension PcapHandle {
             let detail = String(cString: pcap_geterr(h))
             handle.activationWarning = detail.isEmpty ? String(cString: pcap_statustostr(rc)) : detail
         }
+        handle.readPrecision()
         return handle
     }
 

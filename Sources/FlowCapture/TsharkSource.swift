@@ -126,7 +126,7 @@ public final class TsharkSource {
                     packetsRead &+= 1
                     let frame = parser.frame
                     let packet = CapturedPacket(
-                        seconds: frame.seconds, microseconds: frame.microseconds,
+                        seconds: frame.seconds, nanoseconds: frame.microseconds &* 1000,
                         capturedLength: frame.capturedLength, wireLength: frame.wireLength, bytes: frame.bytes)
                     return (.packet(packet), frame)
                 case .invalid(let message):

@@ -52,10 +52,12 @@ public struct ApplicationPlugin: FeaturePlugin {
 
     /// How many packets of each flow at most go to nDPI (NFStream's `n_dissections`, 1…255).
     public let dissections: Int
+    /// The meter's time unit (nDPI is given packet times in milliseconds).
+    public let timeUnit: TimeUnit
 
     /// A plugin giving each flow's first `dissections` packets to nDPI. Throws when this build has no nDPI (the
     /// NDPI package trait is off) or nDPI cannot start.
-    public init(dissections: Int = 20) throws(ApplicationDetectionError) {
+    public init(dissections: Int = 20, timeUnit: TimeUnit = .milliseconds) throws(ApplicationDetectionError) {
         guard (1...255).contains(dissections) else {
             throw ApplicationDetectionError(function: "", message: "dissections must be between 1 and 255 (got \(dissections))")
         }
@@ -66,6 +68,7 @@ public struct ApplicationPlugin: FeaturePlugin {
         throw ApplicationDetectionError.unavailable
         #endif
         self.dissections = dissections
+        self.timeUnit = timeUnit
     }
 
     public var name: String { "application" }

@@ -79,7 +79,7 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         if p.packet.ipProtocol == 17 && s.pointee.ssdpHost == nil && p.packet.payloadSize > 0 {
             s.pointee.ssdpHost = SSDPHost.host(in: p.payload) ?? ""
         }
-        let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: p.packet.timeMilliseconds)
+        let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: plugin.timeUnit.milliseconds(p.packet.time))
         if d.app != 0 {
             s.pointee.detection = ApplicationPlugin.Detection(master: d.master, app: d.app, category: d.category)
             if s.pointee.stage == 0 { s.pointee.stage = 1 }

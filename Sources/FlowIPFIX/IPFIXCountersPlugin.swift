@@ -3,21 +3,29 @@ import FlowPacket
 
 /// The counters IPFIX needs whatever `--accounting-mode` says, added to the schema only when the output is IPFIX:
 /// IP bytes per direction (RFC 7012's `octetDeltaCount`: IP header and payload), link-layer bytes per direction
-/// (`layer2OctetDeltaCount`) and RFC 5102's `flowEndReason`. They leave as IANA elements, not as columns of their
-/// own.
+/// (`layer2OctetDeltaCount`) and RFC 5102's `flowEndReason`; with a `--time-unit` other than ms, the flow's start
+/// and end in milliseconds too (`flowStartMilliseconds`, `flowEndMilliseconds`, which every collector reads; the
+/// columns in µs or ns leave as enterprise elements). They leave as IANA elements, not as columns of their own.
 public struct IPFIXCountersPlugin: FeaturePlugin {
     public static let src2dstIPBytes = "ipfix_src2dst_ip_bytes"
     public static let dst2srcIPBytes = "ipfix_dst2src_ip_bytes"
     public static let src2dstLayer2Bytes = "ipfix_src2dst_layer2_bytes"
     public static let dst2srcLayer2Bytes = "ipfix_dst2src_layer2_bytes"
     public static let flowEndReason = "ipfix_flow_end_reason"
+    public static let flowStartMilliseconds = "ipfix_flow_start_ms"
+    public static let flowEndMilliseconds = "ipfix_flow_end_ms"
 
     public struct State {
         var ipBytes: (UInt64, UInt64) = (0, 0)
         var layer2Bytes: (UInt64, UInt64) = (0, 0)
     }
 
-    public init() {}
+    /// The meter's time unit.
+    public let timeUnit: TimeUnit
+
+    public init(timeUnit: TimeUnit = .milliseconds) {
+        self.timeUnit = timeUnit
+    }
 
     public var name: String { "ipfix" }
 
@@ -28,7 +36,10 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
             .init(Self.src2dstLayer2Bytes, .integer, "Link-layer bytes, src→dst (layer2OctetDeltaCount)"),
             .init(Self.dst2srcLayer2Bytes, .integer, "Link-layer bytes, dst→src (reverse layer2OctetDeltaCount)"),
             .init(Self.flowEndReason, .integer, "RFC 5102 flowEndReason: 1 idle, 2 active, 3 end detected, 4 forced end, 5 lack of resources"),
-        ]
+        ] + (timeUnit == .milliseconds ? [] : [
+            .init(Self.flowStartMilliseconds, .integer, "First packet time, ms since the epoch (flowStartMilliseconds)"),
+            .init(Self.flowEndMilliseconds, .integer, "Last packet time, ms since the epoch (flowEndMilliseconds)"),
+        ])
     }
 
     public func makeState() -> State { State() }
@@ -70,5 +81,9 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
         sink.appendUnsigned(state.layer2Bytes.0)
         sink.appendUnsigned(state.layer2Bytes.1)
         sink.appendUnsigned(Self.endReason(flow.expirationReason))
+        if timeUnit != .milliseconds {
+            sink.appendUnsigned(timeUnit.milliseconds(flow.firstSeen))
+            sink.appendUnsigned(timeUnit.milliseconds(flow.lastSeen))
+        }
     }
 }

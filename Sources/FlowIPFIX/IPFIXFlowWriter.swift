@@ -106,7 +106,9 @@ public final class IPFIXFlowWriter: FlowWriter {
         elements4 = options.elementMap.elements(for: schema, v6: false)
         elements6 = options.elementMap.elements(for: schema, v6: true)
         sourceColumn = schema.columns.firstIndex { $0.name == "src_ip" } ?? -1
-        endColumn = schema.columns.firstIndex { $0.name == "bidirectional_last_seen_ms" } ?? -1
+        endColumn =
+            schema.columns.firstIndex { $0.name == IPFIXCountersPlugin.flowEndMilliseconds }
+            ?? schema.columns.firstIndex { $0.name == "bidirectional_last_seen_ms" } ?? -1
         valuesPerRecord = schema.columns.count - 1
         codes4.deallocate()
         codes6.deallocate()

@@ -102,8 +102,10 @@ public struct IPFIXElementMap: Sendable {
         case "protocol": return .init(id: 4, type: .unsigned8, name: "protocolIdentifier")
         case "ip_version": return .init(id: 60, type: .unsigned8, name: "ipVersion")
         case "vlan_id": return .init(id: 58, type: .unsigned16, name: "vlanId")
-        case "bidirectional_first_seen_ms": return .init(id: 152, type: .dateTimeMilliseconds, name: "flowStartMilliseconds")
-        case "bidirectional_last_seen_ms": return .init(id: 153, type: .dateTimeMilliseconds, name: "flowEndMilliseconds")
+        case "bidirectional_first_seen_ms", IPFIXCountersPlugin.flowStartMilliseconds:
+            return .init(id: 152, type: .dateTimeMilliseconds, name: "flowStartMilliseconds")
+        case "bidirectional_last_seen_ms", IPFIXCountersPlugin.flowEndMilliseconds:
+            return .init(id: 153, type: .dateTimeMilliseconds, name: "flowEndMilliseconds")
         case "src2dst_packets": return .init(id: 2, type: .unsigned64, name: "packetDeltaCount")
         case "dst2src_packets":
             return IPFIXElement(id: 2, type: .unsigned64, name: "packetDeltaCount").reversed(name: "reversePacketDeltaCount")

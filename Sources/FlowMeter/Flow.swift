@@ -63,11 +63,11 @@ public struct Flow: Sendable {
         ipVersion = p.ipVersion
         vlanID = p.vlanID
         tunnelID = p.tunnelID
-        firstSeen = p.timeMilliseconds
-        lastSeen = p.timeMilliseconds
+        firstSeen = p.time
+        lastSeen = p.time
         bytes = UInt64(size)
-        src2dstFirstSeen = p.timeMilliseconds
-        src2dstLastSeen = p.timeMilliseconds
+        src2dstFirstSeen = p.time
+        src2dstLastSeen = p.time
         src2dstBytes = UInt64(size)
         firstPacketIndex = index
         lastPacketIndex = index
@@ -89,7 +89,7 @@ public struct Flow: Sendable {
     /// flow's previous packet.
     @inlinable
     mutating func add(_ p: DecodedPacket, direction: UInt8, size: UInt16, index: UInt64) -> UInt64 {
-        let t = p.timeMilliseconds
+        let t = p.time
         let piat = t &- lastSeen
         packets &+= 1
         lastSeen = t

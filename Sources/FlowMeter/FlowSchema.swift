@@ -88,11 +88,12 @@ public struct FlowSchema: Sendable, Equatable {
         if c.decodeTunnels {
             cols.append(.init("tunnel_id", .integer, "0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP, 5 VXLAN, 6 GRE"))
         }
+        let unit = c.timeUnit.suffix
         for d in ["bidirectional", "src2dst", "dst2src"] {
             let what = d == "bidirectional" ? "both directions" : d
-            cols.append(.init("\(d)_first_seen_ms", .integer, "First packet time, ms since the epoch (\(what))"))
-            cols.append(.init("\(d)_last_seen_ms", .integer, "Last packet time, ms since the epoch (\(what))"))
-            cols.append(.init("\(d)_duration_ms", .integer, "last_seen - first_seen in ms (\(what))"))
+            cols.append(.init("\(d)_first_seen_\(unit)", .integer, "First packet time, \(unit) since the epoch (\(what))"))
+            cols.append(.init("\(d)_last_seen_\(unit)", .integer, "Last packet time, \(unit) since the epoch (\(what))"))
+            cols.append(.init("\(d)_duration_\(unit)", .integer, "last_seen - first_seen in \(unit) (\(what))"))
             cols.append(.init("\(d)_packets", .integer, "Packets (\(what))"))
             cols.append(.init("\(d)_bytes", .integer, "Bytes under the accounting mode (\(what))"))
         }

@@ -84,6 +84,10 @@ public struct Meter {
     @usableFromInline var packetIndex: UInt64 = 0
     /// Flows per shard when `maxFlows` is set (0: unbounded).
     @usableFromInline let shardLimit: Int
+    /// The timeouts and the scan interval in ticks of the configuration's time unit.
+    @usableFromInline let idleTicks: UInt64
+    @usableFromInline let activeTicks: UInt64
+    @usableFromInline let scanTicks: UInt64
     @usableFromInline var expiring: [(UInt64, Int32)] = []
     /// One state store per plugin, in plugin order.
     public let plugins: [PluginStore]
@@ -103,6 +107,9 @@ public struct Meter {
         pluginRefs = PluginReferences(self.plugins)
         hasPlugins = !plugins.isEmpty
         shardLimit = configuration.maxFlows > 0 ? max(1, configuration.maxFlows / FlowTable.shardCount) : 0
+        idleTicks = configuration.idleTimeoutTicks
+        activeTicks = configuration.activeTimeoutTicks
+        scanTicks = configuration.scanIntervalTicks
     }
 
     /// Meters one decoded packet: clamps its time to the meter clock (NFStream's rule), numbers it, updates its
@@ -112,10 +119,10 @@ public struct Meter {
         _ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0),
         exporter: some FlowExporter
     ) {
-        if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds } else { packet.timeMilliseconds = clock }
+        if packet.time > clock { clock = packet.time } else { packet.time = clock }
         let index = packetIndex
         packetIndex &+= 1
-        let scan = clock &- lastScan >= configuration.scanIntervalMilliseconds
+        let scan = clock &- lastScan >= scanTicks
         if scan { lastScan = clock }
         let key = FlowKey(packet)
         processRouted(packet, frame: frame, key: key, hash: key.hashValue64, index: index, exporter: exporter)
@@ -129,18 +136,18 @@ public struct Meter {
         key: FlowKey, hash: UInt64, index: UInt64, exporter: some FlowExporter
     ) {
         statistics.packets &+= 1
-        if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds }
+        if packet.time > clock { clock = packet.time }
         let size = packet.size(accountingMode: configuration.accountingMode)
         guard let slot = table.find(key, hash: hash) else {
             create(key: key, hash: hash, packet: packet, frame: frame, size: size, index: index, exporter: exporter)
             return
         }
-        let t = packet.timeMilliseconds
+        let t = packet.time
         let arrival = FlowEvent(index: index, kind: .arrival)
         var reason: ExpirationReason? = nil
-        if t &- table.flows[Int(slot)].lastSeen >= configuration.idleTimeoutMilliseconds {
+        if t &- table.flows[Int(slot)].lastSeen >= idleTicks {
             reason = .idle
-        } else if t &- table.flows[Int(slot)].firstSeen >= configuration.activeTimeoutMilliseconds {
+        } else if t &- table.flows[Int(slot)].firstSeen >= activeTicks {
             reason = .active
         }
         let direction = table.flows[Int(slot)].direction(of: packet)
@@ -264,7 +271,7 @@ public struct Meter {
     @inlinable
     public mutating func expireIdle(clock: UInt64, eventIndex: UInt64, exporter: some FlowExporter) {
         guard table.count > 0 else { return }
-        let idle = configuration.idleTimeoutMilliseconds
+        let idle = idleTicks
         if clock &- lastSeenLowerBound < idle { return }
         expiring.removeAll(keepingCapacity: true)
         var newBound = UInt64.max
@@ -295,7 +302,7 @@ public struct Meter {
     /// advanced a scan interval. `eventIndex` is the index of the last packet seen.
     public mutating func advanceClock(to time: UInt64, eventIndex: UInt64, exporter: some FlowExporter) {
         if time > clock { clock = time }
-        if clock &- lastScan >= configuration.scanIntervalMilliseconds {
+        if clock &- lastScan >= scanTicks {
             lastScan = clock
             expireIdle(clock: clock, eventIndex: eventIndex, exporter: exporter)
         }

@@ -1,4 +1,7 @@
-/// Metering options, with NFStream's defaults. Times are in milliseconds of packet time.
+import FlowPacket
+
+/// Metering options, with NFStream's defaults. Timeouts are in milliseconds of packet time; the meter runs them in
+/// ticks of `timeUnit` (`idleTimeoutTicks`, …).
 public struct MeterConfiguration: Sendable, Equatable {
     /// A flow idle for at least this long is expired (NFStream `idle_timeout`, default 120 s).
     public var idleTimeoutMilliseconds: UInt64 = 120_000
@@ -17,6 +20,16 @@ public struct MeterConfiguration: Sendable, Equatable {
     public var maxFlows: Int = 0
     /// Interval of the idle scan, in ms of packet time (NFStream scans every 10 ms).
     public var scanIntervalMilliseconds: UInt64 = 10
+    /// The unit of packet times, hence of every time column (and of their names' suffix): NFStream's milliseconds
+    /// by default, or microseconds or nanoseconds (`--time-unit`).
+    public var timeUnit: TimeUnit = .milliseconds
+
+    /// `idleTimeoutMilliseconds` in ticks of `timeUnit`.
+    @inlinable public var idleTimeoutTicks: UInt64 { idleTimeoutMilliseconds &* timeUnit.ticksPerMillisecond }
+    /// `activeTimeoutMilliseconds` in ticks of `timeUnit`.
+    @inlinable public var activeTimeoutTicks: UInt64 { activeTimeoutMilliseconds &* timeUnit.ticksPerMillisecond }
+    /// `scanIntervalMilliseconds` in ticks of `timeUnit`.
+    @inlinable public var scanIntervalTicks: UInt64 { scanIntervalMilliseconds &* timeUnit.ticksPerMillisecond }
 
     public init() {}
 }

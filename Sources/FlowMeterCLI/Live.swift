@@ -98,8 +98,9 @@ struct Live: ParsableCommand {
         var configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
         ingest.apply(to: &configuration)
         out.adapt(&configuration)
-        let options = LiveCapture.Options(
+        var options = LiveCapture.Options(
             snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: out.bpf)
+        options.nanoseconds = meter.timeUnit == .nanoseconds
         var capture: LiveCapture? = nil
         var tshark: TsharkSource? = nil
         do {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FlowDPI
 import FlowFeatures
 import FlowMeter
+import FlowPacket
 import FlowStreamer
 
 #if canImport(Glibc)
@@ -39,6 +40,9 @@ struct MeterOptions: ParsableArguments {
 
     @Flag(help: "End TCP flows at RST, or at the last ACK after FIN in both directions (expiration_id 3), and add the expiration_reason column.")
     var tcpTermination = false
+
+    @Option(help: ArgumentHelp("Unit of every time column (first/last seen, durations, inter-arrival times), named in the column names: ms (NFStream's), us or ns (exact to the capture's resolution).", valueName: "ms|us|ns"))
+    var timeUnit: TimeUnit = .milliseconds
 
     @Flag(name: .customLong("no-tunnels"), help: "Do not decode GTP-U, CAPWAP, TZSP, VXLAN and GRE; drops the tunnel_id column.")
     var noTunnels = false
@@ -86,6 +90,7 @@ struct MeterOptions: ParsableArguments {
         c.decodeTunnels = !noTunnels
         c.maxFlows = maxFlows
         c.tcpTermination = tcpTermination
+        c.timeUnit = timeUnit
         return c
     }
 
@@ -96,7 +101,7 @@ struct MeterOptions: ParsableArguments {
         if splt > 0 { names.append("splt") }
         var plugins: [any FeaturePlugin]
         do {
-            plugins = try BuiltinFeatures.plugins(named: names, spltLength: splt)
+            plugins = try BuiltinFeatures.plugins(named: names, spltLength: splt, timeUnit: timeUnit)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -104,7 +109,7 @@ struct MeterOptions: ParsableArguments {
         if effectiveDissections > 0 {
             let application: ApplicationPlugin
             do {
-                application = try ApplicationPlugin(dissections: effectiveDissections)
+                application = try ApplicationPlugin(dissections: effectiveDissections, timeUnit: timeUnit)
             } catch {
                 throw ValidationError("--dissections: \(error)")
             }
@@ -153,6 +158,7 @@ struct MeterOptions: ParsableArguments {
             "\"max_flows\":\(maxFlows)",
             "\"tcp_termination\":\(tcpTermination)",
             "\"decode_tunnels\":\(!noTunnels)",
+            "\"time_unit\":\"\(timeUnit.suffix)\"",
             "\"bpf\":" + (bpf.map { "\"\(jsonEscaped($0))\"" } ?? "null"),
         ]
         return [
@@ -198,4 +204,9 @@ extension String {
         while s.last == " " { s.removeLast() }
         return String(s)
     }
+}
+
+extension TimeUnit: ExpressibleByArgument {
+    public init?(argument: String) { self.init(rawValue: argument) }
+    public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

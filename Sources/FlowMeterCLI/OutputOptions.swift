@@ -3,6 +3,7 @@ import FlowDPI
 import FlowFeatures
 import FlowIPFIX
 import FlowMeter
+import FlowPacket
 import FlowParquet
 import FlowStreamer
 import FlowWriters
@@ -163,11 +164,20 @@ struct OutputOptions: ParsableArguments {
         names += ApplicationPlugin.columns.map(\.name)
         for set in sets where set.name != "statistics" && set.name != "splt" { names += set.columns.map(\.name) }
         names += IPFIXCountersPlugin().columns.map(\.name)
+        // The time columns in µs and ns (--time-unit), after every column above so that none changes its number.
+        for unit in [TimeUnit.microseconds, .nanoseconds] {
+            c.timeUnit = unit
+            names += FlowSchema(configuration: c).columnNames.filter { $0.hasSuffix("_\(unit.suffix)") }
+            let timed = (try? BuiltinFeatures.plugins(named: ["statistics", "splt"], spltLength: 10, timeUnit: unit)) ?? []
+            names += timed.flatMap(\.columns).map(\.name).filter { $0.hasSuffix("_\(unit.suffix)") }
+        }
         return names
     }
 
     /// What the output needs of the metering: IPFIX adds the counters its IANA elements carry.
     func adapt(_ configuration: inout StreamerConfiguration) {
-        if effectiveFormat == .ipfix { configuration.plugins.append(IPFIXCountersPlugin()) }
+        if effectiveFormat == .ipfix {
+            configuration.plugins.append(IPFIXCountersPlugin(timeUnit: configuration.meter.timeUnit))
+        }
     }
 }

@@ -1,7 +1,9 @@
 /// The fixed-size result of decoding one frame: everything the meter and the plugins need, no references.
 public struct DecodedPacket: Sendable {
-    /// Packet time in milliseconds, computed as NFStream does (`sec*1000 + usec/1000`, wrapping, unsigned).
-    public var timeMilliseconds: UInt64 = 0
+    /// Packet time since the epoch in the meter's ``TimeUnit`` (milliseconds unless `--time-unit` says otherwise),
+    /// computed as NFStream does for milliseconds (`sec*1000 + usec/1000`, wrapping, unsigned): see
+    /// ``TimeUnit/time(seconds:nanoseconds:)``.
+    public var time: UInt64 = 0
     /// Source and destination MAC (zero for link types without MACs).
     public var sourceMAC: MACAddress = .zero
     public var destinationMAC: MACAddress = .zero

@@ -52,7 +52,7 @@ public struct PacketDecoder: Sendable {
     }
 
     /// Decodes `bytes` (the captured part of a frame whose wire length is `wireLength`) into `packet`.
-    /// `packet.timeMilliseconds` is left for the caller to set.
+    /// `packet.time` is left for the caller to set.
     public func decode(_ bytes: UnsafeRawBufferPointer, wireLength: UInt32, into packet: inout DecodedPacket)
         -> DecodeOutcome
     {

@@ -45,7 +45,7 @@ public struct FlowStreamer {
             throw PcapError.cannotOpen(path: path, message: "Is a directory")
         }
         for path in inputs where path != "-" && Self.isRereadable(path) {
-            let handle = try PcapHandle.openOffline(path: path)
+            let handle = try PcapHandle.openOffline(path: path, nanoseconds: configuration.meter.timeUnit == .nanoseconds)
             let link = handle.linkType
             if !link.isSupported {
                 throw PcapError.unsupportedLinkType(path: path, linkType: link.rawValue, name: link.description)
@@ -126,7 +126,9 @@ public struct FlowStreamer {
                 progress: progress.map { progress in (progress, bytesBefore, totalBytes) })
             if order.behind > 0 {
                 report.backwardTime.append(
-                    ConversionReport.BackwardTime(input: path, packets: order.behind, maxMilliseconds: order.most))
+                    ConversionReport.BackwardTime(
+                        input: path, packets: order.behind,
+                        maxMilliseconds: configuration.meter.timeUnit.milliseconds(order.most)))
             }
             order.startInput()
             bytesBefore += Self.fileSize(path) ?? 0
@@ -149,7 +151,7 @@ public struct FlowStreamer {
     ) -> Bool {
         let handle: PcapHandle
         do {
-            handle = try PcapHandle.openOffline(path: path)
+            handle = try PcapHandle.openOffline(path: path, nanoseconds: configuration.meter.timeUnit == .nanoseconds)
             if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
         } catch {
             // A signal while libpcap reads the header interrupts it (EINTR): that is an interruption,
@@ -182,7 +184,8 @@ public struct FlowStreamer {
             case .packet(let captured):
                 report.packetsRead &+= 1
                 let outcome = Self.meter(
-                    captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &order)
+                    captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &order,
+                    unit: configuration.meter.timeUnit)
                 if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
                 countdown -= 1
                 if countdown == 0 {
@@ -221,23 +224,22 @@ public struct FlowStreamer {
     @inline(__always)
     static func meter<Consumer: PacketConsumer>(
         _ captured: CapturedPacket, decoder: PacketDecoder, objects: ObjectDissector?, into consumer: inout Consumer,
-        packet: inout DecodedPacket, order: inout TimeOrder
+        packet: inout DecodedPacket, order: inout TimeOrder, unit: TimeUnit
     ) -> DecodeOutcome {
         if let objects {
             let (object, outcome) = objects.dissect(
                 captured.bytes, wireLength: captured.wireLength, seconds: captured.seconds,
-                microseconds: captured.microseconds)
+                microseconds: captured.nanoseconds / 1000)
             guard let object else { return outcome }
-            packet = objects.decodedPacket(from: object)
-            order.observe(packet.timeMilliseconds)
+            packet = objects.decodedPacket(from: object, unit: unit)
+            order.observe(packet.time)
             object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
             return .decoded
         }
         let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
         if outcome == .decoded {
-            packet.timeMilliseconds = DecodedPacket.milliseconds(
-                seconds: captured.seconds, microseconds: captured.microseconds)
-            order.observe(packet.timeMilliseconds)  // before the consumer clamps it
+            packet.time = unit.time(seconds: captured.seconds, nanoseconds: captured.nanoseconds)
+            order.observe(packet.time)  // before the consumer clamps it
             consumer.consume(&packet, frame: captured.bytes)
         }
         return outcome
@@ -271,7 +273,8 @@ public struct FlowStreamer {
             case .packet(let captured):
                 report.packetsRead &+= 1
                 let outcome = Self.meter(
-                    captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet, order: &order)
+                    captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet, order: &order,
+                    unit: configuration.meter.timeUnit)
                 if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
                 countdown -= 1
                 if countdown == 0 {
@@ -336,7 +339,7 @@ public struct FlowStreamer {
     }
 }
 
-/// The latest packet time seen so far (as the meter's clock sees it: decoded packets, in milliseconds) and, for
+/// The latest packet time seen so far (as the meter's clock sees it: decoded packets, in its time unit) and, for
 /// the input being read, how many packets were stamped before it and by how much at most.
 struct TimeOrder {
     var latest: UInt64 = 0

@@ -105,10 +105,11 @@ extension FlowStreamer {
         return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
     }
 
-    static func wallClockMilliseconds() -> UInt64 {
+    /// The wall clock in ticks of `unit` (as packet times are computed from a capture's time stamps).
+    static func wallClock(_ unit: TimeUnit) -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
-        return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+        return unit.time(seconds: Int(ts.tv_sec), nanoseconds: Int(ts.tv_nsec))
     }
 
     static func monotonicSeconds() -> Double {
@@ -157,7 +158,8 @@ extension FlowStreamer {
                 }
                 if let decoder {
                     let outcome = FlowStreamer.meter(
-                        captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &timeOrder)
+                        captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &timeOrder,
+                        unit: configuration.meter.timeUnit)
                     if outcome != .decoded { stats.packetsIgnored &+= 1 }
                 } else {
                     stats.packetsIgnored &+= 1  // no link type yet
@@ -191,7 +193,7 @@ extension FlowStreamer {
             // Wall-clock ticks keep idle expiry on time on a quiet link, and push threaded batches along.
             if now - lastTick >= 0.1 {
                 lastTick = now
-                consumer.tick(clock: Self.wallClockMilliseconds())
+                consumer.tick(clock: Self.wallClock(configuration.meter.timeUnit))
             }
             if let interval = limits.statsIntervalSeconds, now - lastReport >= interval {
                 lastReport = now

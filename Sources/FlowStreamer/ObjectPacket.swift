@@ -206,9 +206,9 @@ public struct ObjectDissector {
     }
 
     /// The `DecodedPacket` the objects describe, read from their fields only.
-    public func decodedPacket(from object: PacketObject) -> DecodedPacket {
+    public func decodedPacket(from object: PacketObject, unit: TimeUnit = .milliseconds) -> DecodedPacket {
         var packet = DecodedPacket()
-        packet.timeMilliseconds = DecodedPacket.milliseconds(seconds: object.seconds, microseconds: object.microseconds)
+        packet.time = unit.time(seconds: object.seconds, nanoseconds: object.microseconds &* 1000)
         packet.rawSize = UInt16(truncatingIfNeeded: object.wireLength)
         packet.capturedLength = Int32(truncatingIfNeeded: object.original.count)
         if let link = object.firstLayer {

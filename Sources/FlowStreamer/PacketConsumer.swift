@@ -168,7 +168,7 @@ struct ThreadedConsumer: PacketConsumer {
 
     @inline(__always)
     mutating func consume(_ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer) {
-        if packet.timeMilliseconds > clock { clock = packet.timeMilliseconds } else { packet.timeMilliseconds = clock }
+        if packet.time > clock { clock = packet.time } else { packet.time = clock }
         let hash = FlowKey(packet).hashValue64
         let m = meterOfShard[FlowTable.shard(of: hash)]
         let copied = copyFrames ? frame : UnsafeRawBufferPointer(start: nil, count: 0)
@@ -178,7 +178,7 @@ struct ThreadedConsumer: PacketConsumer {
             flush(last: false)
         }
         filling[m]._withUnsafeGuaranteedRef { $0.append(packet, hash: hash, index: index, frame: copied) }
-        if clock &- lastScan >= configuration.scanIntervalMilliseconds {
+        if clock &- lastScan >= configuration.scanIntervalTicks {
             lastScan = clock
             broadcastTick(clock: clock, index: index)
         }
@@ -241,7 +241,7 @@ struct ThreadedConsumer: PacketConsumer {
     /// their idle flows too.
     mutating func tick(clock wall: UInt64) {
         if wall > clock { clock = wall }
-        if clock &- lastScan >= configuration.scanIntervalMilliseconds {
+        if clock &- lastScan >= configuration.scanIntervalTicks {
             lastScan = clock
             broadcastTick(clock: clock, index: index == 0 ? 0 : index &- 1)
         }

@@ -168,7 +168,7 @@ struct IngestPathTests {
         let decoded = dissector.decodedPacket(from: packet)
         var direct = DecodedPacket()
         _ = frame.withUnsafeBytes { PacketDecoder(linkType: .ethernet).decode($0, wireLength: UInt32(frame.count), into: &direct) }
-        #expect(decoded.timeMilliseconds == 10_250)
+        #expect(decoded.time == 10_250)
         #expect(decoded.vlanID == 7 && direct.vlanID == 7)
         #expect(decoded.source == direct.source && decoded.destination == direct.destination)
         #expect(decoded.sourcePort == 1234 && decoded.destinationPort == 80 && decoded.tcpFlags == 0x02)

@@ -40,7 +40,7 @@ struct DetectionHarness {
                 Issue.record("test frame does not decode")
                 return
             }
-            packet.timeMilliseconds = time
+            packet.time = time
             meter.process(&packet, frame: bytes, exporter: exporter)
         }
     }

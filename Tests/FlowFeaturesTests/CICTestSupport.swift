@@ -141,7 +141,7 @@ func ip(
     payload: UInt16
 ) -> DecodedPacket {
     var p = DecodedPacket()
-    p.timeMilliseconds = t
+    p.time = t
     p.source = PacketBuilder.address(src)
     p.destination = PacketBuilder.address(dst)
     p.sourcePort = sport

@@ -217,10 +217,10 @@ struct FlowLifecycleTests {
         var h = MeterHarness(statistics: true, splt: 3)
         h.feed(packet(2000, a, 40000, b, 443))
         let late = h.feed(packet(1000, b, 443, a, 40000))
-        #expect(late.timeMilliseconds == 2000)
+        #expect(late.time == 2000)
         #expect(h.meter.clock == 2000)
         let other = h.feed(packet(1500, a, 1, b, 2))
-        #expect(other.timeMilliseconds == 2000)
+        #expect(other.time == 2000)
         h.feed(packet(2500, a, 40000, b, 443))
         h.flush()
         #expect(h.flows.count == 2)
@@ -278,7 +278,7 @@ struct FlowLifecycleTests {
                     decoder.decode($0, wireLength: UInt32(frame.count), into: &p)
                 }
                 #expect(outcome == .decoded)
-                p.timeMilliseconds = t
+                p.time = t
                 t += 10
                 h.feed(p)
             }

@@ -32,7 +32,7 @@ private struct ReferenceMeter {
 
     mutating func start(_ key: FlowKey, _ p: DecodedPacket) {
         var f = RefFlow(
-            first: p, firstSeen: p.timeMilliseconds, lastSeen: p.timeMilliseconds, bytes: UInt64(p.rawSize),
+            first: p, firstSeen: p.time, lastSeen: p.time, bytes: UInt64(p.rawSize),
             directions: [0], sizes: [Int32(p.rawSize)], piats: [0])
         f.directions = Array(f.directions.prefix(spltLength))
         f.sizes = Array(f.sizes.prefix(spltLength))
@@ -65,11 +65,11 @@ private struct ReferenceMeter {
 
     mutating func process(_ packet: DecodedPacket) {
         var p = packet
-        if p.timeMilliseconds > clock { clock = p.timeMilliseconds } else { p.timeMilliseconds = clock }
+        if p.time > clock { clock = p.time } else { p.time = clock }
         let scan = clock - lastScan >= 10
         if scan { lastScan = clock }
         let key = FlowKey(p)
-        let t = p.timeMilliseconds
+        let t = p.time
         if var f = flows[key] {
             if t - f.lastSeen >= idle {
                 expire(key, .idle)

@@ -83,7 +83,7 @@ func packet(
     flags: UInt8 = 0, size: UInt16 = 60, vlan: UInt16 = 0, tunnel: UInt8 = 0
 ) -> DecodedPacket {
     var p = DecodedPacket()
-    p.timeMilliseconds = t
+    p.time = t
     p.source = B.address(src)
     p.destination = B.address(dst)
     p.sourcePort = sport

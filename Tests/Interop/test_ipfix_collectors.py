@@ -199,6 +199,23 @@ def test_nfcapd_receives_every_flow_with_the_csvs_addresses_ports_times_packets_
         assert got == want, pcap.name
 
 
+def test_with_microseconds_nfcapd_still_gets_every_flows_start_and_end_in_milliseconds(tmp_path):
+    # --time-unit us: the core times leave as flowStart/EndMilliseconds (what collectors read), the µs columns as
+    # enterprise elements; nfdump's flows equal the millisecond CSV's.
+    options = ["--accounting-mode", "1", "--dissections", "0", "--statistics"]
+    pcap = max(captures(), key=lambda p: p.stat().st_size)
+    (tmp_path / "nfc").mkdir()
+    collector = Nfcapd(tmp_path / "nfc")
+    result = flowmeter("convert", pcap, "-o", f"ipfix+udp://127.0.0.1:{collector.port}", "-q", "--time-unit", "us",
+                       *options, check=False)
+    log = collector.stop()
+    assert result.returncode in (0, 3), result.stderr
+    assert "ERROR" not in log, log
+    flowmeter("convert", pcap, "-o", tmp_path / "x.csv", "-q", *options, check=False)
+    want = csv_flows(tmp_path / "x.csv")
+    assert want and nfdump_flows(collector.flows()) == want
+
+
 def test_the_layer2_counts_go_as_layer2OctetDeltaCount_whatever_the_accounting_mode(tmp_path):
     pcap = captures()[0]
     path = tmp_path / "x.ipfix"

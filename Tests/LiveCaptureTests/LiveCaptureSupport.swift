@@ -37,7 +37,7 @@ extension LiveCapture {
             case .packet(let p):
                 var packet = DecodedPacket()
                 let outcome = decoder.decode(p.bytes, wireLength: p.wireLength, into: &packet)
-                packet.timeMilliseconds = DecodedPacket.milliseconds(seconds: p.seconds, microseconds: p.microseconds)
+                packet.time = TimeUnit.milliseconds.time(seconds: p.seconds, nanoseconds: p.nanoseconds)
                 frames.append(
                     CapturedFrame(
                         outcome: outcome, packet: packet, wireLength: p.wireLength, capturedLength: p.capturedLength))

@@ -206,14 +206,15 @@ def _converter(kind):
 
 class FlowStreamer:
     """NFStream's NFStreamer, on flowmeter. Parameters have NFStream's names, defaults and meaning; `features`
-    (feature sets, e.g. ["cic"]), `tcp_termination` and `threads` are flowmeter's own. Parameters flowmeter cannot
+    (feature sets, e.g. ["cic"]), `tcp_termination` and `time_unit` ("ms", "us" or "ns": the unit of every time
+    column, named in the column names) are flowmeter's own. Parameters flowmeter cannot
     honour raise ValueError saying what to do instead."""
 
     def __init__(self, source=None, decode_tunnels=True, bpf_filter=None, promiscuous_mode=True,
                  snapshot_length=1536, socket_buffer_size=0, idle_timeout=120, active_timeout=1800, accounting_mode=0,
                  udps=None, n_dissections=20, statistical_analysis=False, splt_analysis=0, n_meters=0, max_nflows=0,
                  performance_report=0, system_visibility_mode=0, system_visibility_poll_ms=100, *, features=None,
-                 tcp_termination=False):
+                 tcp_termination=False, time_unit="ms"):
         if source is None or (isinstance(source, (list, tuple)) and not source):
             raise ValueError("source must be a pcap/pcapng path, a list of paths read as one capture, or an interface")
         if udps is not None:
@@ -222,6 +223,8 @@ class FlowStreamer:
                 "(see the README's Feature plugins), or compute it from the DataFrame to_pandas() returns")
         if system_visibility_mode:
             raise ValueError("system_visibility_mode (per-process visibility) is not supported by flowmeter: use 0")
+        if time_unit not in ("ms", "us", "ns"):
+            raise ValueError(f"time_unit must be 'ms', 'us' or 'ns', not {time_unit!r}")
         if system_visibility_poll_ms != 100:
             raise ValueError("system_visibility_poll_ms only applies to system_visibility_mode, which flowmeter "
                              "does not support: leave it at 100")
@@ -242,6 +245,7 @@ class FlowStreamer:
         self.performance_report = performance_report
         self.features = features
         self.tcp_termination = tcp_termination
+        self.time_unit = time_unit
         self._binary = find_binary()
 
     # --- the command line ---
@@ -270,6 +274,8 @@ class FlowStreamer:
             options += ["--max-flows", str(self.max_nflows)]
         if self.tcp_termination:
             options.append("--tcp-termination")
+        if self.time_unit != "ms":
+            options += ["--time-unit", self.time_unit]
         if self.bpf_filter:
             options += ["--bpf", self.bpf_filter]
         return options
@@ -421,7 +427,9 @@ class FlowStreamer:
             return
         types = _column_types(self._binary)
         names = {name: i for i, name in enumerate(header)}
-        convert = [_converter(types.get(name, "text")) for name in header]
+        # `flowmeter features` lists time columns in ms; with time_unit their names end in _us or _ns.
+        convert = [_converter(types.get(name) or types.get(name[:-3] + "_ms" if name[-3:] in ("_us", "_ns") else name,
+                                                          "text")) for name in header]
         try:
             for row in rows:
                 yield Flow(names, [c(v) for c, v in zip(convert, row)])

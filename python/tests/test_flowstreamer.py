@@ -331,3 +331,26 @@ def test_a_terminals_ctrl_c_stops_a_streaming_source_and_keeps_its_flows(tmp_pat
         out, err = child.communicate(timeout=120)
     assert "interrupted again" not in err
     assert out.strip() == "flows 100000", err
+
+
+def test_time_unit_names_and_scales_the_time_columns():
+    pcap = biggest_pcap()
+    ms = FlowStreamer(source=pcap, n_dissections=0, statistical_analysis=True).to_pandas()
+    us = FlowStreamer(source=pcap, n_dissections=0, statistical_analysis=True, time_unit="us").to_pandas()
+    assert [c.replace("_us", "_ms") for c in us.columns] == list(ms.columns)
+    assert "bidirectional_mean_piat_us" in us.columns and "bidirectional_first_seen_ms" not in us.columns
+    # Every packet time truncated to the unit: microseconds divided by 1000 give the milliseconds back.
+    assert (us["bidirectional_first_seen_us"] // 1000 == ms["bidirectional_first_seen_ms"]).all()
+    assert (us["bidirectional_last_seen_us"] // 1000 == ms["bidirectional_last_seen_ms"]).all()
+    assert (us["bidirectional_duration_us"] >= 1000 * ms["bidirectional_duration_ms"] - 1000).all()
+    with pytest.raises(ValueError, match="time_unit"):
+        FlowStreamer(source=pcap, time_unit="s")
+
+
+def test_iteration_types_the_time_columns_of_every_unit():
+    pcap = biggest_pcap()
+    flow = next(iter(FlowStreamer(source=pcap, n_dissections=0, splt_analysis=3, statistical_analysis=True,
+                                  time_unit="ns")))
+    assert isinstance(flow.bidirectional_first_seen_ns, int) and flow.bidirectional_first_seen_ns > 10 ** 18
+    assert isinstance(flow.bidirectional_mean_piat_ns, float)
+    assert isinstance(flow.splt_piat_ns, list) and flow.splt_piat_ns[0] == 0

@@ -57,7 +57,7 @@ final class DNSFlowsState {
                 let frame = frames.frame(i)
                 let outcome = decoder.decode(frame, wireLength: UInt32(frame.count), into: &packet)
                 precondition(outcome == .decoded)
-                packet.timeMilliseconds = time
+                packet.time = time
                 meter.process(&packet, frame: frame, exporter: exporter)
             }
             meter.flush(exporter: exporter)

@@ -50,7 +50,7 @@ public enum Frames {
             decoder.decode($0, wireLength: UInt32($0.count), into: &packet)
         }
         precondition(outcome == .decoded, "fixture frame did not decode: \(outcome)")
-        packet.timeMilliseconds = timeMilliseconds
+        packet.time = timeMilliseconds
         return packet
     }
 

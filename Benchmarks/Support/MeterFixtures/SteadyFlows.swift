@@ -103,7 +103,7 @@ public final class SteadyFlowsState {
             var k = number
             for _ in 0..<count {
                 var p = packets[i]
-                p.timeMilliseconds = start &+ k / 1000
+                p.time = start &+ k / 1000
                 meter.process(&p, exporter: exporter)
                 k &+= 1
                 i += 1
