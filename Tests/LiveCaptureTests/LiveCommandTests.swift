@@ -107,6 +107,39 @@ struct LiveCommandTests {
         }
     }
 
+    @Test(.enabled(if: NetworkNamespace.isSupported, Comment(rawValue: NetworkNamespace.skipMessage)))
+    func liveCommandInNanosecondsKeepsTheSubMicrosecondDigits() throws {
+        guard let flowmeter = Self.executable else { try Test.cancel("the flowmeter executable is not built") }
+        let network = try NetworkNamespace()
+        let sink = try TrafficGenerator.Sink(.udp, address: network.hostAddress)
+        let directory = try TemporaryDirectory()
+        let output = directory.file("flows.csv")
+        let live = try Subprocess(
+            flowmeter,
+            ["live", "-i", network.hostInterface, "-o", output, "--bpf", "udp port \(sink.port)", "--time-unit", "ns",
+             "--statistics", "-q"])
+        let started = live.wait(until: { _ in Self.packetSockets(on: network.hostInterface) >= 1 }, timeout: 10)
+        try #require(started, "flowmeter live did not start capturing: \(live.standardError)")
+        let generator = try TrafficGenerator(namespace: network)
+        for _ in 0..<5 { _ = try generator.sendUDP(toPort: sink.port, count: 20, payloadSize: 50, packetsPerSecond: 1000) }
+        #expect(sink.wait(until: { $0.datagrams == 100 }, timeout: 5))
+        live.signal(SIGINT)
+        let result = live.finish(timeout: 10)
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\r\n")
+            .map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = try #require(lines.first)
+        let first = try #require(header.firstIndex(of: "bidirectional_first_seen_ns"))
+        let last = try #require(header.firstIndex(of: "bidirectional_last_seen_ns"))
+        #expect(header.contains("bidirectional_mean_piat_ns") && !header.contains { $0.hasSuffix("_ms") })
+        let rows = lines.dropFirst()
+        #expect(rows.count == 5)
+        // Nanosecond time stamps from the kernel: ten times, not all whole microseconds (1 in 10^30 by chance).
+        let times: [UInt64] = rows.flatMap { row -> [UInt64] in [UInt64(row[first]) ?? 0, UInt64(row[last]) ?? 0] }
+        #expect(times.allSatisfy { $0 > 1_000_000_000_000_000_000 })
+        #expect(times.contains { $0 % 1000 != 0 }, "\(times)")
+    }
+
     @Test(.enabled(if: LiveCaptureRequirements.isRoot, LiveCaptureRequirements.notRoot))
     func liveCommandOnAMissingInterfaceListsTheInterfaces() throws {
         guard let flowmeter = Self.executable else { try Test.cancel("the flowmeter executable is not built") }
