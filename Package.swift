@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "FlowParquet", dependencies: ["FlowMeter", "FlowPacket", "FlowWriters", "CZstd", "CSnappy"]),
         // IPFIX export (RFC 7011) to collectors and files, written from the RFCs.
         .target(name: "FlowIPFIX", dependencies: ["CSocket", "FlowMeter", "FlowPacket", "FlowWriters"]),
+        // Dataset preparation: ground-truth labels.
+        .target(name: "FlowDataset", dependencies: ["FlowMeter", "FlowPacket"]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX",
+                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -75,6 +77,7 @@ let package = Package(
         .testTarget(name: "FlowMeterTests", dependencies: ["FlowMeter", "FlowFeatures", "FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter"]),
         .testTarget(name: "FlowIPFIXTests", dependencies: ["FlowIPFIX", "FlowWriters", "FlowMeter", "FlowPacket"]),
+        .testTarget(name: "FlowDatasetTests", dependencies: ["FlowDataset", "FlowMeter", "FlowPacket"]),
         .testTarget(name: "FlowParquetTests", dependencies: ["FlowParquet", "FlowWriters", "FlowMeter", "FlowPacket"]),
         .testTarget(
             name: "EndToEndTests",

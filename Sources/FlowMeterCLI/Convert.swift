@@ -32,6 +32,8 @@ struct Convert: ParsableCommand {
 
     @OptionGroup var ingest: IngestOptions
 
+    @OptionGroup var labels: LabelOptions
+
     @Flag(help: "Search the subdirectories of a directory INPUT too (depth first, in name order).")
     var recursive = false
 
@@ -61,6 +63,7 @@ struct Convert: ParsableCommand {
         installSignalHandlers()
         var configuration = try meter.streamerConfiguration(bpf: out.bpf)
         ingest.apply(to: &configuration)
+        labels.adapt(&configuration)
         out.adapt(&configuration)
         configuration.stopOnDamage = stopOnDamage
         let streamer = FlowStreamer(configuration: configuration)

@@ -27,6 +27,8 @@ struct Live: ParsableCommand {
 
     @OptionGroup var ingest: IngestOptions
 
+    @OptionGroup var labels: LabelOptions
+
     @Option(parsing: .unconditional, help: ArgumentHelp("Bytes kept of each packet.", valueName: "BYTES"))
     var snaplen: Int = 1536
 
@@ -97,6 +99,7 @@ struct Live: ParsableCommand {
         installSignalHandlers()
         var configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
         ingest.apply(to: &configuration)
+        labels.adapt(&configuration)
         out.adapt(&configuration)
         var options = LiveCapture.Options(
             snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: out.bpf)
