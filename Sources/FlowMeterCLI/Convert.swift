@@ -343,7 +343,7 @@ struct Convert: ParsableCommand {
     /// The warning for an input with packets stamped before the latest time already seen.
     static func warning(_ jump: ConversionReport.BackwardTime, eachFile: Bool = false) -> String {
         let packets = jump.packets == 1 ? "1 packet is" : "\(jump.packets) packets are"
-        let earlier = eachFile ? "an earlier packet of the same input" : "the latest time already seen"
+        let earlier = eachFile ? "a packet before it in the same input" : "the latest time already seen"
         let advice =
             eachFile
             ? "the capture itself is out of order" : "give the inputs in time order, or convert them with --each-file"
