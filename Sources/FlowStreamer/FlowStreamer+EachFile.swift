@@ -106,12 +106,13 @@ extension FlowStreamer {
             || (configuration.packetLimit != nil && report.packetsRead >= configuration.packetLimit!)
     }
 
-    /// `jobs` threads meter the inputs into spools; this thread appends them to `writer` in input order.
+    /// `jobs` threads meter the inputs into spools, at most `4 × jobs` inputs ahead of the one being written; this
+    /// thread appends them to `writer` in input order.
     func convertInParallel(
         inputs: [String], writer: FlowWriter, jobs: Int, spoolDirectory: String,
         progress: ((ConversionProgress) -> Void)?, results: inout [EachFileResult]
     ) throws {
-        let run = ParallelInputs(count: inputs.count)
+        let run = ParallelInputs(count: inputs.count, window: 4 * jobs)
         let threads = (0..<min(jobs, inputs.count)).map { _ in
             startThread { [self] in
                 while let i = run.take() {
@@ -148,6 +149,7 @@ extension FlowStreamer {
             case .spooled(let spool, let report):
                 let rows = SourcedRows(target: writer, source: inputs[i], firstID: nextID)
                 try spool.replay(into: rows)
+                run.wrote(i)
                 results[i].record(report, rows: rows)
                 nextID = rows.nextID
                 bytesDone += Self.fileSize(inputs[i]) ?? 0
@@ -247,22 +249,38 @@ final class ParallelInputs: @unchecked Sendable {
     private let parker = Parker()
     private var next = 0
     private var stopped = false
+    /// With spools: how many inputs past the last one written may be started (each holds an open spool file until
+    /// it is written, so a slow output must not let the jobs run through the whole dataset ahead of it).
+    private let window: Int
+    private var written = 0
     private var outcomes: [Outcome?]
     private var started: [Bool]
 
-    init(count: Int) {
+    init(count: Int, window: Int = .max) {
         outcomes = Array(repeating: nil, count: count)
         started = Array(repeating: false, count: count)
+        self.window = window
     }
 
-    /// The next input to convert, or nil when every input is taken or the run has stopped.
+    /// The next input to convert, or nil when every input is taken or the run has stopped. Waits while `window`
+    /// inputs are started and not yet written.
     func take() -> Int? {
-        lock.withLock {
-            guard !stopped, next < outcomes.count else { return nil }
-            defer { next += 1 }
-            started[next] = true
-            return next
+        while true {
+            let taken: Int?? = lock.withLock {
+                guard !stopped, next < outcomes.count else { return .some(nil) }
+                guard next - written < window else { return nil }
+                defer { next += 1 }
+                started[next] = true
+                return next
+            }
+            if let taken { return taken }
+            usleep(2000)  // the output is the bottleneck: a poll costs nothing next to it
         }
+    }
+
+    /// Input `i` is written (its spool may go): one more input may start.
+    func wrote(_ i: Int) {
+        lock.withLock { written = i + 1 }
     }
 
     /// No input starts after this.
