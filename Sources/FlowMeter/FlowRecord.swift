@@ -320,6 +320,18 @@ public struct FlowRecordBuffer: FlowFieldSink {
         values &+= 1
     }
 
+    /// Appends every value of `record` (a record of another buffer, or of this one's caller) as they are: one copy
+    /// of its bytes, no decoding. With ``beginRecord()`` and a value appended before, this puts a column in front of
+    /// a record's columns (the `source` column of `convert --each-file`).
+    public mutating func appendValues(of record: FlowRecord) {
+        let n = record.bytes.count &- FlowRecord.headerSize
+        guard n > 0, let source = record.bytes.baseAddress else { return }
+        reserve(n)
+        (base + used).copyMemory(from: source + FlowRecord.headerSize, byteCount: n)
+        used &+= n
+        values &+= UInt32(truncatingIfNeeded: record.valueCount)
+    }
+
     @inlinable
     public mutating func appendList<Values: Collection>(_ list: Values)
     where Values.Element: FixedWidthInteger & SignedInteger {

@@ -62,6 +62,7 @@ struct Live: ParsableCommand {
     @OptionGroup var chatter: QuietOption
 
     func validate() throws {
+        if out.outputOption == nil { throw ValidationError("give the output: -o OUTPUT (a file, '-' or an IPFIX collector)") }
         guard (64...262_144).contains(snaplen) else {
             throw ValidationError("--snaplen must be between 64 and 262144 bytes (got \(snaplen))")
         }

@@ -16,11 +16,14 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 /// Output and filter options shared by `convert` and `live`.
 struct OutputOptions: ParsableArguments {
     @Option(
-        name: [.customShort("o"), .long],
+        name: [.customShort("o"), .customLong("output")],
         help: ArgumentHelp(
             "Output file (CSV; gzip CSV when it ends in .gz; Parquet when it ends in .parquet; an IPFIX file when it ends in .ipfix), an IPFIX collector (ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT), or '-' for standard output.",
             valueName: "OUTPUT"))
-    var output: String
+    var outputOption: String?
+
+    /// `-o`, or "" when it was not given (`convert --output-dir`; the commands check that one of them is there).
+    var output: String { outputOption ?? "" }
 
     @Option(help: ArgumentHelp("Output format: csv, parquet or ipfix (default: from OUTPUT; csv for '-').", valueName: "FORMAT"))
     var format: OutputFormat?
@@ -59,6 +62,16 @@ struct OutputOptions: ParsableArguments {
         return output.lowercased().hasSuffix(".parquet") ? .parquet : .csv
     }
 
+    /// The extension of an output file of this format, without the dot: csv, csv.gz (with --gzip), parquet, ipfix
+    /// (the names `convert --output-dir` gives).
+    var fileExtension: String {
+        switch effectiveFormat {
+        case .csv: return gzipCSV ? "csv.gz" : "csv"
+        case .parquet: return "parquet"
+        case .ipfix: return "ipfix"
+        }
+    }
+
     /// Whether OUTPUT is an IPFIX collector (not a file).
     var isCollector: Bool {
         guard effectiveFormat == .ipfix, let destination = try? IPFIXDestination(parsing: output) else { return false }
@@ -70,7 +83,7 @@ struct OutputOptions: ParsableArguments {
     var gzipCSV: Bool { gzip || output.lowercased().hasSuffix(".gz") }
 
     func validate() throws {
-        if output.isEmpty { throw ValidationError("-o/--output must name a file or '-'") }
+        if outputOption == "" { throw ValidationError("-o/--output must name a file or '-'") }
         let lower = output.lowercased()
         if format == .csv && lower.hasSuffix(".parquet") {
             throw ValidationError("-o '\(output)' names a Parquet file but --format is csv: rename the output or drop --format")
@@ -80,10 +93,12 @@ struct OutputOptions: ParsableArguments {
         }
         if effectiveFormat == .ipfix {
             if output == "-" { throw ValidationError("IPFIX goes to a collector or a file: -o ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT or FILE.ipfix") }
-            do {
-                _ = try IPFIXDestination(parsing: output)
-            } catch {
-                throw ValidationError("\(error)")
+            if outputOption != nil {
+                do {
+                    _ = try IPFIXDestination(parsing: output)
+                } catch {
+                    throw ValidationError("\(error)")
+                }
             }
             if gzip { throw ValidationError("--gzip compresses CSV; IPFIX is not compressed") }
             if let ipfixMtu, !(256...65535).contains(ipfixMtu) {
@@ -171,6 +186,8 @@ struct OutputOptions: ParsableArguments {
             let timed = (try? BuiltinFeatures.plugins(named: ["statistics", "splt"], spltLength: 10, timeUnit: unit)) ?? []
             names += timed.flatMap(\.columns).map(\.name).filter { $0.hasSuffix("_\(unit.suffix)") }
         }
+        names.append(FlowStreamer.sourceColumn.name)  // convert --each-file
+        names += ["label", "label_rule"]  // --labels
         return names
     }
 

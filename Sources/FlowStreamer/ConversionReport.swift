@@ -33,6 +33,30 @@ public struct ConversionReport: Sendable {
         }
     }
 
+    /// What was read of one input: its packets (read, and ignored by the decoder by reason) and the capture times
+    /// of its first and last packet, in microseconds since the epoch (nil when it had none).
+    public struct InputSummary: Sendable {
+        /// The input, as it was named.
+        public var input: String
+        public var packetsRead: UInt64 = 0
+        /// Packets the decoder ignored, by reason (indexed by `DecodeOutcome.rawValue`).
+        public var ignored = [UInt64](repeating: 0, count: DecodeOutcome.allCases.count)
+        /// Capture time of the first packet read, in microseconds since the epoch.
+        public var firstMicroseconds: Int64? = nil
+        /// Capture time of the last packet read (in file order), in microseconds since the epoch.
+        public var lastMicroseconds: Int64? = nil
+        /// Its packets stamped earlier than the latest time already seen (see ``BackwardTime``), and by how much at
+        /// most, in milliseconds.
+        public var backwardPackets: UInt64 = 0
+        public var backwardMaxMilliseconds: UInt64 = 0
+        /// Why it could not be read to its end, if it could not.
+        public var damage: PcapError? = nil
+
+        public init(input: String) { self.input = input }
+    }
+
+    /// Every input reading started on (opened or not), in input order, with what was read of it.
+    public var inputs: [InputSummary] = []
     public var packetsRead: UInt64 = 0
     public var packetsMetered: UInt64 = 0
     /// Packets the decoder ignored, by reason (indexed by `DecodeOutcome.rawValue`).

@@ -16,7 +16,7 @@ public struct ConversionProgress: Sendable {
 
 /// The facade: captures in, rows out. `convert` reads every input in order as one capture (flows continue
 /// across files; the clock carries over), meters it, and writes every flow.
-public struct FlowStreamer {
+public struct FlowStreamer: Sendable {
     public var configuration: StreamerConfiguration
 
     public init(configuration: StreamerConfiguration) {
@@ -121,9 +121,19 @@ public struct FlowStreamer {
         var packet = DecodedPacket()
         var order = TimeOrder()
         for path in inputs {
+            let readBefore = report.packetsRead
+            let ignoredBefore = report.ignored
+            let damagedBefore = report.damagedInputs.count
+            var summary = ConversionReport.InputSummary(input: path)
             let next = readFile(
                 path: path, into: &consumer, report: &report, packet: &packet, order: &order,
-                progress: progress.map { progress in (progress, bytesBefore, totalBytes) })
+                summary: &summary, progress: progress.map { progress in (progress, bytesBefore, totalBytes) })
+            summary.packetsRead = report.packetsRead - readBefore
+            for i in summary.ignored.indices { summary.ignored[i] = report.ignored[i] - ignoredBefore[i] }
+            summary.backwardPackets = order.behind
+            summary.backwardMaxMilliseconds = order.most
+            if report.damagedInputs.count > damagedBefore { summary.damage = report.damagedInputs.last?.error }
+            report.inputs.append(summary)
             if order.behind > 0 {
                 report.backwardTime.append(
                     ConversionReport.BackwardTime(
@@ -146,7 +156,7 @@ public struct FlowStreamer {
     /// failure, or damage with `stopOnDamage`).
     func readFile<Consumer: PacketConsumer>(
         path: String, into consumer: inout Consumer, report: inout ConversionReport, packet: inout DecodedPacket,
-        order: inout TimeOrder,
+        order: inout TimeOrder, summary: inout ConversionReport.InputSummary,
         progress: (report: (ConversionProgress) -> Void, bytesBefore: Int64, bytesTotal: Int64?)?
     ) -> Bool {
         let handle: PcapHandle
@@ -172,17 +182,29 @@ public struct FlowStreamer {
         let decoder = PacketDecoder(linkType: linkType, decodeTunnels: configuration.meter.decodeTunnels)
         if configuration.ingest == .tshark {
             return readTshark(
-                path: path, decoder: decoder, into: &consumer, report: &report, packet: &packet, order: &order)
+                path: path, decoder: decoder, into: &consumer, report: &report, packet: &packet, order: &order,
+                summary: &summary)
         }
         let objects = configuration.ingest == .object ? ObjectDissector(decoder: decoder) : nil
         let limit = configuration.packetLimit ?? UInt64.max
         let packetsBefore = report.packetsRead
         var countdown = 4096
+        // The capture times of the first and last packet read, for the input's summary.
+        var first: (Int, Int)? = nil
+        var last = (0, 0)
+        defer {
+            if let first {
+                summary.firstMicroseconds = Int64(first.0) &* 1_000_000 &+ Int64(first.1)
+                summary.lastMicroseconds = Int64(last.0) &* 1_000_000 &+ Int64(last.1)
+            }
+        }
         while true {
             if report.packetsRead >= limit { return false }
             switch handle.next() {
             case .packet(let captured):
                 report.packetsRead &+= 1
+                last = (captured.seconds, captured.nanoseconds / 1000)
+                if first == nil { first = last }
                 let outcome = Self.meter(
                     captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &order,
                     unit: configuration.meter.timeUnit)
@@ -250,7 +272,7 @@ public struct FlowStreamer {
     /// failure with `stopOnDamage`).
     func readTshark<Consumer: PacketConsumer>(
         path: String, decoder: PacketDecoder, into consumer: inout Consumer, report: inout ConversionReport,
-        packet: inout DecodedPacket, order: inout TimeOrder
+        packet: inout DecodedPacket, order: inout TimeOrder, summary: inout ConversionReport.InputSummary
     ) -> Bool {
         var options = configuration.tshark
         let limit = configuration.packetLimit ?? UInt64.max
@@ -267,11 +289,21 @@ public struct FlowStreamer {
         var stoppedEarly = false
         var damaged = false
         var countdown = 4096
+        var first: (Int, Int)? = nil
+        var last = (0, 0)
+        defer {
+            if let first {
+                summary.firstMicroseconds = Int64(first.0) &* 1_000_000 &+ Int64(first.1)
+                summary.lastMicroseconds = Int64(last.0) &* 1_000_000 &+ Int64(last.1)
+            }
+        }
         reading: while true {
             let (result, _) = source.next()
             switch result {
             case .packet(let captured):
                 report.packetsRead &+= 1
+                last = (captured.seconds, captured.nanoseconds / 1000)
+                if first == nil { first = last }
                 let outcome = Self.meter(
                     captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet, order: &order,
                     unit: configuration.meter.timeUnit)

@@ -9,6 +9,9 @@ public final class GzipStream: ByteSink {
     var finished = false
     public var path: String { output.path }
 
+    /// The version of the zlib linked in (`zlibVersion()`), for provenance records such as the convert manifest.
+    public static var libraryVersion: String { String(cString: zlibVersion()) }
+
     public init(output: ByteSink, level: Int32 = 1) throws {
         self.output = output
         outBuffer = [UInt8](repeating: 0, count: 1 << 17)

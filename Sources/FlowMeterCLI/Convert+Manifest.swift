@@ -1,0 +1,58 @@
+import FlowStreamer
+
+extension Convert {
+    /// Every option of the run as the manifest records it, in a fixed order: what was given and, where a default
+    /// or another option decides, the value used.
+    func manifestOptions(inputs expanded: [String]) -> [(String, ManifestJSON)] {
+        let parquet = out.effectiveFormat == .parquet
+        let ipfix = out.effectiveFormat == .ipfix
+        let features = ((try? meter.plugins()) ?? []).map { ManifestJSON.string($0.name) }
+        func int(_ value: Int?) -> ManifestJSON { value.map { .integer(Int64($0)) } ?? .null }
+        return [
+            ("inputs", .array(inputs.map { .string($0) })),
+            ("output", .text(out.outputOption)),
+            ("output_dir", .text(outputDir)),
+            ("format", .string(out.fileExtension)),
+            ("each_file", .bool(eachFileMode)),
+            ("jobs", .integer(Int64(jobCount))),
+            ("threads", .integer(Int64(eachFileMode ? threadsPerJob : meter.threadCount))),
+            ("manifest", .text(manifest)),
+            ("recursive", .bool(recursive)),
+            ("stop_on_damage", .bool(stopOnDamage)),
+            ("quiet", .bool(chatter.quiet)),
+            ("feature_sets", .array(features)),
+            ("statistics", .bool(meter.statistics)),
+            ("features", .text(meter.features)),
+            ("splt", .integer(Int64(meter.splt))),
+            ("dissections", .integer(Int64(meter.effectiveDissections))),
+            ("accounting_mode", .integer(Int64(meter.accountingMode))),
+            ("idle_timeout", .double(meter.idleTimeout)),
+            ("active_timeout", .double(meter.activeTimeout)),
+            ("max_flows", .integer(Int64(meter.maxFlows))),
+            ("tcp_termination", .bool(meter.tcpTermination)),
+            ("decode_tunnels", .bool(!meter.noTunnels)),
+            ("bpf", .text(out.bpf)),
+            ("ingest", .string(ingest.ingest.rawValue)),
+            ("tshark_format", .string(ingest.tsharkFormat.rawValue)),
+            ("tshark_path", .string(ingest.tsharkPath)),
+            ("parquet_compression", parquet ? .string(out.parquetCompression ?? "zstd") : .null),
+            ("parquet_row_group", parquet ? int(out.parquetRowGroup) : .null),
+            ("ipfix_mtu", ipfix ? int(out.ipfixMtu) : .null),
+            ("ipfix_template_refresh", ipfix ? (out.ipfixTemplateRefresh.map { .double($0) } ?? .null) : .null),
+            ("ipfix_domain", ipfix ? int(out.ipfixDomain) : .null),
+            ("ipfix_pen", ipfix ? int(out.ipfixPen) : .null),
+            ("ipfix_type_records", .bool(out.ipfixTypeRecords)),
+        ]
+    }
+
+    /// The options that shape an output's bytes (and flowmeter's version), on one line: what a resumed
+    /// --output-dir run compares with the record of an earlier one. Not the paths, --jobs, --threads, --manifest,
+    /// --recursive, --stop-on-damage or -q, which change no output.
+    func resumeOptions(inputs: [String]) -> String {
+        let neutral: Set<String> = [
+            "inputs", "output", "output_dir", "jobs", "threads", "manifest", "recursive", "stop_on_damage", "quiet",
+        ]
+        let shaping = manifestOptions(inputs: inputs).filter { !neutral.contains($0.0) }
+        return ManifestJSON.object([("flowmeter", .string(FlowmeterCommand.version))] + shaping).compact
+    }
+}
