@@ -1,5 +1,6 @@
 import FlowDataset
 import FlowPacket
+import Foundation
 import Testing
 
 @Suite struct LabelRulesTests {
@@ -121,5 +122,18 @@ import Testing
         #expect(problem("label,direction\nx,sideways\n").hasPrefix("rules.csv:2: field 'direction'"))
         #expect(problem("label\n\"x\n") == "rules.csv:2: an unclosed quote")
         #expect(problem("# only a comment\n") == "rules.csv:1: the rule file has no header line (label,src,dst,…)")
+    }
+
+    @Test func theExampleScheduleReadsAsFourRulesInUTC() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let path = root.appendingPathComponent("Examples/labels/cic-ids2017-tuesday.csv").path
+        let r = try LabelRules.read(path: path)
+        #expect(r.rules.map(\.label) == ["FTP-Patator", "FTP-Patator", "SSH-Patator", "SSH-Patator"])
+        // 9:20 ADT is 12:20 UTC.
+        #expect(r.rules[0].start == 1_499_170_800 * Self.second)
+        #expect(r.rules[2].end == (1_499_170_800 + 5 * 3600 + 40 * 60) * Self.second)
+        #expect(Self.label(r, "192.168.10.50", 21, "172.16.0.1", 50000, first: 1_499_171_000 * Self.second,
+                           last: 1_499_171_001 * Self.second) == "FTP-Patator")
     }
 }
