@@ -57,7 +57,12 @@ let package = Package(
         // IPFIX export (RFC 7011) to collectors and files, written from the RFCs.
         .target(name: "FlowIPFIX", dependencies: ["CSocket", "FlowMeter", "FlowPacket", "FlowWriters"]),
         // Dataset preparation: ground-truth labels.
-        .target(name: "FlowDataset", dependencies: ["FlowMeter", "FlowPacket"]),
+        .target(
+            name: "FlowDataset",
+            dependencies: [
+                "FlowMeter", "FlowPacket", "FlowWriters", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
@@ -85,7 +90,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI",
+                "FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI", "FlowDataset",
             ],
             resources: [.copy("Golden")]),
         .testTarget(

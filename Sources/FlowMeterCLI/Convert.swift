@@ -145,6 +145,7 @@ struct Convert: ParsableCommand {
         var configuration = try meter.streamerConfiguration(bpf: out.bpf)
         ingest.apply(to: &configuration)
         labels.adapt(&configuration)
+        out.checkAnonymization()
         out.adapt(&configuration)
         configuration.stopOnDamage = stopOnDamage
         if eachFileMode { configuration.threads = threadsPerJob }

@@ -101,6 +101,7 @@ struct Live: ParsableCommand {
         var configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
         ingest.apply(to: &configuration)
         labels.adapt(&configuration)
+        out.checkAnonymization()
         out.adapt(&configuration)
         var options = LiveCapture.Options(
             snapshotLength: Int32(snaplen), promiscuous: !noPromisc, bufferSizeMiB: bufferSize, filter: out.bpf)

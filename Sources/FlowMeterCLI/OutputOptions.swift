@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowDPI
+import FlowDataset
 import FlowFeatures
 import FlowIPFIX
 import FlowMeter
@@ -55,6 +56,15 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Only meter packets matching this BPF filter (tcpdump syntax).", valueName: "EXPR"))
     var bpf: String?
 
+    @Option(help: ArgumentHelp("Anonymise the output with this 32-byte key (mode 0600; 'flowmeter keygen' makes one): addresses prefix-preserving (Crypto-PAn), MACs, server names, user agents and fingerprints by keyed hash.", valueName: "KEYFILE"))
+    var anonymize: String?
+
+    @Flag(help: "With --anonymize: keep MAC addresses' vendor bytes (OUI).")
+    var keepOui = false
+
+    @Option(help: ArgumentHelp("With --anonymize: more text columns to replace by a keyed hash.", valueName: "A,B,…"))
+    var anonymizeColumns: String?
+
     /// The format the options and the name of OUTPUT select.
     var effectiveFormat: OutputFormat {
         if let format { return format }
@@ -84,6 +94,10 @@ struct OutputOptions: ParsableArguments {
 
     func validate() throws {
         if outputOption == "" { throw ValidationError("-o/--output must name a file or '-'") }
+        if anonymize == nil && keepOui { throw ValidationError("--keep-oui applies to --anonymize KEYFILE") }
+        if anonymize == nil && anonymizeColumns != nil {
+            throw ValidationError("--anonymize-columns applies to --anonymize KEYFILE")
+        }
         let lower = output.lowercased()
         if format == .csv && lower.hasSuffix(".parquet") {
             throw ValidationError("-o '\(output)' names a Parquet file but --format is csv: rename the output or drop --format")
@@ -136,6 +150,29 @@ struct OutputOptions: ParsableArguments {
     /// Opens the output (temporary name until finished) in its format. `metadata` goes into formats that keep
     /// key-value metadata (Parquet).
     func makeWriter(path: String? = nil, metadata: [(String, String)] = [], live: Bool = false) throws -> any FlowWriter {
+        let writer = try makeFormatWriter(path: path, metadata: metadata, live: live)
+        guard let anonymize else { return writer }
+        return AnonymizingWriter(
+            wrapping: writer, anonymizer: try Anonymizer(key: Anonymizer.readKey(path: anonymize), keepOUI: keepOui),
+            extraColumns: extraAnonymizedColumns)
+    }
+
+    /// `--anonymize-columns`, split.
+    var extraAnonymizedColumns: [String] {
+        (anonymizeColumns ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+    }
+
+    /// Checks `--anonymize`'s key before anything is read (exit 64 naming the file).
+    func checkAnonymization() {
+        guard let anonymize else { return }
+        do {
+            _ = try Anonymizer.readKey(path: anonymize)
+        } catch {
+            fail("--anonymize: \(error)", code: 64)
+        }
+    }
+
+    func makeFormatWriter(path: String?, metadata: [(String, String)], live: Bool) throws -> any FlowWriter {
         let output = path ?? self.output
         switch effectiveFormat {
         case .csv:

@@ -99,6 +99,8 @@ struct InlineConsumer: PacketConsumer {
 /// waits: the packets of a batch that has no free successor are dropped and counted.
 struct ThreadedConsumer: PacketConsumer {
     let configuration: MeterConfiguration
+    /// The idle-scan interval in ticks of the time unit (read per packet: computed once).
+    let scanTicks: UInt64
     let workers: [MeterWorker]
     let meterThreads: [pthread_t]
     let output: OutputStage
@@ -133,6 +135,7 @@ struct ThreadedConsumer: PacketConsumer {
         dropWhenFull: Bool = false
     ) {
         self.configuration = configuration
+        scanTicks = configuration.scanIntervalTicks
         self.dropWhenFull = dropWhenFull
         copyFrames = plugins.contains { $0.needsPacketBytes }
         let pool = dropWhenFull ? Self.livePoolSize : Self.poolSize
@@ -178,7 +181,7 @@ struct ThreadedConsumer: PacketConsumer {
             flush(last: false)
         }
         filling[m]._withUnsafeGuaranteedRef { $0.append(packet, hash: hash, index: index, frame: copied) }
-        if clock &- lastScan >= configuration.scanIntervalTicks {
+        if clock &- lastScan >= scanTicks {
             lastScan = clock
             broadcastTick(clock: clock, index: index)
         }
@@ -241,7 +244,7 @@ struct ThreadedConsumer: PacketConsumer {
     /// their idle flows too.
     mutating func tick(clock wall: UInt64) {
         if wall > clock { clock = wall }
-        if clock &- lastScan >= configuration.scanIntervalTicks {
+        if clock &- lastScan >= scanTicks {
             lastScan = clock
             broadcastTick(clock: clock, index: index == 0 ? 0 : index &- 1)
         }
