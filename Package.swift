@@ -60,7 +60,8 @@ let package = Package(
         .target(
             name: "FlowDataset",
             dependencies: [
-                "FlowMeter", "FlowPacket", "FlowWriters", .product(name: "Crypto", package: "swift-crypto"),
+                "FlowMeter", "FlowPacket", "FlowWriters", "FlowCapture", "FlowStreamer",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),

@@ -1,0 +1,99 @@
+import ArgumentParser
+import FlowDataset
+import FlowStreamer
+import FlowWriters
+
+/// `flowmeter packets`: one row per packet, joined to `convert`'s flow rows by `flow_id`.
+struct Packets: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write one row per packet (CSV, gzip CSV or Parquet), each with the id of its flow in convert's output.",
+        discussion: """
+            The columns: id, timestamp, flow_id, direction, MACs, IP version, addresses, protocol number and name, \
+            ports, TTL/hop limit, IP, transport and payload lengths, TCP flags, window, sequence and acknowledgement \
+            numbers, checksums, UDP length, VLAN and tunnel ids (and label with --labels). flow_id is the id of the \
+            packet's flow in 'flowmeter convert' of the same inputs with the same options (timeouts, --max-flows, \
+            --tcp-termination, feature sets that end flows, --no-tunnels, --bpf, --time-unit), so the two tables \
+            join. The inputs are read twice (first to meter the flows), so they must be files, not '-'.
+            """)
+
+    @Argument(help: ArgumentHelp("Capture files (pcap or pcapng) or directories of captures.", valueName: "INPUT"))
+    var inputs: [String]
+
+    @OptionGroup var out: OutputOptions
+
+    @OptionGroup var meter: MeterOptions
+
+    @OptionGroup var labels: LabelOptions
+
+    @Flag(help: "Search the subdirectories of a directory INPUT too.")
+    var recursive = false
+
+    @OptionGroup var chatter: QuietOption
+
+    func validate() throws {
+        if inputs.isEmpty { throw ValidationError("give at least one INPUT capture") }
+        if inputs.contains("-") {
+            throw ValidationError("packets reads its inputs twice: '-' (standard input) cannot be read again; save the capture to a file")
+        }
+        if out.outputOption == nil { throw ValidationError("give the output with -o FILE (or -o -)") }
+        if out.effectiveFormat == .ipfix { throw ValidationError("packets writes CSV, gzip CSV or Parquet, not IPFIX") }
+    }
+
+    func run() throws {
+        installSignalHandlers()
+        var configuration = try meter.streamerConfiguration(bpf: out.bpf)
+        // The flows' boundaries are all the first pass needs: no application detection and no columns that
+        // cannot end a flow; one meter thread (the recorder numbers flows as they start).
+        configuration.plugins = configuration.plugins.filter { $0.name == "cic" }
+        configuration.threads = 1
+        labels.adapt(&configuration)
+        out.checkAnonymization()
+        let map = PacketTable.FlowMap()
+        configuration.plugins.append(PacketTable.Recorder(map: map))
+        do {
+            try InputOutputCheck(inputs: inputs).check(option: "-o", output: out.output)
+        } catch {
+            fail("\(error)", code: 64)
+        }
+        let listed: CaptureInputs
+        do {
+            listed = try CaptureInputs.expand(inputs, recursive: recursive)
+            try InputOutputCheck(inputs: listed.paths).check(option: "-o", output: out.output)
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        if let note = listed.skippedNote { printError(note) }
+        let streamer = FlowStreamer(configuration: configuration)
+        let flows: ConversionReport
+        do {
+            flows = try streamer.convert(inputs: listed.paths, writer: PacketTable.IdentityWriter(map: map))
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        if flows.interrupted { fail("interrupted: no packet table written", code: 130) }
+        let writer: any FlowWriter
+        do {
+            writer = try out.makeWriter(metadata: meter.provenance(command: "packets", bpf: out.bpf))
+        } catch {
+            fail("\(error)", code: 1)
+        }
+        let report: PacketTable.Report
+        do {
+            report = try PacketTable.writePackets(
+                inputs: listed.paths, configuration: configuration, map: map, writer: writer,
+                labels: labels.labels != nil)
+            try writer.finish()
+        } catch {
+            writer.abandon()
+            fail("\(error)", code: 1)
+        }
+        if !chatter.quiet {
+            let skipped = report.skipped.reduce(0, +)
+            printError("packets: \(report.rows) packet rows of \(flows.flowsWritten) flows; \(skipped) records not metered (not IP, truncated, fragments …)")
+        }
+        if !flows.damagedInputs.isEmpty {
+            for damage in flows.damagedInputs { printError("\(damage.error)") }
+            throw ExitCode(3)
+        }
+    }
+}

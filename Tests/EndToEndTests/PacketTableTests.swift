@@ -1,0 +1,79 @@
+import Foundation
+import Testing
+
+/// `flowmeter packets`: every metered packet once, joined to `convert`'s flows by `flow_id`.
+@Suite(.timeLimit(.minutes(5))) struct PacketTableTests {
+    static var pcaps: [URL] {
+        let folder = CLIRunner.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance/pcaps")
+        return ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [])
+            .sorted { $0.lastPathComponent < $1.lastPathComponent }
+    }
+
+    static func table(_ data: Data) -> (header: [String], rows: [[String]]) {
+        let lines = String(decoding: data, as: UTF8.self).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        let header = lines.first?.components(separatedBy: ",") ?? []
+        return (header, lines.dropFirst().map { $0.components(separatedBy: ",") })
+    }
+
+    @Test func joiningPacketsToFlowsReproducesEveryFlowsCountsOnTheConformanceCaptures() throws {
+        let all = Self.pcaps
+        try #require(!all.isEmpty, "the conformance captures of ../shared are missing")
+        var checkedFlows = 0
+        // Timeouts short enough to split flows, so flow_id must follow every expiry.
+        for (i, pcap) in all.enumerated() where i % 2 == 0 {
+            let options = ["--idle-timeout", "1", "--active-timeout", "5", "--dissections", "0", "-q"]
+            let packets = try CLIRunner.run(["packets", pcap.path, "-o", "-"] + options)
+            let flows = try CLIRunner.run(["convert", pcap.path, "-o", "-"] + options)
+            #expect(packets.status == flows.status, "\(pcap.lastPathComponent): \(packets.stderr)")
+            let p = Self.table(packets.stdout)
+            let f = Self.table(flows.stdout)
+            guard !f.rows.isEmpty else { continue }
+            let (flowID, direction, length) = (
+                try #require(p.header.firstIndex(of: "flow_id")), try #require(p.header.firstIndex(of: "direction")),
+                try #require(p.header.firstIndex(of: "frame_length"))
+            )
+            var counted: [String: (packets: Int, bytes: Int, forward: Int)] = [:]
+            for (n, row) in p.rows.enumerated() {
+                #expect(row[0] == String(n))  // every packet once, numbered in order
+                var c = counted[row[flowID], default: (0, 0, 0)]
+                c.packets += 1
+                c.bytes += Int(row[length]) ?? 0
+                if row[direction] == "0" { c.forward += 1 }
+                counted[row[flowID]] = c
+            }
+            let col = { (name: String) in f.header.firstIndex(of: name)! }
+            #expect(counted.count == f.rows.count, "\(pcap.lastPathComponent)")
+            for row in f.rows {
+                let c = counted[row[0]]
+                #expect(c?.packets == Int(row[col("bidirectional_packets")]), "\(pcap.lastPathComponent) flow \(row[0])")
+                #expect(c?.bytes == Int(row[col("bidirectional_bytes")]), "\(pcap.lastPathComponent) flow \(row[0])")
+                #expect(c?.forward == Int(row[col("src2dst_packets")]), "\(pcap.lastPathComponent) flow \(row[0])")
+                checkedFlows += 1
+            }
+        }
+        #expect(checkedFlows > 1000)
+    }
+
+    @Test func packetFieldsAreReadFromTheHeaders() throws {
+        let pcap = CLIRunner.packageRoot.deletingLastPathComponent()
+            .appendingPathComponent("shared/conformance/pcaps/443-chrome.pcap")
+        let r = try CLIRunner.run(["packets", pcap.path, "-o", "-", "-q"])
+        let t = Self.table(r.stdout)
+        let row = try #require(t.rows.first)
+        let v = Dictionary(uniqueKeysWithValues: zip(t.header, row))
+        // The one packet of 443-chrome.pcap, as tshark shows it: TCP 178.62.197.130:443 → 192.168.1.13:53059,
+        // TTL 52, IP length 1492, ACK, window 501, seq 2361436926, ack 977080718, checksums 0xd7d1 and 0x57ad.
+        #expect(v["src_ip"] == "178.62.197.130" && v["dst_port"] == "53059" && v["protocol_name"] == "tcp")
+        #expect(v["ttl"] == "52" && v["ip_length"] == "1492" && v["tcp_flags"] == "16" && v["tcp_window"] == "501")
+        #expect(v["tcp_seq"] == "2361436926" && v["tcp_ack"] == "977080718")
+        #expect(v["ip_checksum"] == "55249" && v["transport_checksum"] == "22445" && v["udp_length"] == "-1")
+        #expect(v["flow_id"] == "0" && v["direction"] == "0")
+    }
+
+    @Test func standardInputAndIPFIXAreRefused() throws {
+        let stdin = try CLIRunner.run(["packets", "-", "-o", "-"])
+        #expect(stdin.status == 64 && stdin.stderr.contains("reads its inputs twice"))
+        let ipfix = try CLIRunner.run(["packets", CLIRunner.sampleCapture, "-o", "x.ipfix"])
+        #expect(ipfix.status == 64 && ipfix.stderr.contains("not IPFIX"))
+    }
+}
