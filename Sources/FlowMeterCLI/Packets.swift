@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowDataset
+import FlowFeatures
 import FlowStreamer
 import FlowWriters
 
@@ -41,11 +42,17 @@ struct Packets: ParsableCommand {
 
     func run() throws {
         installSignalHandlers()
-        var configuration = try meter.streamerConfiguration(bpf: out.bpf)
         // The flows' boundaries are all the first pass needs: no application detection and no columns that
-        // cannot end a flow; one meter thread (the recorder numbers flows as they start).
-        configuration.plugins = configuration.plugins.filter { $0.name == "cic" }
+        // cannot end a flow (of the built-in sets, only cic ends flows); one meter thread (the recorder numbers
+        // flows as they start).
+        var configuration = StreamerConfiguration()
+        configuration.meter = meter.meterConfiguration
+        configuration.bpfFilter = out.bpf
         configuration.threads = 1
+        let sets: String = meter.features ?? ""
+        if sets.split(separator: ",").contains(where: { String($0).trimmingSpaces == "cic" }) {
+            configuration.plugins = [CICFlowMeterPlugin(timeUnit: meter.timeUnit)]
+        }
         labels.adapt(&configuration)
         out.checkAnonymization()
         let map = PacketTable.FlowMap()

@@ -84,6 +84,25 @@ public struct ByteBuffer: ByteOutput {
         count += 2
     }
 
+    /// Appends the first `bytes` (3 or 6) bytes of a 48-bit MAC address as colon-separated lower-case hex, with one
+    /// capacity check (about twice as fast as byte by byte).
+    @inlinable
+    public mutating func appendMAC(_ value: UInt64, bytes: Int) {
+        let length = bytes * 3 - 1
+        if count + length > capacity { grow(minimum: count + length) }
+        var p = base + count
+        for i in 0..<bytes {
+            let byte = UInt8(truncatingIfNeeded: value >> UInt64((5 - i) * 8))
+            let hi = byte >> 4
+            let lo = byte & 0xF
+            p[0] = hi < 10 ? 48 &+ hi : 87 &+ hi
+            p[1] = lo < 10 ? 48 &+ lo : 87 &+ lo
+            if i != bytes - 1 { p[2] = UInt8(ascii: ":") }
+            p += 3
+        }
+        count += length
+    }
+
     @usableFromInline
     mutating func grow(minimum: Int) {
         var newCapacity = capacity * 2

@@ -54,11 +54,7 @@ public struct CSVRow: FlowFieldSink {
     @inlinable
     public mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
         separator()
-        let bytes = ouiOnly ? 3 : 6
-        for i in 0..<bytes {
-            if i != 0 { buffer.append(UInt8(ascii: ":")) }
-            buffer.appendHexByte(UInt8(truncatingIfNeeded: mac.value >> UInt64((5 - i) * 8)))
-        }
+        buffer.appendMAC(mac.value, bytes: ouiOnly ? 3 : 6)
     }
 
     public mutating func appendText(_ text: String) {
