@@ -71,7 +71,10 @@ let package = Package(
         // NDPI trait the target builds without libndpi and offers no plugin (`ApplicationDetection.isAvailable`).
         .target(
             name: "FlowDPI",
-            dependencies: ["FlowMeter", "FlowPacket", .target(name: "CNDPI", condition: .when(traits: ["NDPI"]))]),
+            dependencies: [
+                "FlowMeter", "FlowPacket", .target(name: "CNDPI", condition: .when(traits: ["NDPI"])),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
@@ -99,7 +102,10 @@ let package = Package(
         .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowDPI", "FlowTestSupport"]),
         .testTarget(
             name: "FlowDPITests",
-            dependencies: ["FlowDPI", "FlowMeter", "FlowPacket", "FlowStreamer", "FlowWriters", "FlowTestSupport"]),
+            dependencies: [
+                "FlowDPI", "FlowMeter", "FlowPacket", "FlowStreamer", "FlowWriters", "FlowTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         .testTarget(name: "ReliabilityTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport", "FlowMeterCLI"]),
         .testTarget(
             name: "FlowFeaturesTests",

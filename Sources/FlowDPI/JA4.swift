@@ -179,7 +179,7 @@ public enum JA4 {
     }
 
     static func truncatedHash(_ text: String) -> String {
-        String(SHA256.hex(text).prefix(12))
+        String(QUICCrypto.sha256Hex(text).prefix(12))
     }
 
     /// A bounds-checked big-endian reader over a byte slice.

@@ -55,16 +55,17 @@ enum QUICInitial {
 
     /// The client's Initial keys for one Destination Connection ID.
     struct Keys {
-        let packet: AES128
+        let packet: [UInt8]
         let iv: [UInt8]
-        let headerProtection: AES128
+        let headerProtection: [UInt8]
 
         init(version: Version, destinationConnectionID: ArraySlice<UInt8>) {
-            let initialSecret = HKDF.extract(salt: version.salt, inputKeyingMaterial: Array(destinationConnectionID))
-            let client = HKDF.expandLabel(secret: initialSecret, label: "client in", length: 32)
-            packet = AES128(key: HKDF.expandLabel(secret: client, label: "\(version.labelPrefix) key", length: 16))!
-            iv = HKDF.expandLabel(secret: client, label: "\(version.labelPrefix) iv", length: 12)
-            headerProtection = AES128(key: HKDF.expandLabel(secret: client, label: "\(version.labelPrefix) hp", length: 16))!
+            let initialSecret = QUICCrypto.extract(
+                salt: version.salt, inputKeyingMaterial: Array(destinationConnectionID))
+            let client = QUICCrypto.expandLabel(secret: initialSecret, label: "client in", length: 32)
+            packet = QUICCrypto.expandLabel(secret: client, label: "\(version.labelPrefix) key", length: 16)
+            iv = QUICCrypto.expandLabel(secret: client, label: "\(version.labelPrefix) iv", length: 12)
+            headerProtection = QUICCrypto.expandLabel(secret: client, label: "\(version.labelPrefix) hp", length: 16)
         }
     }
 
@@ -128,7 +129,7 @@ enum QUICInitial {
         let pn = header.packetNumberOffset
         // The sample starts 4 bytes after the packet number's start, whatever its length.
         guard pn + 4 + 16 <= header.end else { return nil }
-        let mask = keys.headerProtection.encrypt(block: d[(pn + 4)..<(pn + 20)])
+        let mask = QUICCrypto.encryptBlock(d[(pn + 4)..<(pn + 20)], key: keys.headerProtection)
         let start = header.start
         let first = d[start] ^ (mask[0] & 0x0f)
         let pnLength = Int(first & 3) + 1
@@ -142,8 +143,8 @@ enum QUICInitial {
         }
         var nonce = keys.iv
         for i in 0..<8 { nonce[11 - i] ^= UInt8(truncatingIfNeeded: packetNumber >> UInt64(8 * i)) }
-        return keys.packet.openGCM(
-            nonce: nonce, additionalData: aad[...], ciphertext: d[(pn + pnLength)..<(header.end - 16)],
+        return QUICCrypto.openGCM(
+            key: keys.packet, nonce: nonce, additionalData: aad[...], ciphertext: d[(pn + pnLength)..<(header.end - 16)],
             tag: d[(header.end - 16)..<header.end])
     }
 
