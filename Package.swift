@@ -87,7 +87,7 @@ let package = Package(
         .target(name: "FlowTestSupport", dependencies: ["FlowPacket"], path: "Tests/FlowTestSupport"),
         .testTarget(name: "FlowPacketTests", dependencies: ["FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowMeterTests", dependencies: ["FlowMeter", "FlowFeatures", "FlowPacket", "FlowTestSupport"]),
-        .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter"]),
+        .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter", "FlowTestSupport"]),
         .testTarget(name: "FlowIPFIXTests", dependencies: ["FlowIPFIX", "FlowWriters", "FlowMeter", "FlowPacket"]),
         .testTarget(name: "FlowDatasetTests", dependencies: ["FlowDataset", "FlowMeter", "FlowPacket"]),
         .testTarget(name: "FlowParquetTests", dependencies: ["FlowParquet", "FlowWriters", "FlowMeter", "FlowPacket"]),

@@ -280,10 +280,10 @@ public struct FlowRecordBuffer: FlowFieldSink {
         values &+= 1
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func appendUnsigned(_ value: UInt64) { appendWord(.unsigned, value) }
 
-    @inlinable
+    @inlinable @inline(__always)
     public mutating func appendSigned(_ value: Int64) { appendWord(.signed, UInt64(bitPattern: value)) }
 
     @inlinable

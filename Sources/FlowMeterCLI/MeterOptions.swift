@@ -67,7 +67,14 @@ struct MeterOptions: ParsableArguments {
                 "--features '\(features)' names no feature set: give names separated by commas, e.g. statistics,splt "
                     + "('flowmeter features' lists them), or leave the option out")
         }
-        _ = try plugins()
+        // Feature set names only: application detection starts nDPI (tens of ms), which commands that build no
+        // detection (packets) should not pay; streamerConfiguration reports a detection that cannot start.
+        let names = (features ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        do {
+            _ = try BuiltinFeatures.plugins(named: names, spltLength: splt, timeUnit: timeUnit)
+        } catch {
+            throw ValidationError("\(error)")
+        }
         guard maxFlows >= 0 else {
             throw ValidationError("--max-flows must be 0 (no bound) or a positive number of flows (got \(maxFlows))")
         }

@@ -80,7 +80,9 @@ struct Packets: ParsableCommand {
         if flows.interrupted { fail("interrupted: no packet table written", code: 130) }
         let writer: any FlowWriter
         do {
-            writer = try out.makeWriter(metadata: meter.provenance(command: "packets", bpf: out.bpf))
+            writer = try out.makeWriter(metadata: [
+                ("flowmeter.version", FlowmeterCommand.version), ("flowmeter.command", "packets"),
+            ])
         } catch {
             fail("\(error)", code: 1)
         }

@@ -53,25 +53,79 @@ public struct ByteBuffer: ByteOutput {
             append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        var digits = 2
-        var limit: UInt64 = 100
-        while digits < 20 && value >= limit {
-            digits += 1
-            limit = limit &* 10
-        }
+        // Decimal digits from the bit length (log10(2) ≈ 1233/4096), corrected by one comparison.
+        let bits = 64 &- value.leadingZeroBitCount
+        var digits = (bits &* 1233) >> 12
+        if digits < 19 && value >= Self.powersOfTen[digits] { digits &+= 1 } else if digits >= 19 { digits = value >= 10_000_000_000_000_000_000 ? 20 : 19 }
+        if digits == 0 { digits = 1 }
         if count + digits > capacity { grow(minimum: count + digits) }
         var v = value
         var p = base + count + digits
-        while v >= 10 {
-            let (q, r) = v.quotientAndRemainder(dividingBy: 10)
-            p -= 1
-            p.pointee = UInt8(truncatingIfNeeded: r) &+ 48
-            v = q
+        // Two digits per division, from a 200-byte table of "00" … "99".
+        Self.digitPairs.withUnsafeBufferPointer { pairs in
+            while v >= 100 {
+                let (q, r) = v.quotientAndRemainder(dividingBy: 100)
+                p -= 2
+                p[0] = pairs[Int(r) &* 2]
+                p[1] = pairs[Int(r) &* 2 &+ 1]
+                v = q
+            }
+            if v >= 10 {
+                p -= 2
+                p[0] = pairs[Int(v) &* 2]
+                p[1] = pairs[Int(v) &* 2 &+ 1]
+            } else {
+                p -= 1
+                p.pointee = UInt8(truncatingIfNeeded: v) &+ 48
+            }
         }
-        p -= 1
-        p.pointee = UInt8(truncatingIfNeeded: v) &+ 48
         count += digits
     }
+
+    /// Appends an IPv4 address (big-endian value) in dotted decimal, with one capacity check.
+    @inlinable
+    public mutating func appendIPv4(_ value: UInt32) {
+        if count + 15 > capacity { grow(minimum: count + 15) }
+        var p = base + count
+        for shift in [24, 16, 8, 0] as [UInt32] {
+            let v = UInt8(truncatingIfNeeded: value >> shift)
+            if v >= 100 {
+                p[0] = 48 &+ v / 100
+                p[1] = 48 &+ (v / 10) % 10
+                p[2] = 48 &+ v % 10
+                p += 3
+            } else if v >= 10 {
+                p[0] = 48 &+ v / 10
+                p[1] = 48 &+ v % 10
+                p += 2
+            } else {
+                p[0] = 48 &+ v
+                p += 1
+            }
+            if shift != 0 {
+                p[0] = UInt8(ascii: ".")
+                p += 1
+            }
+        }
+        count = p - base
+    }
+
+    /// 10^0 … 10^18.
+    @usableFromInline static let powersOfTen: [UInt64] = {
+        var p: [UInt64] = [1]
+        for _ in 1...18 { p.append(p.last! * 10) }
+        return p
+    }()
+
+    /// "00", "01", … "99" as ASCII bytes.
+    @usableFromInline static let digitPairs: [UInt8] = {
+        var pairs: [UInt8] = []
+        for n in 0..<100 {
+            pairs.append(UInt8(48 + n / 10))
+            pairs.append(UInt8(48 + n % 10))
+        }
+        return pairs
+    }()
 
     /// Appends `value` as two lower-case hex digits.
     @inlinable @inline(__always)

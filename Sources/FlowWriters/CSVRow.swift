@@ -48,7 +48,11 @@ public struct CSVRow: FlowFieldSink {
     @inlinable
     public mutating func appendAddress(_ address: IPAddress) {
         separator()
-        address.write(into: &buffer)
+        if address.version == 4 {
+            buffer.appendIPv4(UInt32(truncatingIfNeeded: address.low))
+        } else {
+            address.write(into: &buffer)
+        }
     }
 
     @inlinable

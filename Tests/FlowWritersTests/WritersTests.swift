@@ -2,6 +2,7 @@ import FlowMeter
 import FlowPacket
 import FlowWriters
 import Foundation
+import FlowTestSupport
 import Testing
 
 @Suite struct PythonFloatFormatTests {
@@ -959,6 +960,36 @@ import Testing
             PythonFloatFormat.appendInteger(v, to: &out)
             #expect(String(decoding: out, as: UTF8.self) == String(v))
         }
+    }
+}
+
+@Suite struct ByteBufferTests {
+    @Test func decimalsMACsAndIPv4AddressesAreWrittenAsTheirTextForms() {
+        var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, UInt64.max, UInt64.max - 1]
+        var power: UInt64 = 1
+        for _ in 0..<19 {
+            power *= 10
+            values += [power - 1, power, power + 1]
+        }
+        var rng = SplitMix64(seed: 17)
+        for _ in 0..<2000 { values.append(rng.next() >> (rng.next() % 64)) }
+        var buffer = ByteBuffer(capacity: 64)
+        for v in values {
+            buffer.removeAll()
+            buffer.appendDecimal(v)
+            #expect(String(decoding: buffer.bytes, as: UTF8.self) == String(v), "\(v)")
+        }
+        for v: UInt32 in [0, 0x7F00_0001, 0xC0A8_0A32, 0xFFFF_FFFF, 0x0A00_0A00, 0x6400_0909] {
+            buffer.removeAll()
+            buffer.appendIPv4(v)
+            let expected = [24, 16, 8, 0].map { String(v >> UInt32($0) & 0xFF) }.joined(separator: ".")
+            #expect(String(decoding: buffer.bytes, as: UTF8.self) == expected)
+        }
+        buffer.removeAll()
+        buffer.appendMAC(0x0A1B_2C3D_4E5F, bytes: 6)
+        buffer.append(UInt8(ascii: " "))
+        buffer.appendMAC(0x0A1B_2C3D_4E5F, bytes: 3)
+        #expect(String(decoding: buffer.bytes, as: UTF8.self) == "0a:1b:2c:3d:4e:5f 0a:1b:2c")
     }
 }
 

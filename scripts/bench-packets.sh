@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# `flowmeter packets` on the `mixed` trace of ../shared/peers: packet rows per second to CSV (target >= 1,000,000 on
+# the 2-core machine), with `convert --dissections 0 --threads 1` of the same trace in the same rounds as a baseline
+# (one pass against the two of packets). ROUNDS (default 7) interleaved rounds, medians of wall time.
+# Environment: ROUNDS, FLOWMETER (else a release build in SCRATCH, default .build-release-bench), PEERS_HOME, WORK.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+PEERS_HOME=${PEERS_HOME:-$HOME/.cache/flowmeter-peers}
+ROUNDS=${ROUNDS:-7}
+SCRATCH=${SCRATCH:-$ROOT/.build-release-bench}
+WORK=${WORK:-/tmp/flowmeter-bench-packets}
+mkdir -p "$WORK"
+if [ -z "${FLOWMETER:-}" ]; then
+    (cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" > "$WORK/build.log" 2>&1) \
+        || { tail -20 "$WORK/build.log" >&2; exit 1; }
+    FLOWMETER=$SCRATCH/release/flowmeter
+fi
+TRACE=$PEERS_HOME/data/mixed.pcap
+[ -f "$TRACE" ] || PEERS_HOME=$PEERS_HOME bash "$ROOT/../shared/peers/make-data.sh" mixed >&2
+cat "$TRACE" > /dev/null
+: > "$WORK/times"
+for round in $(seq 1 "$ROUNDS"); do
+    /usr/bin/time -f "packets %e %U %S" -a -o "$WORK/times" "$FLOWMETER" packets "$TRACE" -o "$WORK/packets.csv" -q
+    /usr/bin/time -f "convert %e %U %S" -a -o "$WORK/times" \
+        "$FLOWMETER" convert "$TRACE" -o "$WORK/flows.csv" -q --dissections 0 --threads 1
+done
+rows=$(($(wc -l < "$WORK/packets.csv") - 1))
+python3 - "$WORK/times" "$rows" "$ROUNDS" <<'PY'
+import statistics, sys
+path, rows, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+times = {}
+for line in open(path):
+    f = line.split()
+    if len(f) == 4:
+        times.setdefault(f[0], []).append((float(f[1]), float(f[2]) + float(f[3])))
+p = statistics.median(t[0] for t in times["packets"])
+c = statistics.median(t[0] for t in times["convert"])
+print(f"mixed trace: {rows:,} packet rows; medians of {rounds} rounds")
+print(f"packets  wall {p:.2f} s  ({rows / p:,.0f} packet rows/s; all rounds: "
+      + ", ".join(f"{t[0]:.2f}" for t in times["packets"]) + ")")
+print(f"convert  wall {c:.2f} s  (the first pass alone is about this)")
+print("target >= 1,000,000 rows/s:", "met" if rows / p >= 1e6 else "not met")
+PY
