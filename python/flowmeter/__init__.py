@@ -207,14 +207,16 @@ def _converter(kind):
 class FlowStreamer:
     """NFStream's NFStreamer, on flowmeter. Parameters have NFStream's names, defaults and meaning; `features`
     (feature sets, e.g. ["cic"]), `tcp_termination` and `time_unit` ("ms", "us" or "ns": the unit of every time
-    column, named in the column names) are flowmeter's own. Parameters flowmeter cannot
+    column, named in the column names), `labels` (a rule file: `default_label`, `label_time`) and `anonymize` (a
+    key file: `keep_oui`) are flowmeter's own. Parameters flowmeter cannot
     honour raise ValueError saying what to do instead."""
 
     def __init__(self, source=None, decode_tunnels=True, bpf_filter=None, promiscuous_mode=True,
                  snapshot_length=1536, socket_buffer_size=0, idle_timeout=120, active_timeout=1800, accounting_mode=0,
                  udps=None, n_dissections=20, statistical_analysis=False, splt_analysis=0, n_meters=0, max_nflows=0,
                  performance_report=0, system_visibility_mode=0, system_visibility_poll_ms=100, *, features=None,
-                 tcp_termination=False, time_unit="ms"):
+                 tcp_termination=False, time_unit="ms", labels=None, default_label=None, label_time=None,
+                 anonymize=None, keep_oui=False):
         if source is None or (isinstance(source, (list, tuple)) and not source):
             raise ValueError("source must be a pcap/pcapng path, a list of paths read as one capture, or an interface")
         if udps is not None:
@@ -246,6 +248,15 @@ class FlowStreamer:
         self.features = features
         self.tcp_termination = tcp_termination
         self.time_unit = time_unit
+        self.labels = labels
+        self.default_label = default_label
+        self.label_time = label_time
+        self.anonymize = anonymize
+        self.keep_oui = keep_oui
+        if (default_label is not None or label_time is not None) and labels is None:
+            raise ValueError("default_label and label_time apply to labels= (a rule file)")
+        if keep_oui and anonymize is None:
+            raise ValueError("keep_oui applies to anonymize= (a key file made by `flowmeter keygen`)")
         self._binary = find_binary()
 
     # --- the command line ---
@@ -276,6 +287,16 @@ class FlowStreamer:
             options.append("--tcp-termination")
         if self.time_unit != "ms":
             options += ["--time-unit", self.time_unit]
+        if self.labels is not None:
+            options += ["--labels", str(self.labels)]
+            if self.default_label is not None:
+                options += ["--default-label", str(self.default_label)]
+            if self.label_time is not None:
+                options += ["--label-time", str(self.label_time)]
+        if self.anonymize is not None:
+            options += ["--anonymize", str(self.anonymize)]
+            if self.keep_oui:
+                options.append("--keep-oui")
         if self.bpf_filter:
             options += ["--bpf", self.bpf_filter]
         return options

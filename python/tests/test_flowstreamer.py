@@ -354,3 +354,21 @@ def test_iteration_types_the_time_columns_of_every_unit():
     assert isinstance(flow.bidirectional_first_seen_ns, int) and flow.bidirectional_first_seen_ns > 10 ** 18
     assert isinstance(flow.bidirectional_mean_piat_ns, float)
     assert isinstance(flow.splt_piat_ns, list) and flow.splt_piat_ns[0] == 0
+
+
+def test_labels_and_anonymize_reach_the_binary(tmp_path):
+    pcap = biggest_pcap()
+    plain = FlowStreamer(source=pcap, n_dissections=0).to_pandas()
+    address = sorted(plain["src_ip"])[0]
+    rules = tmp_path / "rules.csv"
+    rules.write_text(f"label,src\nmarked,{address}\n")
+    key = tmp_path / "k.key"
+    subprocess.run([BIN, "keygen", str(key)], check=True)
+    frame = FlowStreamer(source=pcap, n_dissections=0, labels=str(rules), default_label="normal",
+                         anonymize=str(key)).to_pandas()
+    assert list(frame.columns[:len(plain.columns)]) == list(plain.columns)
+    assert set(frame["label"]) == {"marked", "normal"}
+    assert (frame["label"] == "marked").sum() == ((plain["src_ip"] == address) | (plain["dst_ip"] == address)).sum()
+    assert not set(frame["src_ip"]) & set(plain["src_ip"])
+    with pytest.raises(ValueError, match="keep_oui"):
+        FlowStreamer(source=pcap, keep_oui=True)
