@@ -37,7 +37,7 @@ public enum PacketTable {
             .init("transport_checksum", .integer, "TCP, UDP, ICMP or ICMPv6 checksum (-1: none or not captured)"),
             .init("udp_length", .integer, "UDP length field (-1: not UDP)"),
             .init("vlan_id", .integer, "Outermost VLAN id (0 none)"),
-            .init("tunnel_id", .integer, "0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP, 5 VXLAN, 6 GRE"),
+            .init("tunnel_id", .integer, TunnelKind.legend),
         ]
         if labels { c.append(.init("label", .text, "The label of the packet's flow (--labels)")) }
         return FlowSchema(columns: c)

@@ -86,7 +86,7 @@ public struct FlowSchema: Sendable, Equatable {
                     "Why the flow ended: idle, active, end_of_stream, plugin, tcp_fin, tcp_rst, table_full"), at: 2)
         }
         if c.decodeTunnels {
-            cols.append(.init("tunnel_id", .integer, "0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP, 5 VXLAN, 6 GRE"))
+            cols.append(.init("tunnel_id", .integer, TunnelKind.legend))
         }
         let unit = c.timeUnit.suffix
         for d in ["bidirectional", "src2dst", "dst2src"] {

@@ -19,7 +19,8 @@ public struct DecodedPacket: Sendable {
     public var ipVersion: UInt8 = 0
     /// VID of the innermost VLAN tag, 0 when untagged.
     public var vlanID: UInt16 = 0
-    /// 0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP (NFStream's values); 5 VXLAN, 6 GRE (our extension).
+    /// The tunnel stripped (`TunnelKind`'s raw value): 0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP (NFStream's values); 5 VXLAN,
+    /// 6 GRE (our extension).
     public var tunnelID: UInt8 = 0
     /// TCP flags byte (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80); 0 otherwise.
     public var tcpFlags: UInt8 = 0

@@ -254,7 +254,7 @@ public struct PacketDecoder: Sendable {
                                 }
                             }
                             if off < caplen && !extensionError {
-                                tunnel = 1
+                                tunnel = TunnelKind.gtpU.rawValue
                                 ipOffset = off
                                 let innerVersion = v.u8(off) >> 4
                                 if innerVersion == 6 {
@@ -272,7 +272,7 @@ public struct PacketDecoder: Sendable {
                     } else if sport == 37008 || dport == 37008 {
                         if caplen < l4Start + 12 { return .truncated }
                         var off = l4Start + 8
-                        tunnel = 3
+                        tunnel = TunnelKind.tzsp.rawValue
                         if v.u8(off) == 1 && v.u8(off + 1) == 0 && v.u16(off + 2) == 1 {
                             off += 4
                             if off < caplen {
@@ -300,7 +300,7 @@ public struct PacketDecoder: Sendable {
                                 off += 24
                                 type = v.u16(off + 6)
                                 ipOffset = off + 8
-                                tunnel = 2
+                                tunnel = TunnelKind.capwap.rawValue
                                 if type != 0x0800 && type != 0x86DD { return .notIP }
                                 continue ip
                             }
@@ -309,7 +309,7 @@ public struct PacketDecoder: Sendable {
                         // VXLAN (our extension): 8-byte header with the I flag, then an Ethernet frame.
                         let off = l4Start + 8
                         if v.u8(off) & 0x08 != 0 && off + 8 + 14 + 20 <= caplen {
-                            tunnel = 5
+                            tunnel = TunnelKind.vxlan.rawValue
                             link = .ethernet
                             ethOffset = off + 8
                             continue datalink
@@ -325,12 +325,12 @@ public struct PacketDecoder: Sendable {
                         if flags & 0x1000 != 0 { headerLength += 4 }
                         let payloadType = v.u16(l4Start + 2)
                         if payloadType == 0x0800 || payloadType == 0x86DD {
-                            tunnel = 6
+                            tunnel = TunnelKind.gre.rawValue
                             type = payloadType
                             ipOffset = l4Start + headerLength
                             continue ip
                         } else if payloadType == 0x6558 {
-                            tunnel = 6
+                            tunnel = TunnelKind.gre.rawValue
                             link = .ethernet
                             ethOffset = l4Start + headerLength
                             continue datalink

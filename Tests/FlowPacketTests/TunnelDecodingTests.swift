@@ -342,3 +342,10 @@ struct TunnelDecodingTests {
         }
     }
 }
+
+@Suite struct TunnelKindTests {
+    @Test func tunnelIdsKeepNFStreamsNumbersAndTheLegendNamesThemAll() {
+        #expect(TunnelKind.allCases.map(\.rawValue) == [0, 1, 2, 3, 5, 6])
+        #expect(TunnelKind.legend == "0 none, 1 GTP-U, 2 CAPWAP, 3 TZSP, 5 VXLAN, 6 GRE")
+    }
+}
