@@ -55,6 +55,7 @@ compile() {
     echo "fuzz.sh: compiling $module ($mode)" >&2
     "$SWIFTC" "${flags[@]}" ${COMPILE_FLAGS:-} -parse-as-library -wmo -module-name "$module" \
         -I "$OBJ/$mode" -I "$ROOT/Sources/CPcap" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CNDPI" \
+        ${CRYPTO_MODULES:+-I "$CRYPTO_MODULES"} \
         -emit-module -emit-module-path "$OBJ/$mode/$module.swiftmodule" -c -o "$out" "$@" 2>&1 \
         | grep -v "warning: Cannot export local symbol" >&2 || true
     [ -f "$out" ] || { echo "fuzz.sh: compiling $module failed" >&2; exit 2; }
@@ -79,7 +80,23 @@ build_decoder() {
     mv "$BIN/decoder-fuzz.new" "$BIN/decoder-fuzz"
 }
 
+# apple/swift-crypto (FlowDPI's QUIC cryptography), built by SwiftPM (BoringSSL's C and assembly cannot be compiled
+# here), uninstrumented, in its own scratch folder; sets CRYPTO_MODULES and CRYPTO_OBJECTS (object files whose
+# names may hold spaces).
+build_crypto() {
+    local scratch=$FUZZ_DIR/crypto
+    echo "fuzz.sh: building swift-crypto (SwiftPM, release)" >&2
+    (cd "$ROOT" && swift build -c release --target _CryptoExtras --scratch-path "$scratch" > "$scratch.log" 2>&1) \
+        || { tail -20 "$scratch.log" >&2; echo "fuzz.sh: building swift-crypto failed" >&2; exit 2; }
+    CRYPTO_MODULES=$scratch/release/Modules
+    mapfile -d '' CRYPTO_OBJECTS < <(find "$scratch/release/Crypto.build" "$scratch/release/_CryptoExtras.build" \
+        "$scratch/release/CCryptoBoringSSL.build" "$scratch/release/CCryptoBoringSSLShims.build" \
+        "$scratch/release/CryptoBoringWrapper.build" "$scratch/release/SwiftASN1.build" -name '*.o' -print0)
+    [ ${#CRYPTO_OBJECTS[@]} -gt 0 ] || { echo "fuzz.sh: no swift-crypto objects in $scratch" >&2; exit 2; }
+}
+
 build_capture() {
+    build_crypto
     compile fuzz FlowPacket "" $(sources "$ROOT/Sources/FlowPacket")
     compile fuzz FlowMeter "FlowPacket" $(sources "$ROOT/Sources/FlowMeter")
     compile fuzz FlowCapture "FlowPacket" $(sources "$ROOT/Sources/FlowCapture")
@@ -93,7 +110,7 @@ build_capture() {
         $(sources "$ROOT/Fuzz/CaptureFuzz")
     link fuzz "$BIN/capture-fuzz.new" "$OBJ/fuzz/CaptureFuzz.o" "$OBJ/fuzz/FlowStreamer.o" \
         "$OBJ/fuzz/FlowFeatures.o" "$OBJ/fuzz/FlowDPI.o" "$OBJ/fuzz/FlowWriters.o" "$OBJ/fuzz/FlowCapture.o" \
-        "$OBJ/fuzz/FlowMeter.o" "$OBJ/fuzz/FlowPacket.o" -lpcap -lz -lndpi
+        "$OBJ/fuzz/FlowMeter.o" "$OBJ/fuzz/FlowPacket.o" "${CRYPTO_OBJECTS[@]}" -lpcap -lz -lndpi -lstdc++
     mv "$BIN/capture-fuzz.new" "$BIN/capture-fuzz"
 }
 

@@ -142,7 +142,11 @@ public enum PacketTable {
         for path in inputs {
             guard let handle = try? PcapHandle.openOffline(path: path, nanoseconds: unit == .nanoseconds) else { continue }
             if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
-            guard handle.linkType.isSupported else { continue }
+            guard handle.linkType.isSupported else {
+                // Not metered either: every record is a skip of its own kind.
+                while case .packet = handle.next() { report.skipped[Int(DecodeOutcome.unsupportedLinkType.rawValue)] &+= 1 }
+                continue
+            }
             let decoder = PacketDecoder(linkType: handle.linkType, decodeTunnels: configuration.meter.decodeTunnels)
             reading: while true {
                 switch handle.next() {

@@ -1,3 +1,4 @@
+import FlowCapture
 import Foundation
 import Testing
 
@@ -22,11 +23,16 @@ import Testing
         // Timeouts short enough to split flows, so flow_id must follow every expiry.
         for (i, pcap) in all.enumerated() where i % 2 == 0 {
             let options = ["--idle-timeout", "1", "--active-timeout", "5", "--dissections", "0", "-q"]
-            let packets = try CLIRunner.run(["packets", pcap.path, "-o", "-"] + options)
+            let packets = try CLIRunner.run(["packets", pcap.path, "-o", "-"] + options.filter { $0 != "-q" })
             let flows = try CLIRunner.run(["convert", pcap.path, "-o", "-"] + options)
             #expect(packets.status == flows.status, "\(pcap.lastPathComponent): \(packets.stderr)")
             let p = Self.table(packets.stdout)
             let f = Self.table(flows.stdout)
+            // Every record of the capture is a row or a counted skip.
+            let summary = try #require(packets.stderr.split(separator: "\n").first { $0.contains("packet rows of") })
+            let numbers = summary.split(whereSeparator: { !$0.isNumber }).compactMap { Int($0) }
+            #expect(numbers.count == 3 && numbers[0] == p.rows.count, "\(summary)")
+            #expect(numbers[0] + numbers[2] == Self.records(pcap.path), "\(pcap.lastPathComponent): \(summary)")
             guard !f.rows.isEmpty else { continue }
             let (flowID, direction, length) = (
                 try #require(p.header.firstIndex(of: "flow_id")), try #require(p.header.firstIndex(of: "direction")),
@@ -52,6 +58,14 @@ import Testing
             }
         }
         #expect(checkedFlows > 1000)
+    }
+
+    /// Records libpcap reads from a capture (up to a damaged record).
+    static func records(_ path: String) -> Int {
+        guard let handle = try? PcapHandle.openOffline(path: path) else { return -1 }
+        var n = 0
+        while case .packet = handle.next() { n += 1 }
+        return n
     }
 
     @Test func packetFieldsAreReadFromTheHeaders() throws {
