@@ -3,6 +3,24 @@ import FlowStreamer
 extension Convert {
     /// Every option of the run as the manifest records it, in a fixed order: what was given and, where a default
     /// or another option decides, the value used.
+    /// What a Parquet output records of the run: the metering options (`MeterOptions.provenance`), and the dataset
+    /// options that change values — the label rules (path and SHA-256) and whether the output is anonymised (never
+    /// the key).
+    var outputMetadata: [(String, String)] {
+        var metadata = meter.provenance(command: "convert", bpf: out.bpf)
+        if let rules = labels.labels {
+            metadata.append(("flowmeter.labels", "{\"rules\":\"\(jsonEscaped(rules))\",\"sha256\":\"\(Self.digest(rules) ?? "")\"}"))
+        }
+        if out.anonymize != nil { metadata.append(("flowmeter.anonymized", "true")) }
+        return metadata
+    }
+
+    /// The SHA-256 (hex) of a file named by an option, if it can be read.
+    static func digest(_ path: String?) -> String? {
+        guard let path, let digest = try? FileDigest.of(path) else { return nil }
+        return digest.sha256
+    }
+
     func manifestOptions(inputs expanded: [String]) -> [(String, ManifestJSON)] {
         let parquet = out.effectiveFormat == .parquet
         let ipfix = out.effectiveFormat == .ipfix
@@ -42,6 +60,17 @@ extension Convert {
             ("ipfix_domain", ipfix ? int(out.ipfixDomain) : .null),
             ("ipfix_pen", ipfix ? int(out.ipfixPen) : .null),
             ("ipfix_type_records", .bool(out.ipfixTypeRecords)),
+            ("time_unit", .string(meter.timeUnit.suffix)),
+            ("labels", .text(labels.labels)),
+            ("labels_sha256", Self.digest(labels.labels).map { .string($0) } ?? .null),
+            ("default_label", labels.labels == nil ? .null : .string(labels.defaultLabel ?? "BENIGN")),
+            ("label_time", labels.labels == nil ? .null : .string((labels.labelTime ?? .overlap).rawValue)),
+            ("anonymize", .bool(out.anonymize != nil)),
+            // Which key, without the key: the first 16 hex digits of its SHA-256 (a resumed run with another key
+            // redoes every output).
+            ("anonymize_key_id", Self.digest(out.anonymize).map { .string(String($0.prefix(16))) } ?? .null),
+            ("keep_oui", .bool(out.keepOui)),
+            ("anonymize_columns", .text(out.anonymizeColumns)),
         ]
     }
 

@@ -47,7 +47,7 @@ extension Convert {
         let format = out.fileExtension
         let columns = streamer.eachFileSchema.columns.count
         nonisolated(unsafe) let outputOptions = out
-        let metadata = meter.provenance(command: "convert", bpf: out.bpf)
+        let metadata = outputMetadata
         let digests = record.inputs.map(\.digest)
         let finished = Mutex<[Int: (ConvertManifest.Input, ConvertManifest.Output?)]>([:])
         let recordErrors = Mutex<[String]>([])

@@ -286,7 +286,7 @@ struct Convert: ParsableCommand {
     /// The writer of `-o` (exit 1 when it cannot be opened).
     func openOutput() -> any FlowWriter {
         do {
-            return try out.makeWriter(metadata: meter.provenance(command: "convert", bpf: out.bpf))
+            return try out.makeWriter(metadata: outputMetadata)
         } catch {
             fail("\(error)", code: 1)
         }
