@@ -123,6 +123,11 @@ public enum PacketTable {
         public var skipped: [UInt64] = Array(repeating: 0, count: DecodeOutcome.allCases.count)
     }
 
+    /// The second pass was interrupted (SIGINT/SIGTERM): the output is abandoned.
+    public struct Interrupted: Error, CustomStringConvertible {
+        public var description: String { "interrupted: no packet table written" }
+    }
+
     public struct Mismatch: Error, CustomStringConvertible {
         public var description: String {
             "the second reading of the inputs does not match the first (did an input change while it was read?)"
@@ -151,6 +156,7 @@ public enum PacketTable {
             reading: while true {
                 switch handle.next() {
                 case .packet(let captured):
+                    if index & 4095 == 0 && interruptRequested.load(ordering: .relaxed) { throw Interrupted() }
                     let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
                     guard outcome == .decoded else {
                         report.skipped[Int(outcome.rawValue)] &+= 1

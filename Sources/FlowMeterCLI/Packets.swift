@@ -94,7 +94,7 @@ struct Packets: ParsableCommand {
             try writer.finish()
         } catch {
             writer.abandon()
-            fail("\(error)", code: 1)
+            fail("\(error)", code: error is PacketTable.Interrupted ? 130 : 1)
         }
         if !chatter.quiet {
             let skipped = report.skipped.reduce(0, +)

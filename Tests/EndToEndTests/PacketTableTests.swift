@@ -84,6 +84,29 @@ import Testing
         #expect(v["flow_id"] == "0" && v["direction"] == "0")
     }
 
+    @Test func anInterruptionLeavesNoPacketTableAndExits130() throws {
+        let scratch = try ScratchDirectory()
+        let trace = scratch.path("scan.pcap")
+        let make = Process()
+        make.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        make.arguments = ["python3", CLIRunner.packageRoot.appendingPathComponent("scripts/make-scan-trace.py").path, "400000", trace]
+        try make.run()
+        make.waitUntilExit()
+        try #require(make.terminationStatus == 0)
+        let output = scratch.path("packets.csv")
+        let run = Process()
+        run.executableURL = CLIRunner.executable
+        run.arguments = ["packets", trace, "-o", output, "-q"]
+        run.standardError = FileHandle.nullDevice
+        try run.run()
+        Thread.sleep(forTimeInterval: 1.0)
+        run.interrupt()
+        run.waitUntilExit()
+        #expect(run.terminationStatus == 130)
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch.url.path).filter { $0 != "scan.pcap" }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func standardInputAndIPFIXAreRefused() throws {
         let stdin = try CLIRunner.run(["packets", "-", "-o", "-"])
         #expect(stdin.status == 64 && stdin.stderr.contains("reads its inputs twice"))
