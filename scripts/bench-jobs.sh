@@ -18,7 +18,6 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 SHARED=$ROOT/../shared
-[ -d "$SHARED/conformance/pcaps" ] || SHARED=/work/shared
 PEERS_HOME=${PEERS_HOME:-$HOME/.cache/flowmeter-peers}
 TRACE=${TRACE:-$PEERS_HOME/data/mixed.pcap}
 FILES=${FILES:-16}
