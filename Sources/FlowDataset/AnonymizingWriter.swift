@@ -109,7 +109,7 @@ public final class AnonymizingWriter: FlowWriter {
         func anonymizedFlowID(_ text: String) -> String {
             var parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
             for i in 0..<min(2, parts.count) {
-                if let a = LabelRules.parseAddress(parts[i]) { parts[i] = anonymizer.address(a).description }
+                if let a = IPAddress(text: parts[i]) { parts[i] = anonymizer.address(a).description }
             }
             return parts.joined(separator: "-")
         }

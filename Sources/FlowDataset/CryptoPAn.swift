@@ -34,9 +34,8 @@ public struct CryptoPAn {
         return w
     }
 
-    /// The first bit of AES(high ‖ low).
-    func firstBit(_ high: UInt64, _ low: UInt64) -> UInt64 {
-        var block = [UInt8](repeating: 0, count: 16)
+    /// The first bit of AES(high ‖ low); `block` is 16 bytes of scratch space, reused from bit to bit.
+    func firstBit(_ high: UInt64, _ low: UInt64, _ block: inout [UInt8]) -> UInt64 {
         for i in 0..<8 {
             block[i] = UInt8(truncatingIfNeeded: high >> UInt64(56 - 8 * i))
             block[8 + i] = UInt8(truncatingIfNeeded: low >> UInt64(56 - 8 * i))
@@ -47,6 +46,7 @@ public struct CryptoPAn {
 
     /// The anonymised address (same version).
     public func anonymize(_ address: IPAddress) -> IPAddress {
+        var block = [UInt8](repeating: 0, count: 16)
         if address.version == 4 {
             let original = address.low & 0xFFFF_FFFF
             let padFirst = padHigh >> 32
@@ -56,7 +56,7 @@ public struct CryptoPAn {
                 let keep: UInt64 = position == 0 ? 0 : (0xFFFF_FFFF << UInt64(32 - position)) & 0xFFFF_FFFF
                 let first32 = (original & keep) | (padFirst & ~keep & 0xFFFF_FFFF)
                 let high = first32 << 32 | (padHigh & 0xFFFF_FFFF)
-                flips |= firstBit(high, padLow) << UInt64(31 - position)
+                flips |= firstBit(high, padLow, &block) << UInt64(31 - position)
             }
             return IPAddress(v4: UInt32(original ^ flips))
         }
@@ -75,7 +75,7 @@ public struct CryptoPAn {
                 high = address.high
                 low = (address.low & keep) | (padLow & ~keep)
             }
-            let bit = firstBit(high, low)
+            let bit = firstBit(high, low, &block)
             if position < 64 {
                 flipsHigh |= bit << UInt64(63 - position)
             } else {

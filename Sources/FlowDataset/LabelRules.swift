@@ -201,8 +201,8 @@ public struct LabelRules: Sendable {
                     guard let range = parsePorts(value) else { throw problem("not a port or a range LOW-HIGH of 0-65535") }
                     if name == "src_port" { rule.sourcePorts = range } else { rule.destinationPorts = range }
                 case "protocol":
-                    guard let p = parseProtocol(value) else {
-                        throw problem("not a protocol number 0-255 or one of \(protocolNames.keys.sorted().joined(separator: ", "))")
+                    guard let p = IPProtocolName.number(value) else {
+                        throw problem("not a protocol number 0-255 or one of \(IPProtocolName.names.joined(separator: ", "))")
                     }
                     rule.ipProtocol = p
                 case "start", "end":
@@ -281,7 +281,7 @@ public struct LabelRules: Sendable {
     /// An address or CIDR prefix in text (`192.168.10.0/24`, `2001:db8::/32`, a bare address: all its bits).
     public static func parsePrefix(_ text: String) -> Prefix? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count <= 2, let address = parseAddress(String(parts[0])) else { return nil }
+        guard parts.count <= 2, let address = IPAddress(text: String(parts[0])) else { return nil }
         let width = address.version == 4 ? 32 : 128
         var bits = width
         if parts.count == 2 {
@@ -291,36 +291,12 @@ public struct LabelRules: Sendable {
         return Prefix(address: address, bits: bits)
     }
 
-    /// An IPv4 or IPv6 address in text (inet_pton's forms).
-    public static func parseAddress(_ text: String) -> IPAddress? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 {
-            return IPAddress(v4: UInt32(bigEndian: v4.s_addr))
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, text, &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-        var high: UInt64 = 0
-        var low: UInt64 = 0
-        for i in 0..<8 { high = high << 8 | UInt64(bytes[i]) }
-        for i in 8..<16 { low = low << 8 | UInt64(bytes[i]) }
-        return IPAddress(high: high, low: low, version: 6)
-    }
-
     static func parsePorts(_ text: String) -> ClosedRange<UInt16>? {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmed }
         guard parts.count <= 2, let low = UInt16(parts[0]) else { return nil }
         let high = parts.count == 2 ? UInt16(parts[1]) : low
         guard let high, low <= high else { return nil }
         return low...high
-    }
-
-    static let protocolNames: [String: UInt8] = [
-        "icmp": 1, "tcp": 6, "udp": 17, "gre": 47, "esp": 50, "icmpv6": 58, "sctp": 132,
-    ]
-
-    static func parseProtocol(_ text: String) -> UInt8? {
-        UInt8(text) ?? protocolNames[text.lowercased()]
     }
 
     /// ISO 8601 with an explicit offset, or epoch milliseconds, as nanoseconds since the epoch.

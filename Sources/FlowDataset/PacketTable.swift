@@ -187,10 +187,6 @@ public enum PacketTable {
         return report
     }
 
-    static let protocolNames: [UInt8: String] = [
-        1: "icmp", 2: "igmp", 6: "tcp", 17: "udp", 47: "gre", 50: "esp", 51: "ah", 58: "icmpv6", 89: "ospf", 132: "sctp",
-    ]
-
     /// Big-endian integer of `width` bytes at `offset`, or -1 when the capture does not hold it.
     @inline(__always)
     static func field(_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ width: Int) -> Int64 {
@@ -213,7 +209,7 @@ public enum PacketTable {
         r.appendAddress(p.source)
         r.appendAddress(p.destination)
         r.appendUnsigned(UInt64(p.ipProtocol))
-        r.appendText(protocolNames[p.ipProtocol] ?? "")
+        IPProtocolName.utf8[Int(p.ipProtocol)].withUnsafeBytes { r.appendUTF8($0) }
         r.appendUnsigned(UInt64(p.sourcePort))
         r.appendUnsigned(UInt64(p.destinationPort))
         let ip = Int(p.ipOffset)

@@ -62,16 +62,15 @@ struct MeterOptions: ParsableArguments {
                 throw ValidationError("--dissections \(dissections): \(ApplicationDetectionError.unavailable.message)")
             }
         }
-        if let features, features.split(separator: ",").allSatisfy({ String($0).trimmingSpaces.isEmpty }) {
+        if let features, featureSetNames.isEmpty {
             throw ValidationError(
                 "--features '\(features)' names no feature set: give names separated by commas, e.g. statistics,splt "
                     + "('flowmeter features' lists them), or leave the option out")
         }
         // Feature set names only: application detection starts nDPI (tens of ms), which commands that build no
         // detection (packets) should not pay; streamerConfiguration reports a detection that cannot start.
-        let names = (features ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
         do {
-            _ = try BuiltinFeatures.plugins(named: names, spltLength: splt, timeUnit: timeUnit)
+            _ = try BuiltinFeatures.plugins(named: featureSetNames, spltLength: splt, timeUnit: timeUnit)
         } catch {
             throw ValidationError("\(error)")
         }
@@ -101,9 +100,12 @@ struct MeterOptions: ParsableArguments {
         return c
     }
 
+    /// The sets `--features` names (without those of --statistics and --splt).
+    var featureSetNames: [String] { commaList(features) }
+
     /// The feature plugins named by --features, --statistics and --splt, in column order.
     func plugins() throws -> [any FeaturePlugin] {
-        var names = (features ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        var names = featureSetNames
         if statistics { names.append("statistics") }
         if splt > 0 { names.append("splt") }
         var plugins: [any FeaturePlugin]
@@ -183,6 +185,11 @@ struct MeterOptions: ParsableArguments {
 }
 
 /// `text` as the inside of a JSON string.
+/// The non-empty items of a comma-separated option value, trimmed.
+func commaList(_ text: String?) -> [String] {
+    (text ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+}
+
 func jsonEscaped(_ text: String) -> String {
     var out = ""
     for scalar in text.unicodeScalars {

@@ -159,7 +159,7 @@ struct OutputOptions: ParsableArguments {
 
     /// `--anonymize-columns`, split.
     var extraAnonymizedColumns: [String] {
-        (anonymizeColumns ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        commaList(anonymizeColumns)
     }
 
     /// Checks `--anonymize`'s key before anything is read (exit 64 naming the file).

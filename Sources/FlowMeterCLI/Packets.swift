@@ -49,8 +49,7 @@ struct Packets: ParsableCommand {
         configuration.meter = meter.meterConfiguration
         configuration.bpfFilter = out.bpf
         configuration.threads = 1
-        let sets: String = meter.features ?? ""
-        if sets.split(separator: ",").contains(where: { String($0).trimmingSpaces == "cic" }) {
+        if meter.featureSetNames.contains("cic") {
             configuration.plugins = [CICFlowMeterPlugin(timeUnit: meter.timeUnit)]
         }
         labels.adapt(&configuration)

@@ -189,22 +189,14 @@ public struct FlowStreamer: Sendable {
         let limit = configuration.packetLimit ?? UInt64.max
         let packetsBefore = report.packetsRead
         var countdown = 4096
-        // The capture times of the first and last packet read, for the input's summary.
-        var first: (Int, Int)? = nil
-        var last = (0, 0)
-        defer {
-            if let first {
-                summary.firstMicroseconds = Int64(first.0) &* 1_000_000 &+ Int64(first.1)
-                summary.lastMicroseconds = Int64(last.0) &* 1_000_000 &+ Int64(last.1)
-            }
-        }
+        var span = CaptureSpan()
+        defer { span.record(into: &summary) }
         while true {
             if report.packetsRead >= limit { return false }
             switch handle.next() {
             case .packet(let captured):
                 report.packetsRead &+= 1
-                last = (captured.seconds, captured.nanoseconds / 1000)
-                if first == nil { first = last }
+                span.note(captured)
                 let outcome = Self.meter(
                     captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &order,
                     unit: configuration.meter.timeUnit)
@@ -289,21 +281,14 @@ public struct FlowStreamer: Sendable {
         var stoppedEarly = false
         var damaged = false
         var countdown = 4096
-        var first: (Int, Int)? = nil
-        var last = (0, 0)
-        defer {
-            if let first {
-                summary.firstMicroseconds = Int64(first.0) &* 1_000_000 &+ Int64(first.1)
-                summary.lastMicroseconds = Int64(last.0) &* 1_000_000 &+ Int64(last.1)
-            }
-        }
+        var span = CaptureSpan()
+        defer { span.record(into: &summary) }
         reading: while true {
             let (result, _) = source.next()
             switch result {
             case .packet(let captured):
                 report.packetsRead &+= 1
-                last = (captured.seconds, captured.nanoseconds / 1000)
-                if first == nil { first = last }
+                span.note(captured)
                 let outcome = Self.meter(
                     captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet, order: &order,
                     unit: configuration.meter.timeUnit)
@@ -368,6 +353,26 @@ public struct FlowStreamer: Sendable {
         guard path != "-" else { return nil }
         var st = stat()
         return stat(path, &st) == 0 ? Int64(st.st_size) : nil
+    }
+}
+
+/// The capture times of the first and last packet read from an input, for its summary (kept as libpcap gives
+/// them; converted once, at the end).
+struct CaptureSpan {
+    var first: (seconds: Int, nanoseconds: Int)? = nil
+    var last = (seconds: 0, nanoseconds: 0)
+
+    @inline(__always)
+    mutating func note(_ packet: CapturedPacket) {
+        last = (packet.seconds, packet.nanoseconds)
+        if first == nil { first = last }
+    }
+
+    /// Writes the span, in microseconds since the epoch, when a packet was read.
+    func record(into summary: inout ConversionReport.InputSummary) {
+        guard let first else { return }
+        summary.firstMicroseconds = Int64(first.seconds) &* 1_000_000 &+ Int64(first.nanoseconds / 1000)
+        summary.lastMicroseconds = Int64(last.seconds) &* 1_000_000 &+ Int64(last.nanoseconds / 1000)
     }
 }
 

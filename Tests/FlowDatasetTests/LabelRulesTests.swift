@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 @Suite struct LabelRulesTests {
-    static func address(_ text: String) -> IPAddress { LabelRules.parseAddress(text)! }
+    static func address(_ text: String) -> IPAddress { IPAddress(text: text)! }
     static let second: Int64 = 1_000_000_000
 
     static func rules(_ text: String, _ match: LabelRules.TimeMatch = .overlap) throws -> LabelRules {
