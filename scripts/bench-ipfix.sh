@@ -16,13 +16,9 @@ SCRATCH=${SCRATCH:-$ROOT/.build-release-bench}
 WORK=${WORK:-/tmp/flowmeter-bench-ipfix}
 mkdir -p "$WORK"
 command -v nfcapd > /dev/null || { echo "bench-ipfix: nfcapd not found (apt-get install nfdump)" >&2; exit 1; }
-if [ -z "${FLOWMETER:-}" ]; then
-    (cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" > "$WORK/build.log" 2>&1) \
-        || { tail -20 "$WORK/build.log" >&2; exit 1; }
-    FLOWMETER=$SCRATCH/release/flowmeter
-fi
-TRACE=$PEERS_HOME/data/mixed.pcap
-[ -f "$TRACE" ] || PEERS_HOME=$PEERS_HOME bash "$ROOT/../shared/peers/make-data.sh" mixed >&2
+source "$ROOT/scripts/bench-lib.sh"
+bench_flowmeter bench-ipfix
+bench_mixed_trace
 OPTIONS=(--statistics --splt 10 --dissections 0 -q --threads 1)
 PORT=$((40000 + RANDOM % 20000))
 

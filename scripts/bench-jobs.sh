@@ -30,21 +30,10 @@ OUT_DIR=${OUT_DIR:-/tmp}
 if [ "${1:-}" = "--quick" ]; then ROUNDS=1; fi
 
 command -v python3 > /dev/null || { echo "bench-jobs: python3 not found" >&2; exit 1; }
-if [ "$MIXED_COPIES" -gt 0 ] && [ ! -f "$TRACE" ]; then
-    echo "== making $TRACE"
-    PEERS_HOME=$PEERS_HOME bash "$SHARED/peers/make-data.sh" mixed
-fi
+source "$ROOT/scripts/bench-lib.sh"
+if [ "$MIXED_COPIES" -gt 0 ]; then bench_mixed_trace; fi
 
-if [ -n "${FLOWMETER:-}" ]; then
-    BUILT_FROM="given by FLOWMETER"
-else
-    BUILT_FROM="checkout $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
-    echo "== building flowmeter (release, scratch path $SCRATCH)"
-    (cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" 2>&1 | tail -3)
-    FLOWMETER=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/flowmeter
-fi
-[ -x "$FLOWMETER" ] || { echo "bench-jobs: no binary at $FLOWMETER" >&2; exit 1; }
-echo "== flowmeter: $FLOWMETER ($BUILT_FROM)"
+bench_flowmeter bench-jobs
 
 WORK=$(mktemp -d "$OUT_DIR/bench-jobs.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT

@@ -42,21 +42,10 @@ if [ ! -x "$PCAP_COUNT" ]; then
     mkdir -p "$(dirname "$PCAP_COUNT")"
     gcc -O2 -o "$PCAP_COUNT" "$PEERS_SRC/pcap_count.c" -lpcap
 fi
-if [ ! -f "$TRACE" ]; then
-    echo "== making $TRACE"
-    PEERS_HOME=$PEERS_HOME bash "$PEERS_SRC/make-data.sh" mixed
-fi
+source "$ROOT/scripts/bench-lib.sh"
+bench_mixed_trace
 
-if [ -n "${FLOWMETER:-}" ]; then
-    BUILT_FROM="given by FLOWMETER"
-else
-    BUILT_FROM="checkout $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
-    echo "== building flowmeter (release, scratch path $SCRATCH)"
-    (cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" 2>&1 | tail -3)
-    FLOWMETER=$(cd "$ROOT" && swift build -c release --scratch-path "$SCRATCH" --show-bin-path)/flowmeter
-fi
-[ -x "$FLOWMETER" ] || { echo "bench-mixed: no binary at $FLOWMETER" >&2; exit 1; }
-echo "== flowmeter: $FLOWMETER ($BUILT_FROM)"
+bench_flowmeter bench-mixed
 
 PACKETS=$(capinfos -c -M "$TRACE" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')
 echo "== trace $TRACE: $PACKETS packets, $(du -h "$TRACE" | cut -f1)"

@@ -12,13 +12,9 @@ SCRATCH=${SCRATCH:-$ROOT/.build-release-bench}
 # not flowmeter, set the pace of later rounds.
 WORK=${WORK:-$( [ -d /dev/shm ] && echo /dev/shm/flowmeter-bench-packets || echo /tmp/flowmeter-bench-packets )}
 mkdir -p "$WORK"
-if [ -z "${FLOWMETER:-}" ]; then
-    (cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" > "$WORK/build.log" 2>&1) \
-        || { tail -20 "$WORK/build.log" >&2; exit 1; }
-    FLOWMETER=$SCRATCH/release/flowmeter
-fi
-TRACE=$PEERS_HOME/data/mixed.pcap
-[ -f "$TRACE" ] || PEERS_HOME=$PEERS_HOME bash "$ROOT/../shared/peers/make-data.sh" mixed >&2
+source "$ROOT/scripts/bench-lib.sh"
+bench_flowmeter bench-packets
+bench_mixed_trace
 cat "$TRACE" > /dev/null
 : > "$WORK/times"
 for round in $(seq 1 "$ROUNDS"); do

@@ -28,17 +28,10 @@ mkdir -p "$WORK"
 
 [ -x /usr/bin/time ] || { echo "bench-parquet: GNU time (/usr/bin/time) not found: apt-get install time" >&2; exit 1; }
 
-if [ -z "${FLOWMETER:-}" ]; then
-    echo "== building flowmeter (release, $SCRATCH)" >&2
-    (cd "$ROOT" && swift build -c release --product flowmeter --scratch-path "$SCRATCH" > "$WORK/build.log" 2>&1) \
-        || { tail -20 "$WORK/build.log" >&2; exit 1; }
-    FLOWMETER=$SCRATCH/release/flowmeter
-fi
+source "$ROOT/scripts/bench-lib.sh"
+bench_flowmeter bench-parquet
+TRACE=$PEERS_HOME/data/mixed.pcap bench_mixed_trace
 MIXED=$PEERS_HOME/data/mixed.pcap
-if [ ! -f "$MIXED" ]; then
-    echo "== making $MIXED" >&2
-    PEERS_HOME=$PEERS_HOME bash "$ROOT/../shared/peers/make-data.sh" mixed >&2
-fi
 SCAN=$WORK/scan-1000000.pcap
 [ -f "$SCAN" ] || { echo "== generating $SCAN" >&2; python3 "$ROOT/scripts/make-scan-trace.py" 1000000 "$SCAN"; }
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pandas, pyarrow' 2> /dev/null; then

@@ -30,6 +30,13 @@ import Testing
         return Data(writer.bytes)
     }
 
+    /// The capture written to `ns.pcap` (nanosecond file) or `us.pcap` in `scratch`; its path.
+    static func write(nanosecondFile: Bool, in scratch: ScratchDirectory) throws -> String {
+        let path = scratch.path(nanosecondFile ? "ns.pcap" : "us.pcap")
+        try capture(nanosecondFile: nanosecondFile).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
     /// The single row of a conversion, by column name.
     static func row(_ file: String, _ options: [String]) throws -> [String: String] {
         let result = try CLIRunner.run(
@@ -51,8 +58,7 @@ import Testing
 
     @Test func nanosecondsAreExactInANanosecondCapture() throws {
         let scratch = try ScratchDirectory()
-        let file = scratch.path("ns.pcap")
-        try Self.capture(nanosecondFile: true).write(to: URL(fileURLWithPath: file))
+        let file = try Self.write(nanosecondFile: true, in: scratch)
         let r = try Self.row(file, ["--time-unit", "ns"])
         #expect(r["bidirectional_first_seen_ns"] == "1700000000123456789")
         #expect(r["bidirectional_last_seen_ns"] == "1700000002373957789")
@@ -71,8 +77,7 @@ import Testing
 
     @Test func microsecondsTruncateEachPacketTime() throws {
         let scratch = try ScratchDirectory()
-        let file = scratch.path("ns.pcap")
-        try Self.capture(nanosecondFile: true).write(to: URL(fileURLWithPath: file))
+        let file = try Self.write(nanosecondFile: true, in: scratch)
         let r = try Self.row(file, ["--time-unit", "us"])
         #expect(r["bidirectional_first_seen_us"] == "1700000000123456")
         #expect(r["bidirectional_last_seen_us"] == "1700000002373957")
@@ -86,8 +91,7 @@ import Testing
 
     @Test func millisecondsAreNFStreamsAndTheDefault() throws {
         let scratch = try ScratchDirectory()
-        let file = scratch.path("ns.pcap")
-        try Self.capture(nanosecondFile: true).write(to: URL(fileURLWithPath: file))
+        let file = try Self.write(nanosecondFile: true, in: scratch)
         let r = try Self.row(file, [])
         #expect(r["bidirectional_first_seen_ms"] == "1700000000123")
         #expect(r["bidirectional_duration_ms"] == "2250")
@@ -97,15 +101,13 @@ import Testing
         #expect(r["splt_piat_ms"] == "[0, 250, 0, 2000, -1]")
         #expect(try Self.row(file, ["--time-unit", "ms"]) == r)
         // A microsecond capture of the same packets gives the same milliseconds (NFStream's sec*1000 + usec/1000).
-        let micro = scratch.path("us.pcap")
-        try Self.capture(nanosecondFile: false).write(to: URL(fileURLWithPath: micro))
+        let micro = try Self.write(nanosecondFile: false, in: scratch)
         #expect(try Self.row(micro, []) == r)
     }
 
     @Test func aMicrosecondCaptureInNanosecondsGivesWholeMicroseconds() throws {
         let scratch = try ScratchDirectory()
-        let micro = scratch.path("us.pcap")
-        try Self.capture(nanosecondFile: false).write(to: URL(fileURLWithPath: micro))
+        let micro = try Self.write(nanosecondFile: false, in: scratch)
         let r = try Self.row(micro, ["--time-unit", "ns"])
         #expect(r["bidirectional_first_seen_ns"] == "1700000000123456000")
         #expect(r["splt_piat_ns"] == "[0, 250000000, 1000, 2000500000, -1]")
@@ -114,8 +116,7 @@ import Testing
     @Test func timeoutsKeepTheirMeaningInEveryUnit() throws {
         // Idle timeout 2 s: the 2.0005 s gap before the last packet ends the flow in every unit.
         let scratch = try ScratchDirectory()
-        let file = scratch.path("ns.pcap")
-        try Self.capture(nanosecondFile: true).write(to: URL(fileURLWithPath: file))
+        let file = try Self.write(nanosecondFile: true, in: scratch)
         for unit in ["ms", "us", "ns"] {
             let result = try CLIRunner.run(
                 ["convert", file, "-o", "-", "--dissections", "0", "--idle-timeout", "2", "--time-unit", unit])
