@@ -45,17 +45,17 @@ let package = Package(
             name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
             providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
         // The C library's sendmmsg(2), which Swift's Glibc module does not show (a GNU extension).
-        .systemLibrary(name: "CSocket", path: "Sources/CSocket"),
+        .systemLibrary(name: "CLibc", path: "Sources/CLibc"),
 
         // Pure Swift layers.
         .target(name: "FlowPacket"),
         .target(name: "FlowMeter", dependencies: ["FlowPacket"]),
-        .target(name: "FlowCapture", dependencies: ["CPcap", "FlowPacket"]),
+        .target(name: "FlowCapture", dependencies: ["CLibc", "CPcap", "FlowPacket"]),
         .target(name: "FlowWriters", dependencies: ["CZlib", "FlowMeter"]),
         // Parquet output, written from the Apache Parquet specification (no Swift or Debian Parquet library exists).
         .target(name: "FlowParquet", dependencies: ["FlowMeter", "FlowPacket", "FlowWriters", "CZstd", "CSnappy"]),
         // IPFIX export (RFC 7011) to collectors and files, written from the RFCs.
-        .target(name: "FlowIPFIX", dependencies: ["CSocket", "FlowMeter", "FlowPacket", "FlowWriters"]),
+        .target(name: "FlowIPFIX", dependencies: ["CLibc", "FlowMeter", "FlowPacket", "FlowWriters"]),
         // Dataset preparation: ground-truth labels.
         .target(
             name: "FlowDataset",

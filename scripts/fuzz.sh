@@ -54,7 +54,7 @@ compile() {
     [ "$mode" = plain ] && flags=(-Onone)
     echo "fuzz.sh: compiling $module ($mode)" >&2
     "$SWIFTC" "${flags[@]}" ${COMPILE_FLAGS:-} -parse-as-library -wmo -module-name "$module" \
-        -I "$OBJ/$mode" -I "$ROOT/Sources/CPcap" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CNDPI" \
+        -I "$OBJ/$mode" -I "$ROOT/Sources/CPcap" -I "$ROOT/Sources/CLibc" -I "$ROOT/Sources/CZlib" -I "$ROOT/Sources/CNDPI" \
         ${CRYPTO_MODULES:+-I "$CRYPTO_MODULES"} \
         -emit-module -emit-module-path "$OBJ/$mode/$module.swiftmodule" -c -o "$out" "$@" 2>&1 \
         | grep -v "warning: Cannot export local symbol" >&2 || true

@@ -72,30 +72,47 @@ public final class PcapHandle {
     /// truncates a nanosecond capture's times), or at nanosecond precision when `nanoseconds` is set.
     ///
     /// A file is opened here, given a `fileBufferBytes` buffer, and handed to libpcap; when it cannot be opened,
-    /// libpcap opens it (and words the error, which names the file).
+    /// libpcap opens it (and words the error, which names the file). Standard input and other inputs that are not
+    /// regular files are read through `ReadInterruption`'s streams.
     public static func openOffline(path: String, nanoseconds: Bool = false) throws -> PcapHandle {
         let precision = UInt32(nanoseconds ? PCAP_TSTAMP_PRECISION_NANO : PCAP_TSTAMP_PRECISION_MICRO)
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        if path != "-", let file = fopen(path, "rb") {
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileBufferBytes, alignment: 64)
-            if setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileBufferBytes) != 0 {
-                // Still readable through the default buffer.
-                buffer.deallocate()
-                return try finishOpening(path: path, file: file, buffer: nil, precision: precision, errbuf: &errbuf)
+        // A named pipe is opened without waiting for its writer (the reads wait, and an interruption ends them).
+        let descriptor = path == "-" ? dup(0) : open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            // libpcap words the error (it names the file).
+            guard let h = pcap_open_offline_with_tstamp_precision(path, precision, &errbuf) else {
+                throw PcapError.cannotOpen(path: path, message: String(cString: errbuf))
             }
-            #if os(Linux)
-            // libpcap calls fread twice per record; once the process has several threads, glibc takes the
-            // stream's lock for each (about a tenth of the reading thread's time). One thread reads this stream.
-            _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
-            #endif
-            return try finishOpening(path: path, file: file, buffer: buffer, precision: precision, errbuf: &errbuf)
+            return PcapHandle(handle: h, name: path)
         }
-        guard
-            let h = pcap_open_offline_with_tstamp_precision(path, precision, &errbuf)
-        else {
-            throw PcapError.cannotOpen(path: path, message: String(cString: errbuf))
+        var status = stat()
+        let regular = fstat(descriptor, &status) == 0 && (status.st_mode & S_IFMT) == S_IFREG
+        let opened: UnsafeMutablePointer<FILE>?
+        if regular {
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) & ~O_NONBLOCK)
+            opened = fdopen(descriptor, "rb")
+        } else {
+            // Pipes, FIFOs and devices: reads that an interruption ends (ReadInterruption).
+            opened = ReadInterruption.stream(readingPipe: descriptor)
         }
-        return PcapHandle(handle: h, name: path)
+        guard let file = opened else {
+            let message = String(cString: strerror(errno))
+            close(descriptor)
+            throw PcapError.cannotOpen(path: path, message: "\(path): \(message)")
+        }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: fileBufferBytes, alignment: 64)
+        if setvbuf(file, buffer.assumingMemoryBound(to: CChar.self), _IOFBF, fileBufferBytes) != 0 {
+            // Still readable through the default buffer.
+            buffer.deallocate()
+            return try finishOpening(path: path, file: file, buffer: nil, precision: precision, errbuf: &errbuf)
+        }
+        #if os(Linux)
+        // libpcap calls fread twice per record; once the process has several threads, glibc takes the
+        // stream's lock for each (about a tenth of the reading thread's time). One thread reads this stream.
+        _ = __fsetlocking(file, Int32(FSETLOCKING_BYCALLER))
+        #endif
+        return try finishOpening(path: path, file: file, buffer: buffer, precision: precision, errbuf: &errbuf)
     }
 
     private static func finishOpening(

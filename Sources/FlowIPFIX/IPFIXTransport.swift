@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CSocket
+import CLibc
 import FlowWriters
 
 /// Where IPFIX output goes, as `-o` names it: `ipfix+udp://HOST:PORT`, `ipfix+tcp://HOST:PORT` (IPv6 literals in

@@ -391,7 +391,10 @@ func installSignalHandlers() {
 }
 
 func installInterruptHandlers() {
-    // No SA_RESTART: a read blocked on a pipe returns EINTR, so an interrupted `convert -` stops at once.
+    // Inputs read through pipes wait in poll together with ReadInterruption's wake pipe, which the handler writes:
+    // an interrupted `convert -` stops at once, whichever thread takes the signal and whenever it comes. No
+    // SA_RESTART either, so other blocking calls return EINTR.
+    ReadInterruption.prepare()
     var action = sigaction()
     // The first signal asks for a clean stop (flows flushed, output finished). A second one, while that stop is
     // still going (a large flush, an output that does not drain), ends the process at once: the temporary output
@@ -403,6 +406,7 @@ func installInterruptHandlers() {
             _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
             _exit(130)
         }
+        ReadInterruption.request()
     }
     sigemptyset(&action.sa_mask)
     action.sa_flags = 0

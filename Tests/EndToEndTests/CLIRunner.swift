@@ -1,3 +1,4 @@
+import FlowTestSupport
 import Foundation
 
 /// Runs the built `flowmeter` executable, as a user would.
@@ -29,7 +30,7 @@ struct CLIRunner {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Result {
+    static func run(_ arguments: [String], stdin: Data? = nil, timeout: Double = 300) throws -> Result {
         let scratch = try ScratchDirectory()
         let outURL = URL(fileURLWithPath: scratch.path("stdout"))
         let errURL = URL(fileURLWithPath: scratch.path("stderr"))
@@ -50,7 +51,9 @@ struct CLIRunner {
             process.standardInput = FileHandle.nullDevice
         }
         try process.run()
-        process.waitUntilExit()
+        guard process.waitUntilExit(timeout: timeout) else {
+            throw ProcessTimedOut(["flowmeter"] + arguments, seconds: timeout)
+        }
         try outHandle.close()
         try errHandle.close()
         return Result(

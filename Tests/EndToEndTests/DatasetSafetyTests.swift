@@ -59,7 +59,7 @@ import Glibc
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardError = err
         try process.run()
-        process.waitUntilExit()
+        guard process.waitUntilExit(timeout: 300) else { throw ProcessTimedOut(["flowmeter"] + arguments, seconds: 300) }
         try err.close()
         let stderr = String(decoding: try Data(contentsOf: URL(fileURLWithPath: errPath)), as: UTF8.self)
         return (process.terminationStatus, stderr)

@@ -119,7 +119,7 @@ import Glibc
         gunzip.standardOutput = pipe
         try gunzip.run()
         let csv = pipe.fileHandleForReading.readDataToEndOfFile()
-        gunzip.waitUntilExit()
+        #expect(gunzip.waitUntilExit(timeout: 60))
         let rows = Self.table(csv)
         #expect(rows.dropFirst().map { $0[1] } == [dir.path("set/x.pcap"), dir.path("set/y.pcap")])
 
@@ -181,7 +181,7 @@ import Glibc
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Opening the pipe waits for flowmeter to open it, which it does once a.pcap's output is complete.
-        let pipe = try #require(FileHandle(forWritingAtPath: c))
+        let pipe = try #require(openPipeForWriting(c, timeout: 120), "flowmeter never opened c.pcap")
         #expect(FileManager.default.fileExists(atPath: "\(out)/a.pcap.csv"))
         pipe.write(later.prefix(later.count / 2))  // half the capture, and the pipe stays open
         // The other half never comes: wait until the first half has been read, then interrupt.
@@ -191,7 +191,7 @@ import Glibc
             waited += 1
         }
         process.interrupt()
-        process.waitUntilExit()
+        #expect(process.waitUntilExit(timeout: 60), "the interrupted run did not end")
         try? pipe.close()
         let stderr = try String(contentsOfFile: errorFile, encoding: .utf8)
         #expect(process.terminationStatus == 130, "\(stderr)")
@@ -306,7 +306,7 @@ import Glibc
         process.standardOutput = pipe
         try process.run()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        #expect(process.waitUntilExit(timeout: 60))
         return String(text.prefix(64))
     }
 

@@ -38,7 +38,7 @@ struct ExamplePluginTests {
         process.standardError = handle
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
+        guard process.waitUntilExit(timeout: 900) else { throw ProcessTimedOut([executable] + arguments, seconds: 900) }
         try handle.close()
         let output = String(decoding: try Data(contentsOf: URL(fileURLWithPath: log)), as: UTF8.self)
         return (process.terminationStatus, output)

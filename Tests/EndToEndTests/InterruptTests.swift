@@ -1,3 +1,4 @@
+import FlowTestSupport
 import Foundation
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
         process.arguments = ["convert", "-", "-o", output, "--statistics"]
         let input = Pipe()
         let errorFile = dir.path("stderr")
-        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         process.standardInput = input
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         process.standardOutput = FileHandle.nullDevice
@@ -22,7 +23,7 @@ import Testing
         // Wait until the sample has been read (nothing to observe but time: the reader blocks on the pipe).
         Thread.sleep(forTimeInterval: 1.0)
         process.interrupt()
-        process.waitUntilExit()
+        #expect(process.waitUntilExit(timeout: 60), "the interrupted run did not end")
         try? input.fileHandleForWriting.close()
         #expect(process.terminationStatus == 130)
         let stderr = try String(contentsOfFile: errorFile, encoding: .utf8)
@@ -36,7 +37,7 @@ import Testing
         gunzip.standardOutput = pipe
         try gunzip.run()
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        gunzip.waitUntilExit()
+        #expect(gunzip.waitUntilExit(timeout: 60))
         #expect(gunzip.terminationStatus == 0)
         #expect(text.split(separator: "\r\n").count == 9)  // header + the sample's 8 flows
     }

@@ -31,7 +31,7 @@ struct BenchLiveTests {
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out")))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("err")))
         try process.run()
-        process.waitUntilExit()
+        guard process.waitUntilExit(timeout: 600) else { throw ProcessTimedOut(["flowmeter"] + arguments, seconds: 600) }
         return (
             process.terminationStatus, try String(contentsOfFile: directory.file("out"), encoding: .utf8),
             try String(contentsOfFile: directory.file("err"), encoding: .utf8)

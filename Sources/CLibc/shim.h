@@ -1,0 +1,28 @@
+#ifndef FLOWMETER_CLIBC_SHIM_H
+#define FLOWMETER_CLIBC_SHIM_H
+// GNU extensions of the C library that Swift's Glibc module (built without _GNU_SOURCE) does not show. Each is
+// declared here under a name of our own, bound to the C library's symbol, with the C library's layout.
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+// sendmmsg(2): struct msghdr, then the unsigned int the kernel fills with the bytes sent.
+struct flowmeter_mmsghdr {
+    struct msghdr msg_hdr;
+    unsigned int msg_len;
+};
+
+int flowmeter_sendmmsg(int fd, struct flowmeter_mmsghdr *vector, unsigned int count, int flags) __asm__("sendmmsg");
+
+// fopencookie(3): a stdio stream whose reads call a function of ours (cookie_io_functions_t's layout).
+typedef struct {
+    ssize_t (*read)(void *cookie, char *buffer, size_t size);
+    ssize_t (*write)(void *cookie, const char *buffer, size_t size);
+    int (*seek)(void *cookie, long long *offset, int whence);
+    int (*close)(void *cookie);
+} flowmeter_cookie_functions;
+
+FILE *flowmeter_fopencookie(void *cookie, const char *mode, flowmeter_cookie_functions functions)
+    __asm__("fopencookie");
+
+#endif
