@@ -84,7 +84,7 @@ let package = Package(
             ]),
 
         // Tests.
-        .target(name: "FlowTestSupport", dependencies: ["FlowPacket"], path: "Tests/FlowTestSupport"),
+        .target(name: "FlowTestSupport", dependencies: ["CLibc", "FlowPacket"], path: "Tests/FlowTestSupport"),
         .testTarget(name: "FlowPacketTests", dependencies: ["FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowMeterTests", dependencies: ["FlowMeter", "FlowFeatures", "FlowPacket", "FlowTestSupport"]),
         .testTarget(name: "FlowWritersTests", dependencies: ["FlowWriters", "FlowMeter", "FlowTestSupport"]),
@@ -106,7 +106,7 @@ let package = Package(
                 "FlowDPI", "FlowMeter", "FlowPacket", "FlowStreamer", "FlowWriters", "FlowTestSupport",
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
-        .testTarget(name: "ReliabilityTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowTestSupport", "FlowMeterCLI"]),
+        .testTarget(name: "ReliabilityTests", dependencies: ["CLibc", "FlowStreamer", "FlowFeatures", "FlowTestSupport", "FlowMeterCLI"]),
         .testTarget(
             name: "FlowFeaturesTests",
             dependencies: ["FlowFeatures", "FlowMeter", "FlowPacket", "FlowStreamer", "FlowWriters", "FlowTestSupport"]),

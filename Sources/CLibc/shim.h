@@ -2,6 +2,7 @@
 #define FLOWMETER_CLIBC_SHIM_H
 // GNU extensions of the C library that Swift's Glibc module (built without _GNU_SOURCE) does not show. Each is
 // declared here under a name of our own, bound to the C library's symbol, with the C library's layout.
+#include <spawn.h>
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -24,5 +25,14 @@ typedef struct {
 
 FILE *flowmeter_fopencookie(void *cookie, const char *mode, flowmeter_cookie_functions functions)
     __asm__("fopencookie");
+
+// pipe2(2): both ends made close-on-exec (or non-blocking) atomically, so no child spawned meanwhile by another
+// thread inherits them.
+int flowmeter_pipe2(int descriptors[2], int flags) __asm__("pipe2");
+
+// posix_spawn_file_actions_addclosefrom_np (glibc 2.34): the child closes every descriptor from `from` on, so it
+// inherits none that another thread opened without close-on-exec.
+int flowmeter_spawn_closefrom(posix_spawn_file_actions_t *actions, int from)
+    __asm__("posix_spawn_file_actions_addclosefrom_np");
 
 #endif

@@ -1,3 +1,4 @@
+import CLibc
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -40,13 +41,9 @@ public final class ChildProcess {
     public init(executable: String, arguments: [String], captureOutput: Bool, outputTo: Int32? = nil) throws {
         var pipeFDs: [Int32] = [-1, -1]
         if captureOutput {
-            guard pipe(&pipeFDs) == 0 else {
+            guard flowmeter_pipe2(&pipeFDs, O_CLOEXEC) == 0 else {
                 throw PcapError.tsharkFailed(message: "could not be started: pipe: \(Self.errnoText())", stderr: "")
             }
-        }
-        if captureOutput {
-            _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
-            _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
         }
         var template = Array("/tmp/flowmeter-stderr-XXXXXX".utf8CString)
         let errFD = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -67,6 +64,9 @@ public final class ChildProcess {
             posix_spawn_file_actions_adddup2(&actions, outputTo ?? devNull, 1)
         }
         posix_spawn_file_actions_adddup2(&actions, errFD >= 0 ? errFD : devNull, 2)
+        // Nothing else: a descriptor another thread opened without close-on-exec (a pipe's write end) would keep
+        // that pipe open for as long as this child lives.
+        flowmeter_spawn_closefrom(&actions, 3)
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -120,11 +120,9 @@ public final class ChildProcess {
         if let reaped { return reaped }
         var waited = 0.0
         while waited < timeout {
-            var status: Int32 = 0
             var info = siginfo_t()
             // WNOWAIT: look without reaping; wait() below reaps and collects the resource usage.
             if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid {
-                _ = status
                 return try wait()
             }
             var ts = timespec(tv_sec: 0, tv_nsec: 20_000_000)

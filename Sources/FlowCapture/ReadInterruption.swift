@@ -23,11 +23,7 @@ public enum ReadInterruption {
     public static func prepare() {
         guard wakeWrite.load(ordering: .acquiring) < 0 else { return }
         var ends: [Int32] = [-1, -1]
-        guard pipe(&ends) == 0 else { return }
-        for end in ends {
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-        }
+        guard flowmeter_pipe2(&ends, O_CLOEXEC | O_NONBLOCK) == 0 else { return }
         wakeRead.store(ends[0], ordering: .releasing)
         wakeWrite.store(ends[1], ordering: .releasing)
     }

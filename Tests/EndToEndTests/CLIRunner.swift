@@ -34,8 +34,8 @@ struct CLIRunner {
         let scratch = try ScratchDirectory()
         let outURL = URL(fileURLWithPath: scratch.path("stdout"))
         let errURL = URL(fileURLWithPath: scratch.path("stderr"))
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -175,7 +175,7 @@ import Glibc
         process.executableURL = CLIRunner.executable
         process.arguments = ["convert", a, c, "--output-dir", out, "--jobs", "1", "--dissections", "0", "-q"]
         let errorFile = dir.path("stderr")
-        FileManager.default.createFile(atPath: errorFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorFile, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorFile))
         process.standardOutput = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

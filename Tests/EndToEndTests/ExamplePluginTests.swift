@@ -29,7 +29,7 @@ struct ExamplePluginTests {
     static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
         let scratch = try ScratchDirectory()
         let log = scratch.path("output")
-        FileManager.default.createFile(atPath: log, contents: nil)
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)

@@ -158,7 +158,7 @@ import Glibc
         chmod(path, 0o640)
         #expect(problem(path).contains("readable or writable by group or others (mode 640)"))
         chmod(path, 0o600)
-        FileManager.default.createFile(atPath: directory + "/short.key", contents: Data([1, 2, 3]))
+        _ = FileManager.default.createFile(atPath: directory + "/short.key", contents: Data([1, 2, 3]))
         chmod(directory + "/short.key", 0o600)
         #expect(problem(directory + "/short.key") == "key file '\(directory)/short.key': 3 bytes; a key is 32 bytes ('flowmeter keygen' makes one)")
         #expect(problem(directory + "/missing.key").hasPrefix("key file '\(directory)/missing.key': No such file"))

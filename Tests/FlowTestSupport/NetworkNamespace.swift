@@ -1,6 +1,7 @@
 // Linux only: network namespaces, veth pairs, posix_spawn as used here.
 #if os(Linux)
 
+import CLibc
 import Foundation
 
 #if canImport(Glibc)
@@ -318,6 +319,9 @@ public final class Subprocess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, directory.file("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, directory.file("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // No other descriptor: a pipe another test opened without close-on-exec (Foundation's `Pipe`) would stay
+        // open, and its reader would wait for its end, for as long as this child lives.
+        flowmeter_spawn_closefrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

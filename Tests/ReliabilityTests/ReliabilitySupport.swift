@@ -1,6 +1,7 @@
 #if os(Linux)
 
 import FlowPacket
+import CLibc
 import FlowTestSupport
 import Foundation
 import Testing
@@ -101,14 +102,15 @@ final class Child {
         case .file(let path):
             posix_spawn_file_actions_addopen(&actions, 0, path, O_RDONLY, 0)
         case .pipe:
-            guard pipe(&pipeFDs) == 0 else { throw POSIXError(.EMFILE) }
             // Not inherited by other children the test process starts (dup2 onto 0 clears the flag for this one).
-            _ = fcntl(pipeFDs[0], F_SETFD, FD_CLOEXEC)
-            _ = fcntl(pipeFDs[1], F_SETFD, FD_CLOEXEC)
+            guard flowmeter_pipe2(&pipeFDs, O_CLOEXEC) == 0 else { throw POSIXError(.EMFILE) }
             posix_spawn_file_actions_adddup2(&actions, pipeFDs[0], 0)
         }
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        // No other descriptor: a pipe another test opened without close-on-exec (Foundation's `Pipe`) would stay
+        // open, and its reader would wait for its end, for as long as this child lives.
+        flowmeter_spawn_closefrom(&actions, 3)
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
