@@ -23,5 +23,6 @@ fi
 "$VENV/bin/python" -c 'import nfstream' 2> /dev/null || "$VENV/bin/pip" install -q --disable-pip-version-check "nfstream==6.6.0" \
     || echo "test-interop: nfstream could not be installed; the comparison with it is skipped" >&2
 (cd "$ROOT" && swift build --product flowmeter > /dev/null)
+# A test still running after 300 s prints every thread's stack (the run goes on): a hang names itself.
 FLOWMETER_BIN=${FLOWMETER_BIN:-$ROOT/.build/debug/flowmeter} CONFORMANCE=${CONFORMANCE:-$ROOT/../shared/conformance} \
-    "$VENV/bin/python" -m pytest -q "$ROOT/Tests/Interop" "$ROOT/python/tests" "$@"
+    "$VENV/bin/python" -m pytest -q -o faulthandler_timeout=300 "$ROOT/Tests/Interop" "$ROOT/python/tests" "$@"
