@@ -65,6 +65,10 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
         .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
+        // The harness of `flowmeter bench` (the CLI keeps its commands): measured children (wait4, monotonic clock),
+        // the offline and live runners, the live network (namespaces, veth, iperf3), /proc, CPU pinning, peer tools,
+        // results (table, CSV, JSON) and SVG charts.
+        .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowStreamer"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
         // Application detection: the nDPI plugin (only NDPIDetector.swift calls nDPI) and our own JA4. Without the
@@ -78,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset",
+                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset", "FlowBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

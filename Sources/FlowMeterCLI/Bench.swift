@@ -1,11 +1,6 @@
 import ArgumentParser
-import FlowCapture
+import FlowBench
 import FlowStreamer
-import FlowWriters
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,43 +35,38 @@ struct BenchCommonOptions: ParsableArguments {
         guard (0...255).contains(dissections) else {
             throw ValidationError("--dissections must be between 0 and 255 (got \(dissections))")
         }
-        if let cpus { _ = try CPUSet.parse(cpus) }
+        if let cpus { _ = try validated { try CPUSet.parse(cpus) } }
     }
 
-    var cpuSet: CPUSet? { cpus.flatMap { try? CPUSet.parse($0) } }
-
-    /// The metering options every measured flowmeter process gets.
-    var meterArguments: [String] { ["--dissections", String(dissections)] }
-}
-
-/// Monotonic seconds.
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-/// The path of the running executable (children of bench run the same binary).
-func currentExecutable() -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    if n > 0 { return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-    return CommandLine.arguments[0]
-}
-
-/// The number after `"key":` in a JSON text (the first occurrence after `after`, when given).
-func jsonNumber(_ text: String, _ key: String, after anchor: String? = nil) -> Double? {
-    var scope = Substring(text)
-    if let anchor {
-        guard let r = scope.firstRange(of: anchor) else { return nil }
-        scope = scope[r.upperBound...]
+    /// The options as FlowBench's configuration.
+    var configuration: BenchConfiguration {
+        BenchConfiguration(
+            repetitions: `repeat`, cpus: cpus.flatMap { try? CPUSet.parse($0) }, tsharkPath: tsharkPath,
+            dissections: dissections)
     }
-    guard let r = scope.firstRange(of: "\"\(key)\":") else { return nil }
-    var rest = scope[r.upperBound...].drop(while: { $0 == " " || $0 == "\t" || $0 == "\n" })
-    var number = ""
-    while let c = rest.first, c.isNumber || c == "." || c == "-" || c == "e" || c == "E" || c == "+" {
-        number.append(c)
-        rest = rest.dropFirst()
+
+    /// Prints the table of `results`, writes its files into --out when given, and ends with status 130 when the
+    /// bench was interrupted.
+    func report(_ results: BenchResults) throws {
+        print(results.table(), terminator: "")
+        if let out {
+            do {
+                try results.write(to: out)
+            } catch {
+                fail("\(error)", code: 1)
+            }
+            printError("results written to \(out)/ (results.csv, results.json, *.svg)")
+        }
+        if interruptRequested.load(ordering: .relaxed) { throw ExitCode(130) }
     }
-    return Double(number)
+}
+
+/// What `body` returns; the `BenchError` of an option value FlowBench cannot parse becomes a usage error (its
+/// message, the usage, status 64).
+func validated<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as BenchError {
+        throw ValidationError(error.description)
+    }
 }

@@ -1,14 +1,11 @@
 import ArgumentParser
+import FlowBench
 import FlowStreamer
 import FlowWriters
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Hidden: one offline measurement in its own process (started by `bench offline`). Meters the trace through one
-/// path with one meter thread, writes nothing, and prints one JSON line: packets, flows, and this process's and
-/// its children's peak RSS.
+/// path with one meter thread, writes nothing, and prints one JSON line (`BenchChildReport`): packets, flows, and
+/// this process's and its children's peak RSS.
 struct BenchChild: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run-offline", abstract: "One offline measurement (used by bench offline).",
@@ -40,12 +37,6 @@ struct BenchChild: ParsableCommand {
         if let inputError = report.inputError {
             fail("\(inputError)", code: 3)
         }
-        var own = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &own)
-        var children = rusage()
-        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &children)
-        print(
-            "{\"packets\":\(report.packetsRead),\"flows\":\(report.flowsWritten),\"self_maxrss_kib\":\(own.ru_maxrss),\"children_maxrss_kib\":\(children.ru_maxrss)}"
-        )
+        print(BenchChildReport(packets: report.packetsRead, flows: report.flowsWritten).jsonLine)
     }
 }

@@ -8,19 +8,32 @@ import Glibc
 /// The bench's private network: namespace `fmbench-<pid>-s` (iperf3 client) and `fmbench-<pid>-c` (iperf3 server
 /// and the capture) joined by a veth pair, 192.0.2.1/30 and 192.0.2.2/30 (TEST-NET-1), static neighbours, IPv6
 /// and offloads off. Only the namespaces' own loopbacks and the veth ends exist inside: nothing can leave.
-final class BenchNetwork {
-    static let prefix = "fmbench-"
-    let senderNamespace: String
-    let captureNamespace: String
-    let senderInterface: String
-    let captureInterface: String
-    let senderAddress = "192.0.2.1"
-    let captureAddress = "192.0.2.2"
-    private(set) var offloadsDisabled = true
+///
+/// Everything goes through `ip` (iproute2), `ethtool` (when installed) and `iperf3`; the namespaces are removed by
+/// `remove()`, when the object goes away, and (after a run killed with SIGKILL) by the next one.
+public final class BenchNetwork {
+    /// The start of the namespaces' names.
+    public static let prefix = "fmbench-"
+    /// The namespace of the iperf3 client.
+    public let senderNamespace: String
+    /// The namespace of the iperf3 server and the capture.
+    public let captureNamespace: String
+    /// The veth end in the sender namespace.
+    public let senderInterface: String
+    /// The veth end in the capture namespace, the one the capture reads.
+    public let captureInterface: String
+    /// The sender's address.
+    public let senderAddress = "192.0.2.1"
+    /// The capture side's address (the iperf3 server's).
+    public let captureAddress = "192.0.2.2"
+    /// False when ethtool is missing or refused: segmentation offloads stay on (TCP counts may differ).
+    public private(set) var offloadsDisabled = true
     private var server: ChildProcess?
     private var removed = false
 
-    init() throws {
+    /// Builds the network (first removing what killed runs left). Needs root and `ip`; throws a `BenchError`
+    /// quoting the `ip` command that failed, or the error of starting it (what was built is removed again).
+    public init() throws {
         Self.removeStale()
         let pid = getpid()
         senderNamespace = "\(Self.prefix)\(pid)-s"
@@ -65,8 +78,8 @@ final class BenchNetwork {
         }
     }
 
-    /// Starts the iperf3 server in the capture namespace.
-    func startServer() throws {
+    /// Starts the iperf3 server in the capture namespace (port 5201) and gives it half a second.
+    public func startServer() throws {
         server = try ChildProcess(
             executable: ChildProcess.which("ip")!,
             arguments: ["netns", "exec", captureNamespace, "iperf3", "-s", "-B", captureAddress, "-p", "5201"],
@@ -74,17 +87,20 @@ final class BenchNetwork {
         sleepInterruptibly(0.5)
     }
 
-    struct ClientResult {
-        var output: String
+    /// What the iperf3 client reported.
+    public struct ClientResult: Sendable {
+        /// iperf3's JSON report.
+        public var output: String
         /// UDP: the datagrams the client sent, `end.sum_sent.packets` of iperf3's report (`end.sum.packets`, the
         /// sender's in a client's report, for an iperf3 older than 3.9 that has no `sum_sent`).
         ///
         /// Not `end.sum_received.packets`: that is the highest sequence number the server read before the test
         /// ended, which misses the datagrams still queued on its socket at the end. At unlimited rates that was a
         /// few hundred datagrams that every capture had seen, so "counted" came out above "sent".
-        var sentDatagrams: UInt64? { Self.sentDatagrams(inReport: output) }
+        public var sentDatagrams: UInt64? { Self.sentDatagrams(inReport: output) }
 
-        static func sentDatagrams(inReport report: String) -> UInt64? {
+        /// The datagrams sent according to an iperf3 client's JSON report (see `sentDatagrams`).
+        public static func sentDatagrams(inReport report: String) -> UInt64? {
             guard let end = report.firstRange(of: "\"end\":") else { return nil }
             let rest = String(report[end.upperBound...])
             let packets = jsonNumber(rest, "packets", after: "\"sum_sent\":") ?? jsonNumber(rest, "packets", after: "\"sum\":")
@@ -92,23 +108,15 @@ final class BenchNetwork {
         }
     }
 
-    /// Runs the iperf3 client (in the sender namespace) to its end.
-    func runClient(arguments: [String]) throws -> ClientResult {
+    /// Runs the iperf3 client (in the sender namespace) with `arguments` to its end; on SIGINT/SIGTERM it is
+    /// stopped. Throws a `BenchError` when it fails (other than stopped so).
+    public func runClient(arguments: [String]) throws -> ClientResult {
         let client = try ChildProcess(
             executable: ChildProcess.which("ip")!,
             arguments: ["netns", "exec", senderNamespace, "iperf3", "-c", captureAddress, "-p", "5201", "--json"]
                 + arguments, captureOutput: true)
-        var output: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(client.outputDescriptor, $0.baseAddress, $0.count) }
-            if n > 0 {
-                output += chunk[0..<n]
-            } else if n < 0 && errno == EINTR {
-                if interruptRequested.load(ordering: .relaxed) { client.signal(SIGTERM) }
-            } else {
-                break
-            }
+        let output = readAll(client.outputDescriptor) {
+            if interruptRequested.load(ordering: .relaxed) { client.signal(SIGTERM) }
         }
         let outcome = try client.wait()
         let text = String(decoding: output, as: UTF8.self)
@@ -118,8 +126,8 @@ final class BenchNetwork {
         return ClientResult(output: text)
     }
 
-    /// Transmit packet counters of the two veth ends.
-    func transmitCounters() -> (UInt64, UInt64) {
+    /// Transmit packet counters of the two veth ends: the sender's, the capture side's (0 when unreadable).
+    public func transmitCounters() -> (UInt64, UInt64) {
         func counter(_ ns: String, _ interface: String) -> UInt64 {
             guard let child = try? ChildProcess(
                 executable: ChildProcess.which("ip")!,
@@ -135,7 +143,7 @@ final class BenchNetwork {
     }
 
     /// Stops the server and deletes both namespaces (which deletes the veth pair). Idempotent.
-    func remove() {
+    public func remove() {
         if removed { return }
         removed = true
         if let server {
@@ -149,7 +157,7 @@ final class BenchNetwork {
     deinit { remove() }
 
     /// Deletes the namespaces of bench runs whose process is gone (killed with SIGKILL).
-    static func removeStale() {
+    public static func removeStale() {
         guard let child = try? ChildProcess(executable: ChildProcess.which("ip")!, arguments: ["netns", "list"], captureOutput: true)
         else { return }
         var output: [UInt8] = []

@@ -4,31 +4,53 @@ import Glibc
 
 /// The runs of one bench invocation, and what is made of them: an aligned table, results.csv (one row per run),
 /// results.json (settings, runs and per-path summaries) and SVG charts.
-struct BenchResults {
-    enum Mode: String { case offline, live }
+public struct BenchResults: Sendable {
+    /// Which bench made the runs.
+    public enum Mode: String, Sendable {
+        /// `bench offline`: capture files.
+        case offline
+        /// `bench live`: generated traffic, captured.
+        case live
+    }
 
-    var mode: Mode
-    var runs: [BenchRun]
-    var settings: [(String, String)]
+    /// Which bench made the runs (it decides the table's columns and the charts).
+    public var mode: Mode
+    /// Every run, in the order measured.
+    public var runs: [BenchRun]
+    /// The settings of the invocation as name and value, in the order written to results.json.
+    public var settings: [(String, String)]
     /// What was measured, under every chart's title (e.g. "mixed: 777,580 packets · detection off · …").
-    var caption = ""
+    public var caption: String
 
-    /// Scenarios (traces or live scenarios) and paths in first-seen order.
-    var scenarios: [String] { ordered(runs.map(\.scenario)) }
-    var paths: [String] { ordered(runs.map(\.path)) }
+    /// The results of `runs`, made by the `mode` bench with `settings`.
+    public init(mode: Mode, runs: [BenchRun], settings: [(String, String)], caption: String = "") {
+        self.mode = mode
+        self.runs = runs
+        self.settings = settings
+        self.caption = caption
+    }
 
-    func runs(_ scenario: String, _ path: String) -> [BenchRun] {
+    /// Scenarios (traces or live scenarios) in first-seen order.
+    public var scenarios: [String] { ordered(runs.map(\.scenario)) }
+    /// Paths (and peer tools) in first-seen order.
+    public var paths: [String] { ordered(runs.map(\.path)) }
+
+    /// The runs of one scenario through one path.
+    public func runs(_ scenario: String, _ path: String) -> [BenchRun] {
         runs.filter { $0.scenario == scenario && $0.path == path }
     }
 
-    func stat(_ scenario: String, _ path: String, _ value: (BenchRun) -> Double?) -> MeanDeviation? {
+    /// The mean and deviation of `value` over the runs of one scenario through one path (nil when none has a value).
+    public func stat(_ scenario: String, _ path: String, _ value: (BenchRun) -> Double?) -> MeanDeviation? {
         let values = runs(scenario, path).compactMap(value)
         return values.isEmpty ? nil : MeanDeviation(values)
     }
 
     // MARK: table
 
-    func table() -> String {
+    /// The aligned text table of the means per scenario and path (what the bench prints), with a last line on the
+    /// number of runs and the settings that matter for reading it.
+    public func table() -> String {
         var header: [String]
         var rows: [[String]] = []
         switch mode {
@@ -94,10 +116,12 @@ struct BenchResults {
 
     // MARK: files
 
-    static let csvHeader =
+    /// The header line of results.csv.
+    public static let csvHeader =
         "mode,scenario,path,repetition,wall_s,user_s,sys_s,cpu_percent,peak_rss_kib,packets_counted,packets_sent,loss_percent,packets_per_s,cpu_us_per_packet,flows,packet_limit"
 
-    func csv() -> String {
+    /// results.csv: one row per run.
+    public func csv() -> String {
         var text = Self.csvHeader + "\n"
         for r in runs {
             let fields: [String] = [
@@ -113,7 +137,8 @@ struct BenchResults {
         return text
     }
 
-    func json() -> String {
+    /// results.json: the mode, the settings, every run and a summary (mean and sd) per scenario and path.
+    public func json() -> String {
         var text = "{\n  \"mode\": \"\(mode.rawValue)\",\n  \"settings\": {"
         text += settings.map { "\(jsonString($0.0)): \(jsonString($0.1))" }.joined(separator: ", ")
         text += "},\n  \"runs\": [\n"
@@ -157,7 +182,7 @@ struct BenchResults {
     }
 
     /// The charts of this mode: file name and SVG text.
-    func charts() -> [(String, String)] {
+    public func charts() -> [(String, String)] {
         func chart(_ title: String, _ unit: String, log: Bool, series: [String]? = nil, _ f: @escaping (BenchRun) -> Double?)
             -> String
         {
@@ -199,8 +224,9 @@ struct BenchResults {
         }
     }
 
-    /// Writes results.csv, results.json and the charts into `directory` (created if missing).
-    func write(to directory: String) throws {
+    /// Writes results.csv, results.json, table.txt and the charts into `directory` (created if missing). Throws a
+    /// `BenchError` naming the directory or file that could not be written.
+    public func write(to directory: String) throws(BenchError) {
         if mkdir(directory, 0o755) != 0 && errno != EEXIST {
             throw BenchError("cannot create --out directory '\(directory)': \(String(cString: strerror(errno)))")
         }
@@ -209,83 +235,5 @@ struct BenchResults {
         for (name, text) in files {
             try writeFile(directory + "/" + name, text)
         }
-    }
-}
-
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
-
-func writeFile(_ path: String, _ text: String) throws {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw BenchError("cannot write '\(path)': \(String(cString: strerror(errno)))") }
-    defer { close(fd) }
-    var text = text
-    let ok = text.withUTF8 { buffer -> Bool in
-        var offset = 0
-        while offset < buffer.count {
-            let n = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += n
-        }
-        return true
-    }
-    if !ok { throw BenchError("cannot write '\(path)': \(String(cString: strerror(errno)))") }
-}
-
-func ordered(_ names: [String]) -> [String] {
-    var seen = Set<String>()
-    return names.filter { seen.insert($0).inserted }
-}
-
-func csvField(_ text: String) -> String {
-    text.contains(",") || text.contains("\"") ? "\"" + text.replacingAll("\"", "\"\"") + "\"" : text
-}
-
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
-
-func groupThousands(_ value: Double) -> String {
-    guard value.isFinite else { return "-" }
-    let digits = String(Int64(value.rounded()))
-    var out = ""
-    for (i, c) in digits.reversed().enumerated() {
-        if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-        out.append(c)
-    }
-    return String(out.reversed())
-}
-
-extension String {
-    func replacingAll(_ target: String, _ replacement: String) -> String {
-        guard !target.isEmpty else { return self }
-        var out = ""
-        var rest = Substring(self)
-        while let r = rest.firstRange(of: target) {
-            out += rest[..<r.lowerBound] + replacement
-            rest = rest[r.upperBound...]
-        }
-        return out + rest
     }
 }

@@ -3,10 +3,15 @@ import Glibc
 #endif
 
 /// A process and its descendants, read from /proc: CPU time and peak resident memory (VmHWM).
-struct ProcessTree {
-    var root: pid_t
+public struct ProcessTree: Sendable {
+    /// The process at the top.
+    public var root: pid_t
 
-    var pids: [pid_t] {
+    /// The tree of `root`.
+    public init(root: pid_t) { self.root = root }
+
+    /// The root and its descendants (from /proc/PID/task/PID/children).
+    public var pids: [pid_t] {
         var result: [pid_t] = []
         var queue = [root]
         while let pid = queue.popLast() {
@@ -17,7 +22,8 @@ struct ProcessTree {
         return result
     }
 
-    func cpuSeconds() -> Double {
+    /// The user and system CPU seconds the processes of the tree have used so far (/proc/PID/stat).
+    public func cpuSeconds() -> Double {
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         var total = 0.0
         for pid in pids {
@@ -31,7 +37,8 @@ struct ProcessTree {
         return total
     }
 
-    func peakRSSKiB() -> Int {
+    /// The sum of the peak resident memory (VmHWM, in KiB) of the processes of the tree.
+    public func peakRSSKiB() -> Int {
         var total = 0
         for pid in pids {
             guard let status = readText("/proc/\(pid)/status") else { continue }
@@ -41,18 +48,4 @@ struct ProcessTree {
         }
         return total
     }
-}
-
-func readText(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 4096)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { break }
-        bytes += chunk[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
 }

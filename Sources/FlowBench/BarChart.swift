@@ -5,22 +5,42 @@ import Glibc
 /// A grouped bar chart as a standalone SVG document, in the style of the study's figures: one group of bars per
 /// scenario, one bar per path (a colour each, with a legend), the mean as the bar and the sample standard
 /// deviation as a whisker. Values may be drawn on a logarithmic axis when they span orders of magnitude.
-struct BarChart {
-    var title: String
+public struct BarChart: Sendable {
+    /// The title, above the chart.
+    public var title: String
     /// A second line under the title: what was measured (traces and their size, detection, packet limits).
-    var subtitle = ""
-    var axisLabel: String
-    var groups: [String]
-    var series: [String]
+    public var subtitle: String
+    /// The label of the value axis (with its unit).
+    public var axisLabel: String
+    /// The group names (scenarios), along the category axis.
+    public var groups: [String]
+    /// The series names (paths), one bar and legend entry each.
+    public var series: [String]
     /// values[group][series]: mean and standard deviation, nil when not measured.
-    var values: [[(mean: Double, deviation: Double)?]]
-    var logarithmic = false
+    public var values: [[(mean: Double, deviation: Double)?]]
+    /// Whether the value axis is logarithmic (decades as ticks).
+    public var logarithmic: Bool
+
+    /// A chart of `values` (`values[group][series]`).
+    public init(
+        title: String, subtitle: String = "", axisLabel: String, groups: [String], series: [String],
+        values: [[(mean: Double, deviation: Double)?]], logarithmic: Bool = false
+    ) {
+        self.title = title
+        self.subtitle = subtitle
+        self.axisLabel = axisLabel
+        self.groups = groups
+        self.series = series
+        self.values = values
+        self.logarithmic = logarithmic
+    }
 
     static let palette = [
         "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
     ]
 
-    func svg() -> String {
+    /// The chart as a standalone SVG document.
+    public func svg() -> String {
         let barWidth = 16.0
         let groupGap = 24.0
         let left = 78.0, right = 20.0, top = 56.0

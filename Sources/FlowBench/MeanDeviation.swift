@@ -1,9 +1,12 @@
 /// Mean and sample standard deviation.
-struct MeanDeviation {
-    var mean: Double
-    var deviation: Double
+public struct MeanDeviation: Sendable, Equatable {
+    /// The arithmetic mean (0 for no values).
+    public var mean: Double
+    /// The sample standard deviation (n - 1 in the denominator); 0 for fewer than two values.
+    public var deviation: Double
 
-    init(_ values: [Double]) {
+    /// The mean and sample standard deviation of `values`.
+    public init(_ values: [Double]) {
         guard !values.isEmpty else {
             mean = 0
             deviation = 0
