@@ -70,7 +70,9 @@ let package = Package(
         // results (table, CSV, JSON) and SVG charts.
         .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowStreamer"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
-        .target(name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures"),
+        .target(
+            name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures",
+            exclude: ["CIC.md"]),
         // Application detection: the nDPI plugin (only NDPIDetector.swift calls nDPI) and our own JA4. Without the
         // NDPI trait the target builds without libndpi and offers no plugin (`ApplicationDetection.isAvailable`).
         .target(
@@ -100,6 +102,7 @@ let package = Package(
             dependencies: [
                 "FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI", "FlowDataset",
             ],
+            exclude: ["Fixtures/regressions"],
             resources: [.copy("Golden")]),
         .testTarget(
             name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),

@@ -59,6 +59,7 @@ public struct LiveRunner: Sendable {
     /// `log` a warning when offloads stay on and a line after each run. Throws a `BenchError` when the network
     /// cannot be built or a measurement fails (the measurement stops there).
     public func run(log: (String) -> Void) throws(BenchError) -> BenchResults {
+        let loadAtStart = loadAverage()
         let lab: BenchNetwork
         do {
             lab = try BenchNetwork()
@@ -88,17 +89,17 @@ public struct LiveRunner: Sendable {
         } catch {
             throw BenchError("bench live: \(error)")
         }
-        return BenchResults(mode: .live, runs: runs, settings: settings())
+        return BenchResults(mode: .live, runs: runs, settings: settings(loadAtStart: loadAtStart))
     }
 
     /// The settings recorded in results.json.
-    func settings() -> [(String, String)] {
+    func settings(loadAtStart: String) -> [(String, String)] {
         [
             ("mode", "live"), ("dissections", String(configuration.dissections)),
             ("window_seconds", String(windowSeconds)), ("paths", paths.map(\.name).joined(separator: ",")),
             ("repeat", String(configuration.repetitions)), ("meter_threads", "1"),
             ("cpus", configuration.cpusSetting), ("online_cores", String(onlineCores())),
-            ("load_average_at_start", loadAverage()), ("snaplen", String(Self.snaplen)),
+            ("load_average_at_start", loadAtStart), ("snaplen", String(Self.snaplen)),
         ]
     }
 

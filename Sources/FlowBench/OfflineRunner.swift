@@ -47,6 +47,7 @@ public struct OfflineRunner: Sendable {
     /// tool that fails, which is then left out). Throws a `BenchError` when a path cannot be started or fails (the
     /// measurement stops there); an error of waiting for a child is thrown as it is.
     public func run(log: (String) -> Void) throws -> BenchResults {
+        let loadAtStart = loadAverage()
         var runs: [BenchRun] = []
         let slowLimit: UInt64? = slowMaxPackets == 0 ? nil : slowMaxPackets
         func limit(slow: Bool) -> UInt64? {
@@ -113,7 +114,7 @@ public struct OfflineRunner: Sendable {
                 }
             }
         }
-        return BenchResults(mode: .offline, runs: runs, settings: settings(), caption: caption(runs))
+        return BenchResults(mode: .offline, runs: runs, settings: settings(loadAtStart: loadAtStart), caption: caption(runs))
     }
 
     /// What makes the figures of `runs` unreliable: a trace so small that process start-up weighs in the
@@ -139,13 +140,13 @@ public struct OfflineRunner: Sendable {
     }
 
     /// The settings recorded in results.json.
-    func settings() -> [(String, String)] {
+    func settings(loadAtStart: String) -> [(String, String)] {
         var s: [(String, String)] = [
             ("mode", "offline"), ("dissections", String(configuration.dissections)),
             ("traces", traces.joined(separator: " ")), ("paths", paths.map(\.name).joined(separator: ",")),
             ("repeat", String(configuration.repetitions)), ("meter_threads", "1"),
             ("slow_max_packets", String(slowMaxPackets)), ("cpus", configuration.cpusSetting),
-            ("online_cores", String(onlineCores())), ("load_average_at_start", loadAverage()),
+            ("online_cores", String(onlineCores())), ("load_average_at_start", loadAtStart),
         ]
         if let maxPackets { s.append(("max_packets", String(maxPackets))) }
         if !peers.isEmpty { s.append(("peers", peers.map(\.name).joined(separator: ","))) }

@@ -46,7 +46,7 @@ extension Convert {
         let pending = toConvert
         let format = out.fileExtension
         let columns = streamer.eachFileSchema.columns.count
-        nonisolated(unsafe) let outputOptions = out
+        let outputOptions = out
         let metadata = outputMetadata
         let digests = record.inputs.map(\.digest)
         let finished = Mutex<[Int: (ConvertManifest.Input, ConvertManifest.Output?)]>([:])
