@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "FlowPacket", targets: ["FlowPacket"]),
         .library(name: "FlowMeter", targets: ["FlowMeter"]),
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
+        .library(name: "FlowIngest", targets: ["FlowIngest"]),
         .library(name: "FlowWriters", targets: ["FlowWriters"]),
         .library(name: "FlowStreamer", targets: ["FlowStreamer"]),
         .library(name: "FlowFeatures", targets: ["FlowFeatures"]),
@@ -44,7 +45,8 @@ let package = Package(
         .systemLibrary(
             name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy",
             providers: [.apt(["libsnappy-dev"]), .brew(["snappy"])]),
-        // The C library's sendmmsg(2), which Swift's Glibc module does not show (a GNU extension).
+        // GNU extensions of the C library that Swift's Glibc module does not show (sendmmsg, fopencookie, pipe2,
+        // posix_spawn's closefrom).
         .systemLibrary(name: "CLibc", path: "Sources/CLibc"),
 
         // Pure Swift layers.
@@ -64,11 +66,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
-        .target(name: "FlowStreamer", dependencies: ["FlowCapture", "FlowMeter", "FlowWriters", "FlowPacket"]),
+        // The ingestion paths `flowmeter bench` compares with libpcap's direct one: a tshark child whose output is
+        // parsed back into packets (as pyshark), heap objects per layer (as scapy); child processes.
+        .target(name: "FlowIngest", dependencies: ["CLibc", "FlowCapture", "FlowPacket"]),
+        .target(
+            name: "FlowStreamer", dependencies: ["FlowCapture", "FlowIngest", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // The harness of `flowmeter bench` (the CLI keeps its commands): measured children (wait4, monotonic clock),
         // the offline and live runners, the live network (namespaces, veth, iperf3), /proc, CPU pinning, peer tools,
         // results (table, CSV, JSON) and SVG charts.
-        .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowStreamer"]),
+        .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowIngest", "FlowStreamer"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(
             name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures",
@@ -84,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset", "FlowBench",
+                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset", "FlowBench", "FlowIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
@@ -100,12 +106,12 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "FlowStreamer", "FlowCapture", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI", "FlowDataset",
+                "FlowStreamer", "FlowCapture", "FlowIngest", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI", "FlowDataset",
             ],
             exclude: ["Fixtures/regressions"],
             resources: [.copy("Golden")]),
         .testTarget(
-            name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),
+            name: "LiveCaptureTests", dependencies: ["FlowCapture", "FlowIngest", "FlowPacket", "FlowTestSupport", "FlowMeterCLI"]),
         .testTarget(name: "ConformanceTests", dependencies: ["FlowStreamer", "FlowFeatures", "FlowDPI", "FlowTestSupport"]),
         .testTarget(
             name: "FlowDPITests",

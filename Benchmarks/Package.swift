@@ -62,7 +62,7 @@ let package = Package(
                 benchmarkLibrary, "BenchmarkFixtures",
                 .product(name: "FlowPacket", package: "flowmeter"),
                 .product(name: "FlowCapture", package: "flowmeter"),
-                .product(name: "FlowStreamer", package: "flowmeter"),
+                .product(name: "FlowIngest", package: "flowmeter"),
             ],
             path: "Benchmarks/Ingest",
             plugins: [benchmarkPlugin]),

@@ -100,8 +100,9 @@ build_capture() {
     compile fuzz FlowPacket "" $(sources "$ROOT/Sources/FlowPacket")
     compile fuzz FlowMeter "FlowPacket" $(sources "$ROOT/Sources/FlowMeter")
     compile fuzz FlowCapture "FlowPacket" $(sources "$ROOT/Sources/FlowCapture")
+    compile fuzz FlowIngest "FlowPacket FlowCapture" $(sources "$ROOT/Sources/FlowIngest")
     compile fuzz FlowWriters "FlowPacket FlowMeter" $(sources "$ROOT/Sources/FlowWriters")
-    compile fuzz FlowStreamer "FlowPacket FlowMeter FlowCapture FlowWriters" $(sources "$ROOT/Sources/FlowStreamer")
+    compile fuzz FlowStreamer "FlowPacket FlowMeter FlowCapture FlowIngest FlowWriters" $(sources "$ROOT/Sources/FlowStreamer")
     compile fuzz FlowFeatures "FlowPacket FlowMeter" $(sources "$ROOT/Plugins/FlowFeatures")
     # Application detection (nDPI, our JA4 parser and hello assembler), as the NDPI package trait builds it.
     COMPILE_FLAGS="-D NDPI -Xcc -I/usr/include/ndpi" \
@@ -109,7 +110,7 @@ build_capture() {
     compile fuzz CaptureFuzz "FlowPacket FlowMeter FlowStreamer FlowWriters FlowFeatures FlowDPI" \
         $(sources "$ROOT/Fuzz/CaptureFuzz")
     link fuzz "$BIN/capture-fuzz.new" "$OBJ/fuzz/CaptureFuzz.o" "$OBJ/fuzz/FlowStreamer.o" \
-        "$OBJ/fuzz/FlowFeatures.o" "$OBJ/fuzz/FlowDPI.o" "$OBJ/fuzz/FlowWriters.o" "$OBJ/fuzz/FlowCapture.o" \
+        "$OBJ/fuzz/FlowFeatures.o" "$OBJ/fuzz/FlowDPI.o" "$OBJ/fuzz/FlowWriters.o" "$OBJ/fuzz/FlowCapture.o" "$OBJ/fuzz/FlowIngest.o" \
         "$OBJ/fuzz/FlowMeter.o" "$OBJ/fuzz/FlowPacket.o" "${CRYPTO_OBJECTS[@]}" -lpcap -lz -lndpi -lstdc++
     mv "$BIN/capture-fuzz.new" "$BIN/capture-fuzz"
 }

@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 
 /// What both bench modes share: repetitions, the cores the measured processes are pinned to, the tshark executable
 /// and the application detection of the measured meter.

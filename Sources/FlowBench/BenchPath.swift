@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 import FlowStreamer
 
 /// An ingestion path as the bench names it: `tshark` uses the default PDML, `tshark-fields` the fields output.

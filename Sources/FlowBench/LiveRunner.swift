@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 import FlowStreamer
 
 #if canImport(Glibc)

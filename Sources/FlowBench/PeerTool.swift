@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 
 #if canImport(Glibc)
 import Glibc

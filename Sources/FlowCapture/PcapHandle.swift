@@ -82,7 +82,7 @@ public final class PcapHandle {
         guard descriptor >= 0 else {
             // libpcap words the error (it names the file).
             guard let h = pcap_open_offline_with_tstamp_precision(path, precision, &errbuf) else {
-                throw PcapError.cannotOpen(path: path, message: String(cString: errbuf))
+                throw PcapError.cannotOpen(path: path, message: errorText(errbuf))
             }
             return PcapHandle(handle: h, name: path)
         }
@@ -124,7 +124,7 @@ public final class PcapHandle {
             // libpcap leaves the stream open when it fails (pcap_open_offline closes it the same way).
             fclose(file)
             buffer?.deallocate()
-            throw PcapError.cannotOpen(path: path, message: String(cString: errbuf))
+            throw PcapError.cannotOpen(path: path, message: errorText(errbuf))
         }
         return PcapHandle(handle: h, name: path, readBuffer: buffer)
     }

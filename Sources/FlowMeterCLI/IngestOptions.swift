@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowCapture
+import FlowIngest
 import FlowStreamer
 
 extension IngestPath: ExpressibleByArgument {}

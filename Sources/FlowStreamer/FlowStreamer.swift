@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FlowCapture
+import FlowIngest
 import FlowMeter
 import FlowPacket
 import FlowWriters
@@ -180,157 +181,147 @@ public struct FlowStreamer: Sendable {
                 path: path, report: &report)
         }
         let decoder = PacketDecoder(linkType: linkType, decodeTunnels: configuration.meter.decodeTunnels)
-        if configuration.ingest == .tshark {
+        let end: ReadEnd
+        switch configuration.ingest {
+        case .tshark:
             return readTshark(
-                path: path, decoder: decoder, into: &consumer, report: &report, packet: &packet, order: &order,
-                summary: &summary)
+                path: path, linkType: linkType, decoder: decoder, into: &consumer, report: &report, packet: &packet,
+                order: &order, summary: &summary)
+        case .object:
+            end = readRecords(
+                from: handle, dissector: ObjectDissector(decoder: decoder), into: &consumer, report: &report,
+                packet: &packet, order: &order, summary: &summary, progress: progress)
+        case .direct:
+            end = readRecords(
+                from: handle, dissector: decoder, into: &consumer, report: &report, packet: &packet, order: &order,
+                summary: &summary, progress: progress)
         }
-        let objects = configuration.ingest == .object ? ObjectDissector(decoder: decoder) : nil
+        switch end {
+        case .endOfInput: return true
+        case .limitReached, .interrupted, .outputFailed: return false
+        case .failed(let message, let packetNumber):
+            return recordDamage(
+                .readFailed(path: path, packetNumber: packetNumber, byteOffset: handle.fileOffset, message: message),
+                path: path, report: &report)
+        }
+    }
+
+    /// How reading an input ended.
+    enum ReadEnd {
+        /// Every record was read.
+        case endOfInput
+        /// The packet limit (`--max-packets`) is reached.
+        case limitReached
+        /// SIGINT or SIGTERM (`report.interrupted` is set).
+        case interrupted
+        /// The output failed; the consumer holds the error.
+        case outputFailed
+        /// The source failed at its `packetNumber`-th record.
+        case failed(String, packetNumber: UInt64)
+    }
+
+    /// The read loop of every offline input, whatever the source (libpcap or tshark) and the ingestion path (the
+    /// dissector): records counted, metered and summarised, the interruption flag and the output looked at every
+    /// 4096 packets and whenever the source waits (`timeoutMilliseconds`), progress reported.
+    func readRecords<Source: PacketSource, Dissector: FrameDissector, Consumer: PacketConsumer>(
+        from source: Source, dissector: Dissector, timeoutMilliseconds: Int? = nil, into consumer: inout Consumer,
+        report: inout ConversionReport, packet: inout DecodedPacket, order: inout TimeOrder,
+        summary: inout ConversionReport.InputSummary,
+        progress: (report: (ConversionProgress) -> Void, bytesBefore: Int64, bytesTotal: Int64?)?
+    ) -> ReadEnd {
         let limit = configuration.packetLimit ?? UInt64.max
+        let unit = configuration.meter.timeUnit
         let packetsBefore = report.packetsRead
         var countdown = 4096
         var span = CaptureSpan()
         defer { span.record(into: &summary) }
         while true {
-            if report.packetsRead >= limit { return false }
-            switch handle.next() {
+            if report.packetsRead >= limit { return .limitReached }
+            switch source.next(timeoutMilliseconds: timeoutMilliseconds) {
             case .packet(let captured):
                 report.packetsRead &+= 1
                 span.note(captured)
-                let outcome = Self.meter(
-                    captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &order,
-                    unit: configuration.meter.timeUnit)
+                let outcome = dissector.meter(captured, into: &consumer, packet: &packet, order: &order, unit: unit)
                 if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
                 countdown -= 1
                 if countdown == 0 {
                     countdown = 4096
-                    if consumer.failed { return false }
+                    if consumer.failed { return .outputFailed }
                     if interruptRequested.load(ordering: .relaxed) {
                         report.interrupted = true
-                        return false
+                        return .interrupted
                     }
                     if let progress {
                         progress.report(
                             ConversionProgress(
-                                bytesRead: progress.bytesBefore + (handle.fileOffset ?? 0),
+                                bytesRead: progress.bytesBefore + (source.byteOffset ?? 0),
                                 bytesTotal: progress.bytesTotal, packetsRead: report.packetsRead,
                                 activeFlows: consumer.activeFlows))
                     }
                 }
-            case .endOfFile, .timeout:
-                return true
-            case .failed(let message):
+            case .endOfFile:
+                return .endOfInput
+            case .timeout:
+                if consumer.failed { return .outputFailed }
                 if interruptRequested.load(ordering: .relaxed) {
                     report.interrupted = true
-                    return false
+                    return .interrupted
                 }
-                return recordDamage(
-                    .readFailed(
-                        path: path, packetNumber: report.packetsRead - packetsBefore, byteOffset: handle.fileOffset,
-                        message: message),
-                    path: path, report: &report)
+            case .failed(let message):
+                // A signal while libpcap or tshark's pipe is read fails the read: that is an interruption.
+                if interruptRequested.load(ordering: .relaxed) {
+                    report.interrupted = true
+                    return .interrupted
+                }
+                return .failed(message, packetNumber: report.packetsRead - packetsBefore)
             }
         }
-    }
-
-    /// Decodes one captured record (through the per-layer objects with `--ingest object`) and hands it to the
-    /// consumer; the outcome says why a record was ignored. Shared by the file, tshark and live read loops.
-    @inline(__always)
-    static func meter<Consumer: PacketConsumer>(
-        _ captured: CapturedPacket, decoder: PacketDecoder, objects: ObjectDissector?, into consumer: inout Consumer,
-        packet: inout DecodedPacket, order: inout TimeOrder, unit: TimeUnit
-    ) -> DecodeOutcome {
-        if let objects {
-            let (object, outcome) = objects.dissect(
-                captured.bytes, wireLength: captured.wireLength, seconds: captured.seconds,
-                microseconds: captured.nanoseconds / 1000)
-            guard let object else { return outcome }
-            packet = objects.decodedPacket(from: object, unit: unit)
-            order.observe(packet.time)
-            object.original.withUnsafeBytes { consumer.consume(&packet, frame: $0) }
-            return .decoded
-        }
-        let outcome = decoder.decode(captured.bytes, wireLength: captured.wireLength, into: &packet)
-        if outcome == .decoded {
-            packet.time = unit.time(seconds: captured.seconds, nanoseconds: captured.nanoseconds)
-            order.observe(packet.time)  // before the consumer clamps it
-            consumer.consume(&packet, frame: captured.bytes)
-        }
-        return outcome
     }
 
     /// Reads one capture file through a tshark child (`--ingest tshark`); the link type is the file's, as libpcap
     /// reports it. Returns false when reading must stop (interrupted, packet limit, output failure, or input
     /// failure with `stopOnDamage`).
     func readTshark<Consumer: PacketConsumer>(
-        path: String, decoder: PacketDecoder, into consumer: inout Consumer, report: inout ConversionReport,
-        packet: inout DecodedPacket, order: inout TimeOrder, summary: inout ConversionReport.InputSummary
+        path: String, linkType: LinkType, decoder: PacketDecoder, into consumer: inout Consumer,
+        report: inout ConversionReport, packet: inout DecodedPacket, order: inout TimeOrder,
+        summary: inout ConversionReport.InputSummary
     ) -> Bool {
         var options = configuration.tshark
         let limit = configuration.packetLimit ?? UInt64.max
         if report.packetsRead >= limit { return false }
         if configuration.packetLimit != nil { options.packetLimit = limit - report.packetsRead }
-        let source: TsharkSource
+        let tshark: TsharkSource
         do {
-            source = try TsharkSource(input: .file(path), options: options)
+            tshark = try TsharkSource(input: .file(path), options: options)
         } catch {
             let damage = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
             return recordDamage(damage, path: path, report: &report)
         }
-        var keepGoing = true
-        var stoppedEarly = false
-        var damaged = false
-        var countdown = 4096
-        var span = CaptureSpan()
-        defer { span.record(into: &summary) }
-        reading: while true {
-            let (result, _) = source.next()
-            switch result {
-            case .packet(let captured):
-                report.packetsRead &+= 1
-                span.note(captured)
-                let outcome = Self.meter(
-                    captured, decoder: decoder, objects: nil, into: &consumer, packet: &packet, order: &order,
-                    unit: configuration.meter.timeUnit)
-                if outcome != .decoded { report.ignored[Int(outcome.rawValue)] &+= 1 }
-                countdown -= 1
-                if countdown == 0 {
-                    countdown = 4096
-                    if consumer.failed {
-                        keepGoing = false
-                        stoppedEarly = true
-                        break reading
-                    }
-                }
-                if interruptRequested.load(ordering: .relaxed) {
-                    report.interrupted = true
-                    keepGoing = false
-                    stoppedEarly = true
-                    break reading
-                }
-            case .endOfFile, .timeout:
-                if report.packetsRead >= limit { keepGoing = false }
-                break reading
-            case .failed(let message):
-                stoppedEarly = true
-                if interruptRequested.load(ordering: .relaxed) {
-                    report.interrupted = true
-                    keepGoing = false
-                } else {
-                    damaged = true
-                    keepGoing = recordDamage(
-                        .tsharkFailed(message: "reading '\(path)' \(message)", stderr: source.errorText),
-                        path: path, report: &report)
-                }
-                break reading
-            }
+        // A timeout, so that an interruption is seen while tshark is slow to print.
+        let end = readRecords(
+            from: TsharkPacketSource(tshark: tshark, linkType: linkType), dissector: decoder,
+            timeoutMilliseconds: 100, into: &consumer, report: &report, packet: &packet, order: &order,
+            summary: &summary, progress: nil)
+        var keepGoing: Bool
+        switch end {
+        case .endOfInput:
+            keepGoing = true
+        case .limitReached:
+            keepGoing = false  // tshark was told the same limit: it ends by itself
+        case .interrupted, .outputFailed:
+            _ = try? tshark.close(killing: true)
+            return false
+        case .failed(let message, _):
+            _ = try? tshark.close(killing: true)
+            return recordDamage(
+                .tsharkFailed(message: "reading '\(path)' \(message)", stderr: tshark.errorText),
+                path: path, report: &report)
         }
         do {
-            try source.close(killing: stoppedEarly)
+            try tshark.close(killing: false)
         } catch {
-            if damaged || report.interrupted { return keepGoing }
             let damage = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
-            return recordDamage(damage, path: path, report: &report) && keepGoing
+            keepGoing = recordDamage(damage, path: path, report: &report) && keepGoing
         }
         return keepGoing
     }

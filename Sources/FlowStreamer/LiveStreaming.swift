@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 import FlowMeter
 import FlowPacket
 import FlowWriters
@@ -61,7 +62,7 @@ extension FlowStreamer {
         capture: LiveCapture, writer: FlowWriter, limits: LiveLimits,
         report: (LiveStatistics, _ final: Bool) -> Void
     ) throws -> (LiveStatistics, LiveStopReason) {
-        try meterLive(source: PcapLiveSource(capture: capture), writer: writer, limits: limits, report: report)
+        try meterLive(source: capture, writer: writer, limits: limits, report: report)
     }
 
     /// `live` through a tshark child capturing on the interface (`--ingest tshark`). Packets are counted as tshark
@@ -76,15 +77,16 @@ extension FlowStreamer {
         // on an error it is killed and reaped here.
         do {
             return try meterLive(
-                source: TsharkLiveSource(tshark: tshark), writer: writer, limits: limits, report: report)
+                source: TsharkPacketSource(tshark: tshark), writer: writer, limits: limits, report: report)
         } catch {
             _ = try? tshark.close(killing: true)
             throw error
         }
     }
 
-    /// Begins the writer (abandoning it if that fails), then meters `source` on one thread or several.
-    func meterLive<Source: LiveFrameSource>(
+    /// Begins the writer (abandoning it if that fails), then meters `source` on one thread or several, through
+    /// the decoder or the per-layer objects (`--ingest object`).
+    func meterLive<Source: PacketSource>(
         source: Source, writer: FlowWriter, limits: LiveLimits, report: (LiveStatistics, Bool) -> Void
     ) throws -> (LiveStatistics, LiveStopReason) {
         let meterConfiguration = configuration.meter
@@ -94,15 +96,30 @@ extension FlowStreamer {
             writer.abandon()
             throw error
         }
+        let tunnels = meterConfiguration.decodeTunnels
         if configuration.meterThreads == 1 {
             var consumer = InlineConsumer(
                 configuration: meterConfiguration, plugins: configuration.plugins, writer: writer)
-            return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+            return try meterLive(source: source, into: &consumer, writer: writer, limits: limits, report: report)
         }
         var consumer = ThreadedConsumer(
             configuration: meterConfiguration, plugins: configuration.plugins, writer: writer,
             threads: configuration.meterThreads, dropWhenFull: true)
-        return try runLive(source: source, consumer: &consumer, writer: writer, limits: limits, report: report)
+        return try meterLive(source: source, into: &consumer, writer: writer, limits: limits, report: report)
+
+        func meterLive<Consumer: PacketConsumer>(
+            source: Source, into consumer: inout Consumer, writer: FlowWriter, limits: LiveLimits,
+            report: (LiveStatistics, Bool) -> Void
+        ) throws -> (LiveStatistics, LiveStopReason) {
+            if configuration.ingest == .object {
+                return try runLive(
+                    source: source, dissector: { ObjectDissector(decoder: PacketDecoder(linkType: $0, decodeTunnels: tunnels)) },
+                    consumer: &consumer, writer: writer, limits: limits, report: report)
+            }
+            return try runLive(
+                source: source, dissector: { PacketDecoder(linkType: $0, decodeTunnels: tunnels) },
+                consumer: &consumer, writer: writer, limits: limits, report: report)
+        }
     }
 
     /// The wall clock in ticks of `unit` (as packet times are computed from a capture's time stamps).
@@ -118,14 +135,15 @@ extension FlowStreamer {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    func runLive<Source: LiveFrameSource, Consumer: PacketConsumer>(
-        source capture: Source, consumer: inout Consumer, writer: FlowWriter, limits: LiveLimits,
-        report: (LiveStatistics, Bool) -> Void
+    /// The live read loop: packets metered through the dissector `dissector` makes once the link type is known,
+    /// wall-clock ticks every 0.1 s, statistics every `limits.statsIntervalSeconds`, the limits and the signal
+    /// flag looked at after every read (a live read returns at least every 100 ms), and what tshark still holds
+    /// drained after a stop; then every flow is flushed and the writer finished.
+    func runLive<Source: PacketSource, Dissector: FrameDissector, Consumer: PacketConsumer>(
+        source capture: Source, dissector: (LinkType) -> Dissector, consumer: inout Consumer, writer: FlowWriter,
+        limits: LiveLimits, report: (LiveStatistics, Bool) -> Void
     ) throws -> (LiveStatistics, LiveStopReason) {
-        var decoder: PacketDecoder? = capture.linkType.map {
-            PacketDecoder(linkType: $0, decodeTunnels: configuration.meter.decodeTunnels)
-        }
-        var objects = configuration.ingest == .object ? decoder.map { ObjectDissector(decoder: $0) } : nil
+        var frames: Dissector? = capture.frameLinkType.map(dissector)
         var draining = false
         var sourceEnded = false
         let drainDeadline = 5.0
@@ -152,14 +170,10 @@ extension FlowStreamer {
             switch capture.next(timeoutMilliseconds: 100) {
             case .packet(let captured):
                 stats.packetsReceived &+= 1
-                if decoder == nil, let link = capture.linkType {
-                    decoder = PacketDecoder(linkType: link, decodeTunnels: configuration.meter.decodeTunnels)
-                    if configuration.ingest == .object { objects = ObjectDissector(decoder: decoder!) }
-                }
-                if let decoder {
-                    let outcome = FlowStreamer.meter(
-                        captured, decoder: decoder, objects: objects, into: &consumer, packet: &packet, order: &timeOrder,
-                        unit: configuration.meter.timeUnit)
+                if frames == nil, let link = capture.frameLinkType { frames = dissector(link) }
+                if let frames {
+                    let outcome = frames.meter(
+                        captured, into: &consumer, packet: &packet, order: &timeOrder, unit: configuration.meter.timeUnit)
                     if outcome != .decoded { stats.packetsIgnored &+= 1 }
                 } else {
                     stats.packetsIgnored &+= 1  // no link type yet
@@ -220,48 +234,4 @@ extension FlowStreamer {
         report(final, true)
         return (final, stop ?? .signal)
     }
-}
-
-/// Where live packets come from: libpcap directly, or a tshark child.
-protocol LiveFrameSource {
-    /// The link type, once known (tshark: from the first packet's encapsulation).
-    var linkType: LinkType? { get }
-    func next(timeoutMilliseconds: Int) -> ReadResult
-    func statistics() -> CaptureStatistics
-    /// Whether packets may still arrive after `stop()` (and must be read until end of file).
-    var drainsAfterStop: Bool { get }
-    func stop()
-}
-
-struct PcapLiveSource: LiveFrameSource {
-    let capture: LiveCapture
-    var linkType: LinkType? { capture.linkType }
-    func next(timeoutMilliseconds: Int) -> ReadResult { capture.next(timeoutMilliseconds: timeoutMilliseconds) }
-    func statistics() -> CaptureStatistics { capture.statistics() }
-    var drainsAfterStop: Bool { false }
-    func stop() {}
-}
-
-final class TsharkLiveSource: LiveFrameSource {
-    let tshark: TsharkSource
-    var linkType: LinkType? = nil
-    var unsupported: Int? = nil
-
-    init(tshark: TsharkSource) { self.tshark = tshark }
-
-    func next(timeoutMilliseconds: Int) -> ReadResult {
-        let (result, frame) = tshark.next(timeoutMilliseconds: timeoutMilliseconds)
-        if let frame, linkType == nil {
-            guard let link = TsharkSource.linkType(encapsulation: frame.encapsulation) else {
-                return .failed("tshark reports encapsulation \(frame.encapsulation), which flowmeter does not decode")
-            }
-            linkType = link
-        }
-        if case .failed(let message) = result, message == "interrupted" { return .timeout }
-        return result
-    }
-
-    func statistics() -> CaptureStatistics { CaptureStatistics(received: tshark.packetsRead) }
-    var drainsAfterStop: Bool { true }
-    func stop() { tshark.stop() }
 }

@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 import FlowMeter
 
 /// Everything a conversion needs besides its inputs and output.

@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 import FlowTestSupport
 import Foundation
 import Testing

@@ -1,4 +1,5 @@
 import FlowCapture
+import FlowIngest
 import FlowFeatures
 import FlowMeter
 import FlowPacket

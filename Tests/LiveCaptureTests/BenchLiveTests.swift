@@ -2,6 +2,7 @@
 #if os(Linux)
 
 import FlowCapture
+import FlowIngest
 import FlowTestSupport
 import Foundation
 import Testing
@@ -26,8 +27,8 @@ struct BenchLiveTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: arguments.first == "setpriv" ? Subprocess.find("setpriv")! : flowmeter)
         process.arguments = arguments.first == "setpriv" ? Array(arguments.dropFirst()) : arguments
-        FileManager.default.createFile(atPath: directory.file("out"), contents: nil)
-        FileManager.default.createFile(atPath: directory.file("err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.file("out"), contents: nil)
+        _ = FileManager.default.createFile(atPath: directory.file("err"), contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("out")))
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: directory.file("err")))
         try process.run()

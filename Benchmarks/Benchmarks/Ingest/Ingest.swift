@@ -9,8 +9,8 @@
 import Benchmark
 import BenchmarkFixtures
 import FlowCapture
+import FlowIngest
 import FlowPacket
-import FlowStreamer
 
 let frames: [[UInt8]] = [
     Frames.ethernetIPv4TCP(source: 0xC0A8_010A, destination: 0x5DB8_D822, sourcePort: 51_234, destinationPort: 443, flags: 0x18, payload: 100),

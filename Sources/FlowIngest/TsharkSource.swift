@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FlowCapture
 import FlowPacket
 
 /// Packets read through a `tshark` child process, as pyshark reads them: tshark reads the capture file or the
@@ -113,7 +114,8 @@ public final class TsharkSource {
     }
 
     /// The next packet (bytes valid until the next call). `timeoutMilliseconds` nil waits as long as it takes;
-    /// otherwise `.timeout` when no complete packet arrived in time. `.endOfFile` when tshark closed its output;
+    /// otherwise `.timeout` when no complete packet arrived in time, or when a signal interrupted the wait.
+    /// `.endOfFile` when tshark closed its output;
     /// `.failed` when its output cannot be parsed (tshark's exit status is checked by `close()`).
     public func next(timeoutMilliseconds: Int? = nil) -> (ReadResult, TsharkFrame?) {
         if let failure { return (.failed(failure), nil) }
@@ -172,9 +174,8 @@ public final class TsharkSource {
             } else if n == 0 {
                 endOfOutput = true
             } else if errno == EINTR {
-                // A signal (SIGINT) interrupted the read: let the caller look at its flag.
-                if timeoutMilliseconds != nil { return (.timeout, nil) }
-                return (.failed("interrupted"), nil)
+                // A signal (SIGINT) interrupted the read: the caller looks at its flag.
+                return (.timeout, nil)
             } else {
                 failure = "output could not be read: \(String(cString: strerror(errno)))"
                 return (.failed(failure!), nil)

@@ -1,4 +1,5 @@
 import CLibc
+import FlowCapture
 #if canImport(Glibc)
 import Glibc
 #endif
