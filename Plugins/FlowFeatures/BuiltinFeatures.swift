@@ -38,8 +38,11 @@ public enum BuiltinFeatures {
         (try? plugins(named: names, spltLength: 10)) ?? []
     }
 
+    /// A `--features` name that is not a built-in set.
     public struct UnknownFeature: Error, CustomStringConvertible {
+        /// The name as given.
         public var name: String
+        /// The message the CLI prints, listing the available sets.
         public var description: String {
             "unknown feature set '\(name)' in --features; available: \(BuiltinFeatures.names.joined(separator: ", ")) (see 'flowmeter features')"
         }

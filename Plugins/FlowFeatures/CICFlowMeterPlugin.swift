@@ -17,6 +17,7 @@ import FlowPacket
 /// ACK that answers the second FIN (CICFlowMeter ended it at the first FIN). Such flows leave with
 /// `expiration_id` -1 (asked by a plugin).
 public struct CICFlowMeterPlugin: FeaturePlugin {
+    /// CICFlowMeter's flow boundaries (flow timeout, TCP termination) and its activity timeout.
     public struct Options: Sendable, Equatable {
         /// A flow ends when a packet arrives more than this long after the flow's first packet; that packet starts
         /// a new flow (CICFlowMeter's "flow timeout", 120 s). 0 turns it off.
@@ -26,6 +27,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         public var activityTimeoutMilliseconds: UInt64 = 5_000
         /// End TCP flows at a RST (with it) or at the ACK that answers the second FIN (with it).
         public var tcpTermination = true
+        /// The defaults: 120 s flow timeout, 5 s activity timeout, TCP termination on.
         public init() {}
     }
 
@@ -33,24 +35,35 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     public struct State: Sendable, Equatable {
         /// L4 payload bytes of forward (src→dst) and backward packets.
         public var forwardLength = CICRunningStatistics()
+        /// L4 payload bytes of backward (dst→src) packets.
         public var backwardLength = CICRunningStatistics()
         /// Inter-arrival times in µs: between any two consecutive packets, within each direction.
         public var flowIAT = CICRunningStatistics()
+        /// Inter-arrival times (µs) of forward packets.
         public var forwardIAT = CICRunningStatistics()
+        /// Inter-arrival times (µs) of backward packets.
         public var backwardIAT = CICRunningStatistics()
         /// Completed active and idle periods in µs (the open active period is added when the flow is written).
         public var active = CICRunningStatistics()
+        /// Completed idle periods (µs): gaps longer than the activity timeout.
         public var idle = CICRunningStatistics()
+        /// Bulk detection of forward packets.
         public var forwardBulk = CICBulkState()
+        /// Bulk detection of backward packets.
         public var backwardBulk = CICBulkState()
         /// Times (ms) of the latest packet of each direction and the bounds of the open active period.
         public var forwardLastSeen: UInt64 = 0
+        /// Time (ms) of the latest backward packet.
         public var backwardLastSeen: UInt64 = 0
+        /// Start (ms) of the open active period.
         public var activeStart: UInt64 = 0
+        /// Time (ms) of the open active period's latest packet.
         public var activeEnd: UInt64 = 0
         /// Sums of L4 header lengths, and the smallest forward one.
         public var forwardHeaderBytes: UInt64 = 0
+        /// Sum of the backward packets' L4 header lengths (`Bwd Header Length`).
         public var backwardHeaderBytes: UInt64 = 0
+        /// Smallest forward L4 header length (`min_seg_size_forward`).
         public var minimumForwardHeader: UInt64 = 0
         /// Forward packets with at least one payload byte.
         public var forwardDataPackets: UInt64 = 0
@@ -58,17 +71,23 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         public var subflows: UInt64 = 1
         /// Packets with each TCP flag, by flag bit (FIN, SYN, RST, PSH, ACK, URG, ECE, CWR).
         public var flagCounts: SIMD8<UInt32> = .zero
+        /// Forward packets with PSH set (`Fwd PSH Flags`).
         public var forwardPSH: UInt32 = 0
+        /// Backward packets with PSH set (`Bwd PSH Flags`).
         public var backwardPSH: UInt32 = 0
+        /// Forward packets with URG set (`Fwd URG Flags`).
         public var forwardURG: UInt32 = 0
+        /// Backward packets with URG set (`Bwd URG Flags`).
         public var backwardURG: UInt32 = 0
         /// TCP window field of the first packet of each direction (-1: none, or not TCP).
         public var initialWindowForward: Int32 = -1
+        /// TCP window of the first backward packet (`Init_Win_bytes_backward`; -1 none or not TCP).
         public var initialWindowBackward: Int32 = -1
         /// FIN bookkeeping for `tcpTermination`: bit 0 forward FIN, bit 1 backward FIN, bit 2 the second FIN was
         /// backward (so the closing ACK is forward).
         public var finState: UInt8 = 0
 
+        /// The state before the flow's first packet.
         public init() {}
 
         /// The flow's first packet (forward).
@@ -169,11 +188,13 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         }
     }
 
+    /// Flow boundaries and activity timeout.
     public let options: Options
     /// The meter's time unit (packet and flow times arrive in its ticks).
     public let timeUnit: TimeUnit
     @usableFromInline let ticksPerMillisecond: UInt64
 
+    /// The plugin with `options`, for a meter whose times are in `timeUnit` (converted to ms).
     public init(options: Options = Options(), timeUnit: TimeUnit = .milliseconds) {
         self.options = options
         self.timeUnit = timeUnit
@@ -184,13 +205,16 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     @inlinable @inline(__always)
     func ms(_ ticks: UInt64) -> UInt64 { ticksPerMillisecond == 1 ? ticks : ticks / ticksPerMillisecond }
 
+    /// `cic`.
     public var name: String { "cic" }
 
+    /// Empty summaries and counters.
     public func makeState() -> State { State() }
 
     /// The column names, in order.
     public static let columnNames: [String] = columnList.map(\.name)
 
+    /// The 84 columns, under the CIC-IDS2017 CSV names.
     public var columns: [FeatureColumn] { Self.columnList }
 
     static let columnList: [FeatureColumn] = {
@@ -285,6 +309,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         p.ipProtocol == 6 ? Int32(p.tcpWindow) : -1
     }
 
+    /// Counts the first (forward) packet; with `tcpTermination`, a RST ends the flow at once.
     @inlinable
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
@@ -299,6 +324,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         return .keep
     }
 
+    /// Ends the flow before this packet when it comes more than the flow timeout after the first one.
     @inlinable
     public func packetArriving(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
@@ -309,6 +335,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         return age > timeout ? .expire : .keep
     }
 
+    /// Counts the packet; with `tcpTermination`, ends the flow at a RST or the ACK that answers the second FIN.
     @inlinable
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
@@ -327,6 +354,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
 
     // MARK: Columns
 
+    /// Writes the 84 columns from the state and the flow's identity and times.
     @inlinable
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
         Self.write(
@@ -430,6 +458,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
 }
 
 extension CICFlowMeterPlugin {
+    /// A `CICStore`, whose hook calls are specialised for this plugin.
     public func makeStore() -> PluginStore { CICStore(plugin: self) }
 }
 

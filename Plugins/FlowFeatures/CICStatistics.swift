@@ -1,16 +1,23 @@
 /// Count, sum, minimum, maximum, mean and sample variance of a stream of values (Welford's update), the
 /// summary CICFlowMeter keeps with Apache Commons Math's `SummaryStatistics`. Every accessor is 0 while empty.
 public struct CICRunningStatistics: Sendable, Equatable {
+    /// Number of values added.
     public var count: UInt64 = 0
+    /// Sum of the values.
     public var sum: Double = 0
+    /// Running mean.
     public var mean: Double = 0
     /// Sum of squared deviations from the mean (Welford's M2).
     public var m2: Double = 0
+    /// Smallest value.
     public var minimum: Double = 0
+    /// Largest value.
     public var maximum: Double = 0
 
+    /// An empty summary.
     public init() {}
 
+    /// Adds one value (Welford's update of mean and M2).
     @inlinable
     public mutating func add(_ x: Double) {
         count &+= 1
@@ -60,18 +67,26 @@ public struct CICRunningStatistics: Sendable, Equatable {
 public struct CICBulkState: Sendable, Equatable {
     /// Whether a candidate bulk is open, its start, its packets and bytes so far.
     public var candidateOpen = false
+    /// Time (ms) of the open candidate's first packet.
     public var candidateStart: UInt64 = 0
+    /// Payload packets in the open candidate.
     public var candidatePackets: UInt64 = 0
+    /// Payload bytes in the open candidate.
     public var candidateBytes: UInt64 = 0
     /// Time of the latest payload packet of this direction (valid when `hasLast`).
     public var hasLast = false
+    /// Time (ms) of the latest payload packet of this direction.
     public var last: UInt64 = 0
     /// Completed bulks, their packets, bytes and duration (ms).
     public var bulks: UInt64 = 0
+    /// Packets in completed bulks.
     public var packets: UInt64 = 0
+    /// Payload bytes in completed bulks.
     public var bytes: UInt64 = 0
+    /// Total duration (ms) of the bulks, first to last packet of each.
     public var duration: UInt64 = 0
 
+    /// No bulk, no candidate.
     public init() {}
 
     /// Gap (ms) above which a candidate bulk restarts.

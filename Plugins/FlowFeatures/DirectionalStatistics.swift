@@ -1,20 +1,29 @@
 /// Packet-size and inter-arrival statistics of one direction, updated in NFStream's exact Welford order
 /// so that means and standard deviations match it bit for bit.
 public struct DirectionalStatistics: Sendable {
+    /// Smallest packet size (accounting mode).
     public var minSize: UInt16 = 0
+    /// Largest packet size.
     public var maxSize: UInt16 = 0
+    /// Mean packet size (Welford).
     public var meanSize: Double = 0
     /// Sum of squared deviations (Welford's M2) of the sizes.
     public var m2Size: Double = 0
+    /// Smallest inter-arrival time, in the meter's time unit (0 until the second packet).
     public var minPiat: UInt64 = 0
+    /// Largest inter-arrival time.
     public var maxPiat: UInt64 = 0
+    /// Mean inter-arrival time (Welford).
     public var meanPiat: Double = 0
+    /// Sum of squared deviations (Welford's M2) of the inter-arrival times.
     public var m2Piat: Double = 0
     /// Packets with each TCP flag, in flag-bit order: FIN, SYN, RST, PSH, ACK, URG, ECE, CWR.
     public var flagCounts: SIMD8<UInt32> = .zero
 
+    /// Empty statistics (set by `start` at the direction's first packet).
     public init() {}
 
+    /// Counts each flag set in a TCP flags byte.
     @inlinable
     public mutating func countFlags(_ flags: UInt8) {
         var f = flags

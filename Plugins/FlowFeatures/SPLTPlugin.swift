@@ -5,9 +5,13 @@ import FlowPacket
 /// (0 src→dst, 1 dst→src), the size under the accounting mode and the inter-arrival time in the meter's time unit
 /// (ms by default; 0 for the first packet), padded with -1. Three list columns.
 public struct SPLTPlugin: FeaturePlugin {
+    /// The first N packets' directions, sizes and inter-arrival times, each -1 where no packet came.
     public struct State: Sendable {
+        /// 0 src→dst, 1 dst→src, -1 none (`splt_direction`).
         public var directions: [Int8]
+        /// Sizes under the accounting mode, -1 none (`splt_ps`).
         public var sizes: [Int32]
+        /// Times since the flow's previous packet in the meter's unit, 0 for the first, -1 none (`splt_piat_*`).
         public var piats: [Int64]
     }
 
@@ -17,14 +21,17 @@ public struct SPLTPlugin: FeaturePlugin {
     /// The unit of `splt_piat_*` (the meter's).
     public let timeUnit: TimeUnit
 
+    /// Records the first `length` packets (> 0; `--splt N`) with times in `timeUnit`.
     public init(length: Int, timeUnit: TimeUnit = .milliseconds) {
         precondition(length > 0, "SPLT length must be positive")
         self.length = length
         self.timeUnit = timeUnit
     }
 
+    /// `splt`.
     public var name: String { "splt" }
 
+    /// `splt_direction`, `splt_ps` and `splt_piat_<unit>`.
     public var columns: [FeatureColumn] {
         [
             .init("splt_direction", .list, "Directions of the first \(length) packets (0 src→dst, 1 dst→src, -1 none)"),
@@ -35,6 +42,7 @@ public struct SPLTPlugin: FeaturePlugin {
         ]
     }
 
+    /// Three arrays of `length` entries, all -1.
     public func makeState() -> State {
         State(
             directions: Array(repeating: -1, count: length), sizes: Array(repeating: -1, count: length),
@@ -50,6 +58,7 @@ public struct SPLTPlugin: FeaturePlugin {
         }
     }
 
+    /// Records the first packet: direction 0, its size, time 0.
     @inlinable
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
@@ -60,6 +69,7 @@ public struct SPLTPlugin: FeaturePlugin {
         return .keep
     }
 
+    /// Records the packet when it is among the first `length`.
     @inlinable
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
@@ -78,6 +88,7 @@ public struct SPLTPlugin: FeaturePlugin {
         }
     }
 
+    /// Writes the three lists.
     @inlinable
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
         sink.appendList(state.directions)
@@ -87,6 +98,7 @@ public struct SPLTPlugin: FeaturePlugin {
 }
 
 extension SPLTPlugin {
+    /// An `SPLTStore`, whose hook calls are specialised for this plugin.
     public func makeStore() -> PluginStore { SPLTStore(plugin: self) }
 }
 

@@ -5,27 +5,35 @@ import FlowPacket
 /// dst2src) min/mean/stddev/max of the packet size and of the inter-arrival time, then TCP flag counts.
 /// Means and sample standard deviations follow NFStream's Welford update order, so they match it bit for bit.
 public struct StatisticsPlugin: FeaturePlugin {
+    /// Size, inter-arrival and flag statistics of both directions together and of each one.
     public struct State: Sendable {
+        /// Every packet of the flow (`bidirectional_*`).
         public var bidirectional = DirectionalStatistics()
+        /// The src→dst packets (`src2dst_*`).
         public var src2dst = DirectionalStatistics()
+        /// The dst→src packets (`dst2src_*`).
         public var dst2src = DirectionalStatistics()
         @usableFromInline var src2dstLastSeen: UInt64 = 0
         @usableFromInline var dst2srcLastSeen: UInt64 = 0
+        /// Empty statistics.
         public init() {}
     }
 
     /// The unit of the inter-arrival columns (the meter's: packet times arrive in its ticks).
     public let timeUnit: TimeUnit
 
+    /// The plugin for a meter whose times are in `timeUnit` (it names the `*_piat_*` columns).
     public init(timeUnit: TimeUnit = .milliseconds) {
         self.timeUnit = timeUnit
     }
 
+    /// `statistics`.
     public var name: String { "statistics" }
 
     /// TCP flag columns, in NFStream's order.
     public static let flagColumnOrder = ["syn", "cwr", "ece", "urg", "ack", "psh", "rst", "fin"]
 
+    /// The 48 columns: min/mean/stddev/max of size and inter-arrival time per direction, then flag counts.
     public var columns: [FeatureColumn] {
         var cols: [FeatureColumn] = []
         for (metric, unit) in [("ps", "packet size (accounting mode)"), ("piat_\(timeUnit.suffix)", "inter-arrival time in \(timeUnit.suffix)")] {
@@ -44,8 +52,10 @@ public struct StatisticsPlugin: FeaturePlugin {
         return cols
     }
 
+    /// Empty statistics.
     public func makeState() -> State { State() }
 
+    /// Starts the bidirectional and src→dst statistics with the first packet.
     @inlinable
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
@@ -56,6 +66,7 @@ public struct StatisticsPlugin: FeaturePlugin {
         return .keep
     }
 
+    /// Adds the packet to the bidirectional statistics and to its direction's.
     @inlinable
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
@@ -87,6 +98,7 @@ public struct StatisticsPlugin: FeaturePlugin {
         }
     }
 
+    /// Writes the sizes, then the inter-arrival times, then the flag counts, each for both, src→dst, dst→src.
     @inlinable
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
         let counts = (flow.packets, flow.src2dstPackets, flow.dst2srcPackets)
@@ -118,6 +130,7 @@ public struct StatisticsPlugin: FeaturePlugin {
 }
 
 extension StatisticsPlugin {
+    /// A `StatisticsStore`, whose hook calls are specialised for this plugin.
     public func makeStore() -> PluginStore { StatisticsStore(plugin: self) }
 }
 

@@ -15,14 +15,21 @@ public struct ApplicationPlugin: FeaturePlugin {
     public struct State {
         /// "Master.App", e.g. "TLS.YouTube", "DNS", "Unknown".
         public var applicationName = ""
+        /// nDPI's category of the application, e.g. "Web", "Network" (`application_category_name`).
         public var categoryName = ""
+        /// Whether nDPI had to guess the application, from ports or addresses (`application_is_guessed`).
         public var isGuessed = false
         /// nDPI 5.0's numbering (see `NDPIDetector.confidence`).
         public var confidence: UInt8 = 0
+        /// TLS/QUIC SNI, HTTP Host, DNS query name, DHCP host name or SSDP host (`requested_server_name`).
         public var requestedServerName = ""
+        /// JA4 (TLS, DTLS, QUIC), HASSH client (SSH) or DHCP fingerprint (`client_fingerprint`).
         public var clientFingerprint = ""
+        /// JA3S (TLS) or HASSH server (SSH) (`server_fingerprint`).
         public var serverFingerprint = ""
+        /// HTTP User-Agent (`user_agent`).
         public var userAgent = ""
+        /// HTTP response Content-Type (`content_type`).
         public var contentType = ""
         /// 0 detecting, 1 detected but nDPI wants more packets, 2 final.
         var stage: UInt8 = 0
@@ -71,9 +78,12 @@ public struct ApplicationPlugin: FeaturePlugin {
         self.timeUnit = timeUnit
     }
 
+    /// `application`.
     public var name: String { "application" }
+    /// True: nDPI and the ClientHello assemblers read the captured packets.
     public var needsPacketBytes: Bool { true }
 
+    /// The nine application columns (``columns``).
     public var columns: [FeatureColumn] { Self.columns }
 
     /// The nine columns, in NFStream's order.
@@ -89,6 +99,7 @@ public struct ApplicationPlugin: FeaturePlugin {
         .init("content_type", .text, "HTTP response content type"),
     ]
 
+    /// An empty result, detection not started.
     public func makeState() -> State { State() }
 
     /// Clears in place: the TCP ClientHello buffer keeps its memory (a QUIC flow's buffers are freed when its hello
@@ -100,6 +111,7 @@ public struct ApplicationPlugin: FeaturePlugin {
         state.hello = hello
     }
 
+    /// Writes the nine columns in NFStream's order (`application_is_guessed` as 0 or 1).
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
         sink.appendText(state.applicationName)
         sink.appendText(state.categoryName)
@@ -113,6 +125,7 @@ public struct ApplicationPlugin: FeaturePlugin {
     }
 
     #if NDPI
+    /// An `ApplicationStore`, which owns its meter's nDPI detection module.
     public func makeStore() -> PluginStore { ApplicationStore(plugin: self) }
     #endif
 

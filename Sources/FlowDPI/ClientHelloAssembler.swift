@@ -11,6 +11,7 @@ public struct ClientHelloAssembler: Sendable {
     /// The largest hello we wait for (records included).
     static let limit = 1 << 16
 
+    /// An assembler waiting for the flow's ClientHello.
     public init() {}
 
     /// Ready for a new flow (keeps the buffer's memory, unless a large hello made it large).

@@ -24,8 +24,11 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
 
     /// What nDPI said about a flow: master and application protocol ids and the category id.
     public struct Detection: Equatable, Sendable {
+        /// The master protocol id (TLS in TLS.YouTube); 0 when there is none.
         public var master: UInt16
+        /// The application protocol id (YouTube in TLS.YouTube); 0 for Unknown.
         public var app: UInt16
+        /// nDPI's category id (`ndpi_protocol_category_t`).
         public var category: UInt32
         /// Whether nDPI named an application (`app` is not Unknown).
         public var isKnown: Bool { app != 0 || master != 0 }
@@ -213,15 +216,25 @@ public final class NDPIDetector: @unchecked Sendable {  // used by one thread at
 
     /// The text fields of a flow's nDPI state.
     public struct Metadata: Sendable {
+        /// nDPI's `host_server_name`: SNI, HTTP Host, DNS query name, DHCP host name …
         public var serverName = ""
+        /// DHCP fingerprint (DHCP flows).
         public var dhcpFingerprint = ""
+        /// HASSH of the SSH client (SSH flows).
         public var sshClient = ""
+        /// HASSH of the SSH server (SSH flows).
         public var sshServer = ""
+        /// JA3S of the server's hello (TLS-like flows).
         public var tlsServer = ""
+        /// HTTP User-Agent (HTTP flows).
         public var userAgent = ""
+        /// HTTP response Content-Type (HTTP flows).
         public var contentType = ""
+        /// TLS, DTLS, QUIC or TLS-wrapped mail (POPS, SMTPS, IMAPS).
         public var isTLSLike = false
+        /// QUIC (NFStream 6.6.0 prints no user agent for it).
         public var isQUIC = false
+        /// SSDP, whose server name the plugin reads itself (the `HOST` header of the flow's first UDP payload).
         public var isSSDP = false
         /// POP3, SMTP or IMAP, whose STARTTLS nDPI 4.2 does not follow (5.0 names them POPS, SMTPS, IMAPS).
         public var mayUpgradeToTLS = false

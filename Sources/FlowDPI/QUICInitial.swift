@@ -213,8 +213,10 @@ public struct QUICHelloAssembler: Sendable {
     /// The smallest datagram that can carry a client Initial (RFC 9000 §14.1).
     static let minimumDatagram = 1200
 
+    /// An assembler waiting for the flow's first client datagram.
     public init() {}
 
+    /// Whether more Initials can still help (no fingerprint yet, not given up).
     public var isCollecting: Bool { stage < 2 }
 
     /// The client only sent Initials of greased versions (RFC 9000 §15: a version-negotiation probe), which nDPI

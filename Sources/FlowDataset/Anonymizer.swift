@@ -21,6 +21,8 @@ public final class Anonymizer {
     /// Length of a text digest, in hex digits (128 bits).
     public static let textDigestHexDigits = 32
 
+    /// An anonymiser keyed by the 32-byte `key` (throws `CryptoPAn.BadKey` otherwise); `keepOUI` leaves MACs'
+    /// vendor bytes as they are.
     public init(key: [UInt8], keepOUI: Bool = false) throws {
         addresses = try CryptoPAn(key: key)
         let secret = SymmetricKey(data: key)
@@ -77,8 +79,11 @@ public final class Anonymizer {
 
     /// A key file that cannot be used: the file and why.
     public struct KeyProblem: Error, CustomStringConvertible {
+        /// The key file's path.
         public var path: String
+        /// What is wrong with it (missing, wrong size, unreadable, already there …).
         public var message: String
+        /// `key file 'PATH': MESSAGE`.
         public var description: String { "key file '\(path)': \(message)" }
     }
 

@@ -20,7 +20,9 @@ public final class AnonymizingWriter: FlowWriter {
 
     /// A column named in `--anonymize-columns` that the output does not have.
     public struct UnknownColumn: Error, CustomStringConvertible {
+        /// The column name as given.
         public var name: String
+        /// The message the CLI prints, pointing at `flowmeter features`.
         public var description: String {
             "--anonymize-columns: the output has no column '\(name)' ('flowmeter features' lists them)"
         }
@@ -33,6 +35,8 @@ public final class AnonymizingWriter: FlowWriter {
         self.extraColumns = extraColumns
     }
 
+    /// Decides which columns to hash (the identifying ones and `extraColumns`; throws ``UnknownColumn`` for an
+    /// extra one the schema lacks), finds `Flow ID`, and begins the wrapped writer.
     public func begin(schema: FlowSchema) throws {
         let names = schema.columnNames
         for name in extraColumns where !names.contains(name) { throw UnknownColumn(name: name) }
@@ -43,6 +47,7 @@ public final class AnonymizingWriter: FlowWriter {
         try inner.begin(schema: schema)
     }
 
+    /// Re-encodes the row with its addresses, MACs and chosen text anonymised, and hands it to the wrapped writer.
     public func write(_ row: FlowRow) throws {
         buffer.removeAll()
         buffer.beginRecord()
@@ -54,8 +59,11 @@ public final class AnonymizingWriter: FlowWriter {
         try inner.write(FlowRow(id: row.id, record: FlowRecord(bytes: bytes)))
     }
 
+    /// Finishes the wrapped writer.
     public func finish() throws { try inner.finish() }
+    /// Abandons the wrapped writer.
     public func abandon() { inner.abandon() }
+    /// Passes the quiet moment on to the wrapped writer.
     public func idle() throws { try inner.idle() }
 
     struct Sink: FlowFieldSink {

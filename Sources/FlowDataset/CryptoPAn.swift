@@ -15,10 +15,13 @@ public struct CryptoPAn {
     let padHigh: UInt64
     let padLow: UInt64
 
+    /// A key that is not 32 bytes long.
     public struct BadKey: Error, CustomStringConvertible {
+        /// `a Crypto-PAn key is 32 bytes`.
         public var description: String { "a Crypto-PAn key is 32 bytes" }
     }
 
+    /// The mapping of a 32-byte key: AES-128 key from the first 16 bytes, pad from encrypting the last 16.
     public init(key bytes: [UInt8]) throws {
         guard bytes.count == 32 else { throw BadKey() }
         key = SymmetricKey(data: bytes[0..<16])

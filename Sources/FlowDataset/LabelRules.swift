@@ -24,13 +24,16 @@ public struct LabelRules: Sendable {
         case within
     }
 
+    /// Which orientation of the flow a rule's `src`/`dst` fields may match (the rule file's `direction`).
     public enum Direction: String, Sendable {
         case any, forward, backward
     }
 
     /// An address prefix: `bits` leading bits of `address` (IPv4: of its 32 bits).
     public struct Prefix: Sendable, Equatable {
+        /// The address whose leading bits are compared.
         public var address: IPAddress
+        /// Prefix length: 0…32 for IPv4, 0…128 for IPv6.
         public var bits: Int
 
         /// Whether `candidate` starts with this prefix (an IPv4 prefix never matches an IPv6 address).
@@ -49,21 +52,32 @@ public struct LabelRules: Sendable {
         }
     }
 
+    /// One line of the rule file: a label and the conditions a flow must meet (nil: any).
     public struct Rule: Sendable {
         /// The line of the rule file (1 is the header), and as text (the `label_rule` column).
         public var line: Int { didSet { lineText = String(line) } }
+        /// `line` as text, kept in step with it (what the `label_rule` column holds).
         public private(set) var lineText: String
+        /// The label the rule gives (the `label` column).
         public var label: String
+        /// The `src` field: prefix of the source address (which flow end is the source: see `direction`).
         public var source: Prefix?
+        /// The `dst` field: prefix of the destination address.
         public var destination: Prefix?
+        /// The `src_port` field: range of the source port.
         public var sourcePorts: ClosedRange<UInt16>?
+        /// The `dst_port` field: range of the destination port.
         public var destinationPorts: ClosedRange<UInt16>?
+        /// The `protocol` field, as an IP protocol number.
         public var ipProtocol: UInt8?
         /// The window in nanoseconds since the epoch, `[start, end)`; nil: unbounded on that side.
         public var start: Int64?
+        /// End of the window, exclusive, in ns since the epoch (`end`).
         public var end: Int64?
+        /// Orientation of the flow the rule matches (`any` by default).
         public var direction: Direction = .any
 
+        /// A rule from line `line` giving `label`, matching every flow until conditions are set.
         public init(line: Int, label: String) {
             self.line = line
             lineText = String(line)
@@ -73,18 +87,26 @@ public struct LabelRules: Sendable {
 
     /// A rule file that cannot be used: the file, the line and the field, and what is wrong.
     public struct Problem: Error, CustomStringConvertible {
+        /// The rule file.
         public var path: String
+        /// The line of the file at fault (1 is the header).
         public var line: Int
+        /// The field at fault, if the problem lies in one.
         public var field: String?
+        /// What is wrong.
         public var message: String
+        /// `PATH:LINE: field 'FIELD': MESSAGE`, as compilers report errors.
         public var description: String {
             "\(path):\(line)" + (field.map { ": field '\($0)'" } ?? "") + ": \(message)"
         }
     }
 
+    /// The rules, in file order (the first match wins).
     public var rules: [Rule]
+    /// How a flow's span must meet a rule's window (`--label-time`).
     public var timeMatch: TimeMatch
 
+    /// A rule set of `rules` whose windows match as `timeMatch` says.
     public init(rules: [Rule], timeMatch: TimeMatch = .overlap) {
         self.rules = rules
         self.timeMatch = timeMatch

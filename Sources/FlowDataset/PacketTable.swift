@@ -51,18 +51,25 @@ public enum PacketTable {
         var nextSerial: UInt32 = 0
         var ids: [UInt64] = []
         var labels: [String] = []
+        /// An empty map.
         public init() {}
     }
 
     /// The first pass's plugin (last in plugin order): numbers flows as they start and notes every packet's flow.
     /// Its hidden column carries the serial to the row, where ``IdentityWriter`` reads it.
     public struct Recorder: FeaturePlugin {
+        /// The serial number of the flow.
         public struct State: Sendable { var serial: UInt32 = 0 }
         let map: FlowMap
+        /// A recorder that fills `map`.
         public init(map: FlowMap) { self.map = map }
+        /// `packet-flows`.
         public var name: String { "packet-flows" }
+        /// One hidden column, `_flow_serial`.
         public var columns: [FeatureColumn] { [.init("_flow_serial", .integer, "internal")] }
+        /// Serial 0, set when the flow starts.
         public func makeState() -> State { State() }
+        /// Gives the flow the next serial and records its first packet (direction 0).
         public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
             -> PluginAction
         {
@@ -72,6 +79,7 @@ public enum PacketTable {
             map.directions.append(0)
             return .keep
         }
+        /// Records the packet's flow serial and direction.
         public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
             -> PluginAction
         {
@@ -79,6 +87,7 @@ public enum PacketTable {
             map.directions.append(packet.direction)
             return .keep
         }
+        /// Writes the flow's serial.
         public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
             sink.appendUnsigned(UInt64(state.serial))
         }
@@ -89,12 +98,15 @@ public enum PacketTable {
         let map: FlowMap
         var serialColumn = -1
         var labelColumn = -1
+        /// A writer that fills `map`.
         public init(map: FlowMap) { self.map = map }
+        /// Finds the `_flow_serial` and `label` columns.
         public func begin(schema: FlowSchema) throws {
             let names = Array(schema.columnNames.dropFirst())
             serialColumn = names.lastIndex(of: "_flow_serial") ?? -1
             labelColumn = names.firstIndex(of: "label") ?? -1
         }
+        /// Stores the row's id (and label) under its flow serial.
         public func write(_ row: FlowRow) throws {
             var column = 0
             var serial = -1
@@ -112,12 +124,15 @@ public enum PacketTable {
             map.ids[serial] = row.id
             if labelColumn >= 0 { map.labels[serial] = label }
         }
+        /// Nothing to write.
         public func finish() throws {}
+        /// Nothing to remove.
         public func abandon() {}
     }
 
     /// What the second pass did.
     public struct Report {
+        /// Packet rows written.
         public var rows: UInt64 = 0
         /// Records the decoder skipped (not IP, truncated …), by `DecodeOutcome`.
         public var skipped: [UInt64] = Array(repeating: 0, count: DecodeOutcome.allCases.count)
@@ -125,10 +140,13 @@ public enum PacketTable {
 
     /// The second pass was interrupted (SIGINT/SIGTERM): the output is abandoned.
     public struct Interrupted: Error, CustomStringConvertible {
+        /// The message the CLI prints.
         public var description: String { "interrupted: no packet table written" }
     }
 
+    /// The second reading of the inputs gave other packets than the first (an input changed between the passes).
     public struct Mismatch: Error, CustomStringConvertible {
+        /// The message the CLI prints.
         public var description: String {
             "the second reading of the inputs does not match the first (did an input change while it was read?)"
         }

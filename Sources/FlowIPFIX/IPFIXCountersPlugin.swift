@@ -7,14 +7,22 @@ import FlowPacket
 /// and end in milliseconds too (`flowStartMilliseconds`, `flowEndMilliseconds`, which every collector reads; the
 /// columns in µs or ns leave as enterprise elements). They leave as IANA elements, not as columns of their own.
 public struct IPFIXCountersPlugin: FeaturePlugin {
+    /// Column of IP bytes src→dst, exported as `octetDeltaCount`.
     public static let src2dstIPBytes = "ipfix_src2dst_ip_bytes"
+    /// Column of IP bytes dst→src, exported as reverse `octetDeltaCount` (RFC 5103).
     public static let dst2srcIPBytes = "ipfix_dst2src_ip_bytes"
+    /// Column of link-layer (wire) bytes src→dst, exported as `layer2OctetDeltaCount`.
     public static let src2dstLayer2Bytes = "ipfix_src2dst_layer2_bytes"
+    /// Column of link-layer (wire) bytes dst→src, exported as reverse `layer2OctetDeltaCount`.
     public static let dst2srcLayer2Bytes = "ipfix_dst2src_layer2_bytes"
+    /// Column of RFC 5102's `flowEndReason` (see ``endReason(_:)``).
     public static let flowEndReason = "ipfix_flow_end_reason"
+    /// Column of the first packet time in ms (`flowStartMilliseconds`), present when the time unit is not ms.
     public static let flowStartMilliseconds = "ipfix_flow_start_ms"
+    /// Column of the last packet time in ms (`flowEndMilliseconds`), present when the time unit is not ms.
     public static let flowEndMilliseconds = "ipfix_flow_end_ms"
 
+    /// Per flow: IP bytes and raw (wire) bytes, each as (src→dst, dst→src).
     public struct State {
         var ipBytes: (UInt64, UInt64) = (0, 0)
         var layer2Bytes: (UInt64, UInt64) = (0, 0)
@@ -23,12 +31,16 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
     /// The meter's time unit.
     public let timeUnit: TimeUnit
 
+    /// The plugin for a meter whose packet times are in `timeUnit` (adds the two ms columns unless it is ms).
     public init(timeUnit: TimeUnit = .milliseconds) {
         self.timeUnit = timeUnit
     }
 
+    /// `ipfix`.
     public var name: String { "ipfix" }
 
+    /// The IP and link-layer byte counts per direction and `flowEndReason`; the start and end in ms when the time
+    /// unit is not ms.
     public var columns: [FeatureColumn] {
         [
             .init(Self.src2dstIPBytes, .integer, "IP header and payload bytes, src→dst (octetDeltaCount)"),
@@ -42,6 +54,7 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
         ])
     }
 
+    /// Zero counters.
     public func makeState() -> State { State() }
 
     func count(_ state: inout State, _ packet: borrowing PacketContext) {
@@ -54,11 +67,13 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
         }
     }
 
+    /// Counts the first packet's IP and wire sizes in its direction.
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction {
         count(&state, packet)
         return .keep
     }
 
+    /// Counts the packet's IP and wire sizes in its direction.
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction {
         count(&state, packet)
         return .keep
@@ -75,6 +90,7 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
         }
     }
 
+    /// Writes the four byte counts, the end reason, and the ms start and end when the time unit is not ms.
     public func write<Sink: FlowFieldSink>(_ state: borrowing State, flow: borrowing Flow, to sink: inout Sink) {
         sink.appendUnsigned(state.ipBytes.0)
         sink.appendUnsigned(state.ipBytes.1)

@@ -17,26 +17,36 @@ import FlowWriters
 /// it in the observation domain. Export times are the wall clock for collectors, and for files the end time of the
 /// latest flow in the message (so a file depends only on its input and options).
 public final class IPFIXFlowWriter: FlowWriter {
+    /// Message size, template refresh, observation domain, element numbering and TCP reconnection.
     public struct Options: Sendable {
+        /// Largest message over UDP, in bytes (`--ipfix-mtu`); TCP and files use 65,535.
         public var mtu = 1400
+        /// Over UDP, the templates go out again every this many seconds (`--ipfix-template-refresh`).
         public var templateRefreshSeconds = 60.0
+        /// The observation domain id of every message (`--ipfix-domain`).
         public var domain: UInt32 = 0
+        /// Which information element each column becomes (IANA or enterprise-specific).
         public var elementMap = IPFIXElementMap(knownColumns: [])
         /// TCP (live capture): when the collector goes away, keep messages in a queue of at most `queueBytes`
         /// (then count the records dropped) and reconnect with backoff (0.5 s doubling to 30 s), without waiting
         /// on the network. Off: a lost connection is an error.
         public var reconnect = false
+        /// Bound of the reconnection queue, in bytes of messages (16 MiB).
         public var queueBytes = 16 << 20
         /// Where reconnection news goes (lost, back, records dropped).
         public var log: (@Sendable (String) -> Void)? = nil
         /// RFC 5610 type records for the enterprise elements (off by default: nfdump 1.7.1 misreads the messages
         /// that carry them and drops their flows).
         public var typeRecords = false
+        /// The defaults: 1400-byte UDP messages, templates every 60 s, domain 0, PEN 32473, no reconnection.
         public init() {}
     }
 
+    /// Template id of IPv4 flow records.
     public static let ipv4Template: UInt16 = 256
+    /// Template id of IPv6 flow records.
     public static let ipv6Template: UInt16 = 257
+    /// Options template id of the RFC 5610 type records (with `typeRecords`).
     public static let typeRecordTemplate: UInt16 = 258
 
     let destination: IPFIXDestination
@@ -70,7 +80,9 @@ public final class IPFIXFlowWriter: FlowWriter {
     public private(set) var recordsDropped: UInt64 = 0
     var lastTemplates = -Double.infinity
     var messageEndTime: UInt64 = 0
+    /// Flow records encoded so far.
     public private(set) var rowsWritten: UInt64 = 0
+    /// IPFIX messages sent or written so far.
     public private(set) var messagesSent: UInt64 = 0
 
     /// Opens the destination: a TCP collector is connected now (an error names host and port), a file gets its
@@ -102,6 +114,7 @@ public final class IPFIXFlowWriter: FlowWriter {
         return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
+    /// Builds the IPv4 and IPv6 templates from the schema; throws when a template does not fit in one message.
     public func begin(schema: FlowSchema) throws {
         elements4 = options.elementMap.elements(for: schema, v6: false)
         elements6 = options.elementMap.elements(for: schema, v6: true)
@@ -298,6 +311,7 @@ public final class IPFIXFlowWriter: FlowWriter {
         options.log?("IPFIX collector \(destination): connected again; \(sent) queued records sent\(recordsDropped > 0 ? ", \(recordsDropped) dropped so far (queue full)" : "")")
     }
 
+    /// Encodes one row as a data record of the IPv4 or IPv6 template, sending the open message first when it is full.
     public func write(_ row: FlowRow) throws {
         guard row.record.valueCount == valuesPerRecord else {
             throw WriterError.rowDoesNotMatchSchema(
@@ -327,12 +341,14 @@ public final class IPFIXFlowWriter: FlowWriter {
         rowsWritten += 1
     }
 
+    /// A quiet moment: retries a lost TCP collector and sends the open message and the UDP datagrams waiting.
     public func idle() throws {
         try pumpReconnection()
         if !isFile { try sendMessage() }
         try sendDatagrams()
     }
 
+    /// Sends what is left (the templates even without flows), finishes a file, and logs records never delivered.
     public func finish() throws {
         try pumpReconnection()
         if message.isEmpty && lastTemplates == -Double.infinity { try startMessage() }  // templates even without flows
@@ -345,6 +361,7 @@ public final class IPFIXFlowWriter: FlowWriter {
         }
     }
 
+    /// Removes a file's temporary file; nothing for a collector.
     public func abandon() {
         file?.abandon()
     }

@@ -4,6 +4,7 @@ import FlowWriters
 /// (id 3) and data sets (the template's id) — each a 4-byte header and its records. All numbers are in network
 /// byte order.
 public struct IPFIXMessageBuilder {
+    /// The message so far, header included.
     public private(set) var bytes: [UInt8] = []
     /// Offset of the open set's header, or nil.
     var setStart: Int?
@@ -11,9 +12,12 @@ public struct IPFIXMessageBuilder {
     /// Data records in the message (for the next message's sequence number).
     public private(set) var dataRecords: UInt32 = 0
 
+    /// An empty builder; ``begin(exportTime:sequence:domain:)`` starts a message.
     public init() {}
 
+    /// True before a message was begun.
     public var isEmpty: Bool { bytes.isEmpty }
+    /// Bytes in the message so far.
     public var count: Int { bytes.count }
 
     /// Starts a message (the header's length is written by ``finish()``).
@@ -113,15 +117,19 @@ public struct IPFIXMessageBuilder {
 /// Encodes field values into a data record (RFC 7011 §6: network byte order, variable-length fields with a one-
 /// or three-byte length), in a reused byte buffer: the one encoder of flow records and type records.
 public struct IPFIXRecordEncoder {
+    /// The encoded fields of the record.
     public var buffer = ByteBuffer(capacity: 4096)
 
+    /// An empty encoder with a 4 KiB buffer.
     public init() {}
 
     /// A copy of the record (for tests).
     public var bytes: [UInt8] { Array(buffer.bytes) }
 
+    /// Forgets the record, keeping the memory.
     public mutating func reset() { buffer.removeAll() }
 
+    /// The low `width` bytes (1…8) of `value`, big-endian.
     @inline(__always)
     public mutating func unsigned(_ value: UInt64, width: Int) {
         var v = value.bigEndian
@@ -138,6 +146,7 @@ public struct IPFIXRecordEncoder {
         }
     }
 
+    /// A variable-length string field: the length and the bytes, cut at 65,535.
     public mutating func string(_ utf8: UnsafeRawBufferPointer) {
         let n = min(utf8.count, 65535)
         variableLength(n)

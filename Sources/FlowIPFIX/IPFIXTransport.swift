@@ -60,6 +60,7 @@ public enum IPFIXDestination: Equatable, Sendable, CustomStringConvertible {
         self = scheme == "udp" ? .udp(host: host, port: UInt16(port)) : .tcp(host: host, port: UInt16(port))
     }
 
+    /// The destination as `-o` writes it: `ipfix+udp://HOST:PORT` (an IPv6 host in brackets), or the file path.
     public var description: String {
         switch self {
         case .udp(let host, let port): return "ipfix+udp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
@@ -78,6 +79,7 @@ public enum IPFIXError: Error, CustomStringConvertible, Sendable {
     case recordTooLarge(destination: String, bytes: Int, mtu: Int)
     case templateTooLarge(destination: String, bytes: Int, mtu: Int)
 
+    /// The message the CLI prints: what failed, where, and what to do about it.
     public var description: String {
         switch self {
         case .badDestination(let output, let why): return "-o '\(output)' is not an IPFIX destination: \(why)"

@@ -50,11 +50,16 @@ public enum IPFIXDataType: UInt8, Sendable {
 
 /// One information element: an IANA element (`enterprise` nil) or an enterprise-specific one.
 public struct IPFIXElement: Sendable, Equatable {
+    /// The element id (IANA's, or the enterprise's own number).
     public var id: UInt16
+    /// The private enterprise number, nil for an IANA element.
     public var enterprise: UInt32?
+    /// The abstract data type, which fixes the encoding and the template's field length.
     public var type: IPFIXDataType
+    /// The element's name (IANA's, or the column name), as type records carry it.
     public var name: String
 
+    /// An element `id` of `enterprise` (nil: IANA) with data type `type`.
     public init(id: UInt16, enterprise: UInt32? = nil, type: IPFIXDataType, name: String) {
         self.id = id
         self.enterprise = enterprise
@@ -79,9 +84,11 @@ public struct IPFIXElement: Sendable, Equatable {
 /// `knownColumns` (flowmeter's built-in columns, so a column keeps its number whatever options are on) and from
 /// 10000 for columns it does not list (a user's plugin), in schema order.
 public struct IPFIXElementMap: Sendable {
+    /// The enterprise number of every non-IANA element (`--ipfix-pen`; RFC 5612's 32473 by default).
     public let enterprise: UInt32
     let knownColumns: [String: Int]
 
+    /// A map numbering `knownColumns` from 1000 under `enterprise` (the order fixes the numbers).
     public init(enterprise: UInt32 = IPFIXElement.documentationPEN, knownColumns: [String]) {
         self.enterprise = enterprise
         var known: [String: Int] = [:]

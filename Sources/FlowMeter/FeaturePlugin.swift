@@ -25,6 +25,8 @@ public struct PacketContext {
     /// declare `needsPacketBytes` and the meter runs on several threads).
     public var frame: UnsafeRawBufferPointer
 
+    /// A packet as the meter hands it to the hooks: its decoded fields, direction (0 src→dst, 1 dst→src), time since
+    /// the flow's previous packet, size under the accounting mode and captured bytes (borrowed, valid during the hook).
     @inlinable
     public init(
         packet: DecodedPacket, direction: UInt8, deltaTime: UInt64, size: UInt16, frame: UnsafeRawBufferPointer
@@ -85,18 +87,25 @@ public protocol FeaturePlugin: Sendable {
 }
 
 extension FeaturePlugin {
+    /// Default: the plugin reads no packet bytes, so the meter need not copy frames to its threads for it.
     public var needsPacketBytes: Bool { false }
+    /// Default: replaces the used state with a fresh `makeState()` (plugins with arrays override it to clear in place).
     public func reset(_ state: inout State) { state = makeState() }
+    /// Default: does nothing and keeps the flow.
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     { .keep }
+    /// Default: does nothing and keeps the flow.
     public func packetArriving(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     { .keep }
+    /// Default: does nothing and keeps the flow.
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     { .keep }
+    /// Default: does nothing.
     public func flowExpired(_ state: inout State, flow: borrowing Flow) {}
+    /// Default: does nothing.
     public func cleanup() {}
 }
 
@@ -109,6 +118,7 @@ extension FeaturePlugin {
 /// The per-flow states of one plugin in one meter, indexed by flow slot (type-erased). Subclass it with a concrete
 /// plugin type to get fully specialised hook calls; `GenericPluginStore` works for any plugin.
 open class PluginStore {
+    /// An empty store; subclasses allocate their states in `ensureCapacity`.
     public init() {}
     /// Makes room for states of slots below `slots`.
     open func ensureCapacity(_ slots: Int) { fatalError("PluginStore subclasses must override ensureCapacity") }
@@ -145,8 +155,10 @@ open class TypedPluginStore<P: FeaturePlugin>: PluginStore {
     /// One state per slot, `capacity` of them initialised. Only the owning meter's thread touches it, one hook at
     /// a time, so the dynamic exclusivity check on this class property (about a fifth of a hook's cost) is off.
     @exclusivity(unchecked) public var states: UnsafeMutablePointer<P.State>
+    /// How many slots of `states` are initialised (grown by `ensureCapacity`, never shrunk).
     public var capacity = 0
 
+    /// A store for `plugin` with no slots yet (the meter calls `ensureCapacity` before the first flow).
     public init(plugin: P) {
         self.plugin = plugin
         states = .allocate(capacity: 1)
@@ -157,6 +169,7 @@ open class TypedPluginStore<P: FeaturePlugin>: PluginStore {
         states.deallocate()
     }
 
+    /// Grows `states` to `slots` entries, each new one initialised with `plugin.makeState()`; existing states move.
     open override func ensureCapacity(_ slots: Int) {
         if capacity >= slots { return }
         let grown = UnsafeMutablePointer<P.State>.allocate(capacity: slots)
@@ -167,10 +180,14 @@ open class TypedPluginStore<P: FeaturePlugin>: PluginStore {
         capacity = slots
     }
 
+    /// Calls the plugin's `cleanup()`.
     open override func cleanup() { plugin.cleanup() }
+    /// The plugin's `columns`.
     open override var columns: [FeatureColumn] { plugin.columns }
+    /// The plugin's `needsPacketBytes`.
     open override var needsPacketBytes: Bool { plugin.needsPacketBytes }
 
+    /// The state in `slot` when `Q.State` is this store's state type (a dynamic cast), else nil.
     open override func state<Q: FeaturePlugin>(of plugin: Q.Type, slot: Int32) -> Q.State? {
         (states[Int(slot)] as Any) as? Q.State
     }
@@ -178,6 +195,7 @@ open class TypedPluginStore<P: FeaturePlugin>: PluginStore {
 
 /// The store `makeStore()` gives any plugin: every hook goes through the plugin's protocol witnesses.
 public final class GenericPluginStore<P: FeaturePlugin>: TypedPluginStore<P> {
+    /// Resets the slot's state for the new flow, then calls the plugin's `flowStarted`.
     public override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>)
         -> PluginAction
     {
@@ -185,22 +203,26 @@ public final class GenericPluginStore<P: FeaturePlugin>: TypedPluginStore<P> {
         return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
     }
 
+    /// Calls the plugin's `packetArriving` with the slot's state.
     public override func arriving(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>)
         -> PluginAction
     {
         plugin.packetArriving(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
     }
 
+    /// Calls the plugin's `packetObserved` with the slot's state.
     public override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>)
         -> PluginAction
     {
         plugin.packetObserved(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
     }
 
+    /// Calls the plugin's `flowExpired` with the slot's state.
     public override func expire(slot: Int32, flow: UnsafePointer<Flow>) {
         plugin.flowExpired(&states[Int(slot)], flow: flow.pointee)
     }
 
+    /// Calls the plugin's `write` with the slot's state.
     public override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
         plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
     }
@@ -210,8 +232,10 @@ public final class GenericPluginStore<P: FeaturePlugin>: TypedPluginStore<P> {
 public struct PluginColumns {
     /// Every plugin's store, in column order, and the flow's slot in them.
     public let stores: [PluginStore]
+    /// The flow's slot in the meter's table, which indexes every store's states.
     public let slot: Int32
 
+    /// The columns of the flow in `slot` of `stores` (a meter's stores, in plugin order).
     @inlinable
     public init(stores: [PluginStore], slot: Int32) {
         self.stores = stores

@@ -3,14 +3,22 @@ import FlowPacket
 /// Direction-free flow key: both endpoints in canonical order, protocol, VLAN and tunnel id (NFStream's key;
 /// the IP version is part of it because NFStream keys on address text, where 1.2.3.4 and ::1.2.3.4 differ).
 public struct FlowKey: Hashable, Sendable {
+    /// The endpoint address that sorts first (with its port as tie-breaker): the key forgets direction.
     public var lowAddress: IPAddress
+    /// The other endpoint's address.
     public var highAddress: IPAddress
+    /// The port that goes with `lowAddress`.
     public var lowPort: UInt16
+    /// The port that goes with `highAddress`.
     public var highPort: UInt16
+    /// IP protocol number.
     public var ipProtocol: UInt8
+    /// Tunnel id (`TunnelKind` raw value, 0 none).
     public var tunnelID: UInt8
+    /// VID of the innermost VLAN tag (0 untagged).
     public var vlanID: UInt16
 
+    /// The key of `p`'s flow: the same for both directions of a conversation.
     @inlinable
     public init(_ p: DecodedPacket) {
         let s = p.source

@@ -141,6 +141,7 @@ public struct FlowRecord {
 /// The integers of a list value in a ``FlowRecord`` (borrowed from the record).
 public struct FlowRecordIntegers: RandomAccessCollection {
     @usableFromInline let base: UnsafeRawPointer
+    /// Number of integers in the list.
     public let count: Int
 
     @inlinable
@@ -149,9 +150,12 @@ public struct FlowRecordIntegers: RandomAccessCollection {
         self.count = count
     }
 
+    /// Always 0.
     @inlinable public var startIndex: Int { 0 }
+    /// `count`.
     @inlinable public var endIndex: Int { count }
 
+    /// The integer at `position` (traps when out of range).
     @inlinable
     public subscript(position: Int) -> Int64 {
         precondition(position >= 0 && position < count, "list index out of range")
@@ -166,6 +170,7 @@ public struct FlowRow {
     /// Every other column, in schema order.
     public var record: FlowRecord
 
+    /// A row numbered `id` with the values of `record`.
     @inlinable
     public init(id: UInt64, record: FlowRecord) {
         self.id = id
@@ -204,6 +209,7 @@ public struct FlowRecordBuffer: FlowFieldSink {
     @usableFromInline var recordStart = -1
     @usableFromInline var values: UInt32 = 0
 
+    /// An empty buffer of `capacity` bytes (at least 256); it doubles when a record does not fit.
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 256)
         storage = FlowRecordStorage(capacity: self.capacity)
@@ -280,20 +286,25 @@ public struct FlowRecordBuffer: FlowFieldSink {
         values &+= 1
     }
 
+    /// Stores a `.unsigned` value (kind byte and 8 bytes).
     @inlinable @inline(__always)
     public mutating func appendUnsigned(_ value: UInt64) { appendWord(.unsigned, value) }
 
+    /// Stores a `.signed` value (kind byte and 8 bytes).
     @inlinable @inline(__always)
     public mutating func appendSigned(_ value: Int64) { appendWord(.signed, UInt64(bitPattern: value)) }
 
+    /// Stores a `.double` value as its bit pattern (kind byte and 8 bytes).
     @inlinable
     public mutating func appendDouble(_ value: Double) { appendWord(.double, value.bitPattern) }
 
+    /// Stores a `.mac`, or with `ouiOnly` an `.oui` value (the whole MAC either way: the writer prints the OUI).
     @inlinable
     public mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
         appendWord(ouiOnly ? .oui : .mac, mac.value)
     }
 
+    /// Stores an `.address` value: kind byte, version byte and both 64-bit halves.
     @inlinable
     public mutating func appendAddress(_ address: IPAddress) {
         reserve(18)
@@ -305,11 +316,13 @@ public struct FlowRecordBuffer: FlowFieldSink {
         values &+= 1
     }
 
+    /// Stores a `.text` value: the string's UTF-8 bytes, as `appendUTF8` does.
     public mutating func appendText(_ text: String) {
         var text = text
         text.withUTF8 { appendUTF8(UnsafeRawBufferPointer($0)) }
     }
 
+    /// Stores a `.text` value: kind byte, 4-byte length and a copy of the bytes.
     public mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
         let n = utf8.count
         reserve(5 &+ n)
@@ -332,6 +345,7 @@ public struct FlowRecordBuffer: FlowFieldSink {
         values &+= UInt32(truncatingIfNeeded: record.valueCount)
     }
 
+    /// Stores a `.list` value: kind byte, 4-byte count and each integer widened to 64 bits.
     @inlinable
     public mutating func appendList<Values: Collection>(_ list: Values)
     where Values.Element: FixedWidthInteger & SignedInteger {

@@ -7,9 +7,13 @@ public enum ColumnType: String, Sendable {
 
 /// One output column: its name, type and a one-line description.
 public struct FeatureColumn: Sendable, Equatable {
+    /// The column name as written in headers (`src2dst_packets`, `splt_direction` …).
     public var name: String
+    /// The value type, which picks the column's Parquet and IPFIX encodings.
     public var type: ColumnType
+    /// One-line description, as `flowmeter features` lists it.
     public var summary: String
+    /// A column named `name` of type `type`, described by `summary`.
     public init(_ name: String, _ type: ColumnType, _ summary: String) {
         self.name = name
         self.type = type
@@ -39,21 +43,28 @@ public protocol FlowFieldSink {
 }
 
 extension FlowFieldSink {
+    /// Default: `appendText` with a `String` decoded from the bytes (invalid UTF-8 repaired).
     public mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
         appendText(String(decoding: utf8, as: UTF8.self))
     }
     // Inlinable, so a conforming sink gets them specialised for its own generic `appendList`.
+    /// Default: the generic `appendList` over the array's buffer.
     @inlinable public mutating func appendList(_ values: [Int8]) { values.withUnsafeBufferPointer { appendList($0) } }
+    /// Default: the generic `appendList` over the array's buffer.
     @inlinable public mutating func appendList(_ values: [Int32]) { values.withUnsafeBufferPointer { appendList($0) } }
+    /// Default: the generic `appendList` over the array's buffer.
     @inlinable public mutating func appendList(_ values: [Int64]) { values.withUnsafeBufferPointer { appendList($0) } }
 }
 
 /// The ordered columns of a run, known before the first row (NFStream's order, §5 of the semantics).
 public struct FlowSchema: Sendable, Equatable {
+    /// Every column, `id` first.
     public var columns: [FeatureColumn]
 
+    /// A schema of exactly `columns`.
     public init(columns: [FeatureColumn]) { self.columns = columns }
 
+    /// The column names in order (the CSV header).
     public var columnNames: [String] { columns.map(\.name) }
 
     /// The core columns for a meter configuration, then every plugin's columns in plugin order.

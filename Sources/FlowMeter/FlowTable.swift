@@ -57,6 +57,7 @@ public struct FlowTable {
     /// Number of flows in the table.
     public var count = 0
 
+    /// An empty table with room for `initialCapacity` flows (index at least twice that, a power of two); it grows.
     public init(initialCapacity: Int = 1024) {
         var capacity = 16
         var bits = 4

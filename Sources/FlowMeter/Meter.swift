@@ -3,6 +3,7 @@ import FlowPacket
 /// When and why a flow left its meter: the input position of the event, which fixes the flow's place in the
 /// output (see `FlowEvent.orderKey`).
 public struct FlowEvent: Sendable, Equatable {
+    /// Where in the input a flow left: at a packet's arrival, in the idle scan after it, or at the end.
     public enum Kind: UInt8, Sendable {
         /// At the arrival of packet `index` (timeout detected on one of its own packets, or evicted from a full shard).
         case arrival = 0
@@ -11,9 +12,12 @@ public struct FlowEvent: Sendable, Equatable {
         /// At the end of the input.
         case end = 2
     }
+    /// Global index of the packet the event belongs to (`UInt64.max` for `.end`).
     public var index: UInt64
+    /// Which of the three moments at that position.
     public var kind: Kind
 
+    /// An event at packet `index` of kind `kind`.
     public init(index: UInt64, kind: Kind) {
         self.index = index
         self.kind = kind
@@ -23,10 +27,14 @@ public struct FlowEvent: Sendable, Equatable {
 /// The total order of output rows: event position, then event kind, then the flow's last packet index
 /// (unique per flow). It depends only on the input, so any number of meters produce the same order.
 public struct FlowOrderKey: Comparable, Sendable {
+    /// The event's packet index.
     public var index: UInt64
+    /// The event's `Kind` raw value (arrival before scan before end at the same index).
     public var kind: UInt8
+    /// The flow's `lastPacketIndex`, which breaks ties between flows of one event.
     public var lastPacket: UInt64
 
+    /// The key of a flow with last packet `lastPacket` that left at `event`.
     @inlinable
     public init(event: FlowEvent, lastPacket: UInt64) {
         index = event.index
@@ -34,6 +42,7 @@ public struct FlowOrderKey: Comparable, Sendable {
         self.lastPacket = lastPacket
     }
 
+    /// Event index, then kind, then last packet index.
     @inlinable
     public static func < (a: FlowOrderKey, b: FlowOrderKey) -> Bool {
         if a.index != b.index { return a.index < b.index }
@@ -49,15 +58,22 @@ public protocol FlowExporter: AnyObject {
 
 /// Counters a meter keeps about its own work.
 public struct MeterStatistics: Sendable, Equatable {
+    /// Packets metered.
     public var packets: UInt64 = 0
+    /// Flows created (each first packet of a flow).
     public var flowsCreated: UInt64 = 0
+    /// Flows exported, whatever the reason (evicted ones included).
     public var flowsExpired: UInt64 = 0
     /// Flows expired early because their shard of the table was full (`--max-flows`).
     public var flowsEvicted: UInt64 = 0
+    /// Flows in the table now.
     public var activeFlows: Int = 0
+    /// Most flows the table held at once.
     public var peakActiveFlows: Int = 0
+    /// All counters zero.
     public init() {}
 
+    /// Adds another meter's counters; active and peak flows are summed too (for peaks an upper bound of the total).
     public mutating func add(_ other: MeterStatistics) {
         packets += other.packets
         flowsCreated += other.flowsCreated
@@ -75,8 +91,11 @@ public struct MeterStatistics: Sendable, Equatable {
 /// active first; at the end, the remaining flows leave least recently active first. `FlowOrderKey` states this
 /// order, so meters that each own some shards of the key space can be merged into exactly the same sequence.
 public struct Meter {
+    /// The options the meter was made with (timeouts, accounting mode, tunnels, `maxFlows` …).
     public let configuration: MeterConfiguration
+    /// The active flows.
     public var table: FlowTable
+    /// Counters of the meter's own work.
     public var statistics = MeterStatistics()
     /// Highest packet time seen (NFStream's `meter_tick`); earlier packets are re-stamped to it.
     public var clock: UInt64 = 0
@@ -100,6 +119,7 @@ public struct Meter {
     /// scans end after one comparison.
     @usableFromInline var lastSeenLowerBound: UInt64 = 0
 
+    /// A meter with `configuration`, one store per plugin, and a table sized for `initialCapacity` flows.
     public init(configuration: MeterConfiguration, plugins: [any FeaturePlugin] = [], initialCapacity: Int = 4096) {
         self.configuration = configuration
         self.table = FlowTable(initialCapacity: initialCapacity)

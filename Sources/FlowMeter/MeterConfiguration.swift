@@ -31,5 +31,7 @@ public struct MeterConfiguration: Sendable, Equatable {
     /// `scanIntervalMilliseconds` in ticks of `timeUnit`.
     @inlinable public var scanIntervalTicks: UInt64 { scanIntervalMilliseconds &* timeUnit.ticksPerMillisecond }
 
+    /// NFStream's defaults: 120 s idle, 1800 s active timeout, raw sizes, tunnels decoded, no TCP termination,
+    /// unbounded table, milliseconds.
     public init() {}
 }

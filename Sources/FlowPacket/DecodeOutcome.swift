@@ -13,6 +13,7 @@ public enum DecodeOutcome: UInt8, Sendable, CaseIterable, CustomStringConvertibl
     /// Header fields contradict each other (lengths, extension headers, "no next header").
     case malformed
 
+    /// A short lower-case reason ("non-first fragment", "not IP" …) for reports of ignored packets.
     public var description: String {
         switch self {
         case .decoded: return "decoded"

@@ -6,12 +6,15 @@ public struct DecodedPacket: Sendable {
     public var time: UInt64 = 0
     /// Source and destination MAC (zero for link types without MACs).
     public var sourceMAC: MACAddress = .zero
+    /// Destination MAC (zero for link types without MACs).
     public var destinationMAC: MACAddress = .zero
     /// Source and destination IP of the (inner, for tunnels) IP header.
     public var source: IPAddress = .zero
+    /// Destination IP of the (inner, for tunnels) IP header.
     public var destination: IPAddress = .zero
     /// TCP/UDP ports (0 for every other protocol).
     public var sourcePort: UInt16 = 0
+    /// Destination TCP/UDP port (0 for every other protocol).
     public var destinationPort: UInt16 = 0
     /// IP protocol number (IPv6: the last next-header after extension headers).
     public var ipProtocol: UInt8 = 0
@@ -36,21 +39,31 @@ public struct DecodedPacket: Sendable {
     public var payloadSize: UInt16 = 0
     /// Offset of the (inner) IP header in the frame, and of the L4 payload (captured bytes may end earlier).
     public var ipOffset: Int32 = 0
+    /// Offset of the L4 payload in the frame (may lie past `capturedLength` when the capture was cut short).
     public var payloadOffset: Int32 = 0
     /// Captured bytes of the frame.
     public var capturedLength: Int32 = 0
 
+    /// An all-zero packet, filled in field by field by `PacketDecoder`.
     public init() {}
 
     /// TCP flag bits as named constants.
     public enum TCPFlag {
+        /// FIN: the sender has no more data.
         public static let fin: UInt8 = 0x01
+        /// SYN: opens a connection (NFStream's `syn_packets` counts it).
         public static let syn: UInt8 = 0x02
+        /// RST: aborts the connection.
         public static let rst: UInt8 = 0x04
+        /// PSH: push the buffered data to the application.
         public static let psh: UInt8 = 0x08
+        /// ACK: the acknowledgement number is valid.
         public static let ack: UInt8 = 0x10
+        /// URG: the urgent pointer is valid.
         public static let urg: UInt8 = 0x20
+        /// ECE: ECN echo (RFC 3168).
         public static let ece: UInt8 = 0x40
+        /// CWR: congestion window reduced (RFC 3168).
         public static let cwr: UInt8 = 0x80
     }
 

@@ -7,6 +7,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     /// 4 or 6.
     public var version: UInt8
 
+    /// An address from its two halves; for IPv4 `high` is 0 and the address is in the low 32 bits of `low`.
     @inlinable
     public init(high: UInt64, low: UInt64, version: UInt8) {
         self.high = high
@@ -23,6 +24,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The unspecified address of version 4.
     public static let zero = IPAddress(high: 0, low: 0, version: 4)
 
+    /// Orders IPv4 before IPv6, then by value (the halves compared as unsigned numbers).
     @inlinable
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         if a.version != b.version { return a.version < b.version }
@@ -78,6 +80,7 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
         if bestBase >= 0 && bestBase + bestLen == 8 { out.append(UInt8(ascii: ":")) }
     }
 
+    /// The text form, as `inet_ntop` writes it (`192.0.2.1`, `2001:db8::1`, `::ffff:192.0.2.1`).
     public var description: String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(40)
@@ -121,8 +124,11 @@ public struct IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible
 
 /// A 48-bit MAC address stored in the low bits of a `UInt64`, first byte most significant.
 public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
+    /// The six bytes in the low 48 bits, first byte most significant.
     public var value: UInt64
+    /// An address from its 48-bit value (the upper 16 bits of `value` should be 0).
     @inlinable public init(_ value: UInt64) { self.value = value }
+    /// `00:00:00:00:00:00`, the MAC of link types that carry none.
     public static let zero = MACAddress(0)
 
     /// Appends `xx:xx:xx:xx:xx:xx` (lower case) to `out`; with `ouiOnly`, only the first three bytes.
@@ -137,6 +143,7 @@ public struct MACAddress: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The text form, `xx:xx:xx:xx:xx:xx` in lower case.
     public var description: String {
         var bytes: [UInt8] = []
         write(into: &bytes)

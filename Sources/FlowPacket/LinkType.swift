@@ -1,6 +1,8 @@
 /// A libpcap data-link type (`DLT_*` value as returned by `pcap_datalink`).
 public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    /// The `DLT_*` number.
     public var rawValue: Int32
+    /// Wraps any `DLT_*` number, supported or not (see `isSupported`).
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
     /// BSD loopback, 4-byte address family in the capturing host's byte order.
@@ -43,6 +45,7 @@ public struct LinkType: RawRepresentable, Hashable, Sendable, CustomStringConver
         }
     }
 
+    /// The libpcap name without `DLT_` (`EN10MB`, `LINUX_SLL2` …), or `DLT n` for types the decoder does not know.
     public var description: String {
         switch self {
         case .null: return "NULL"

@@ -5,6 +5,7 @@ public struct PacketView {
     /// Number of captured bytes.
     public let count: Int
 
+    /// A view of `buffer`'s bytes; the memory must outlive the view (an empty buffer gives `count` 0).
     @inlinable
     public init(_ buffer: UnsafeRawBufferPointer) {
         if let address = buffer.baseAddress {
@@ -16,6 +17,7 @@ public struct PacketView {
         }
     }
 
+    /// The byte at `offset`, or 0 past the captured end.
     @inlinable @inline(__always)
     public func u8(_ offset: Int) -> UInt8 {
         guard UInt(bitPattern: offset) < UInt(bitPattern: count) else { return 0 }

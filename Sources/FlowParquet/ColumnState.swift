@@ -20,8 +20,11 @@ public enum ParquetColumnKind: Sendable, Equatable {
 
 /// One top-level column of a Parquet file.
 public struct ParquetColumn: Sendable, Equatable {
+    /// The column's name in the file's schema (a flow schema column name).
     public var name: String
+    /// How its values are typed and laid out.
     public var kind: ParquetColumnKind
+    /// A column `name` of kind `kind`.
     public init(name: String, kind: ParquetColumnKind) {
         self.name = name
         self.kind = kind

@@ -5,6 +5,7 @@ public enum ParquetWriterError: Error, CustomStringConvertible, Sendable {
     case pageTooLarge(column: String, bytes: Int)
     case valueDoesNotFitColumn(path: String, row: UInt64, column: String, expected: String, got: String)
 
+    /// The message the CLI prints, naming the column (and, for a mismatched value, the output and the row).
     public var description: String {
         switch self {
         case .pageTooLarge(let column, let bytes):
@@ -22,7 +23,9 @@ public enum ParquetWriterError: Error, CustomStringConvertible, Sendable {
 ///
 /// Values are appended column by column in schema order; ``endRow()`` closes a row.
 public final class ParquetFileWriter {
+    /// Tuning of the file layout; the defaults are what `convert -o x.parquet` writes.
     public struct Options: Sendable {
+        /// The codec of every data and dictionary page (zstd level 3 by default).
         public var compression: ParquetCompression = .zstd
         /// Rows per row group.
         public var rowGroupRows = 131_072
@@ -36,9 +39,11 @@ public final class ParquetFileWriter {
         public var keyValues: [(String, String)] = []
         /// The `created_by` string (`NAME version X`, the form readers parse).
         public var createdBy = "flowmeter"
+        /// The defaults: zstd, row groups of 131,072 rows or 256 MiB, 1 MiB pages and dictionaries.
         public init() {}
     }
 
+    /// The file's columns, in order.
     public let columns: [ParquetColumn]
     let options: Options
     let sink: ByteSink
@@ -49,6 +54,7 @@ public final class ParquetFileWriter {
     var offset: Int64 = 0
     var rowGroups: [ParquetRowGroupMetadata] = []
     var rowsInGroup = 0
+    /// Rows ended so far (with ``endRow()``), written or still in the open row group.
     public private(set) var rowCount: Int64 = 0
     var finished = false
     // Scratch for encoding and compressing pages.

@@ -12,8 +12,10 @@ public final class ParquetFlowWriter: FlowWriter {
     var file: ParquetFileWriter?
     var columns: [ParquetColumn] = []
     var valuesPerRecord = -1
+    /// Rows written so far (0 before `begin`).
     public var rowsWritten: UInt64 { UInt64(file?.rowCount ?? 0) }
 
+    /// A writer to `sink` with `options`; the file starts (magic number) at `begin(schema:)`.
     public init(sink: ByteSink, options: ParquetFileWriter.Options) {
         self.sink = sink
         self.options = options
@@ -46,12 +48,14 @@ public final class ParquetFlowWriter: FlowWriter {
         }
     }
 
+    /// Maps every schema column to a Parquet column (``kind(of:)``) and starts the file.
     public func begin(schema: FlowSchema) throws {
         columns = schema.columns.map { ParquetColumn(name: $0.name, kind: Self.kind(of: $0.type)) }
         valuesPerRecord = columns.count - 1
         file = try ParquetFileWriter(sink: sink, columns: columns, options: options)
     }
 
+    /// Appends one row's values to their columns; throws when the value count or a value's type does not match.
     public func write(_ row: FlowRow) throws {
         guard let file else { preconditionFailure("write before begin(schema:)") }
         guard row.record.valueCount == valuesPerRecord else {
@@ -71,11 +75,13 @@ public final class ParquetFlowWriter: FlowWriter {
         try file.endRow()
     }
 
+    /// Writes the last row group and the footer, then finishes the sink (a file is renamed to its name).
     public func finish() throws {
         guard let file else { preconditionFailure("finish before begin(schema:)") }
         try file.finish()
     }
 
+    /// Gives up the file: its temporary file is removed.
     public func abandon() {
         if let file { file.abandon() } else { sink.abandon() }
     }

@@ -16,6 +16,7 @@ public enum ParquetEncoding: Int32, Sendable, Comparable {
     case rle = 3
     case rleDictionary = 8
 
+    /// Orders by Thrift value, so a column chunk lists its encodings in a stable order.
     public static func < (a: Self, b: Self) -> Bool { a.rawValue < b.rawValue }
 }
 
@@ -36,6 +37,7 @@ public enum ParquetCompression: Int32, Sendable, CaseIterable, CustomStringConve
         }
     }
 
+    /// The codec named `name` (`none`, `snappy`, `gzip`, `zstd`; any case), or nil.
     public init?(name: String) {
         guard let match = Self.allCases.first(where: { $0.description == name.lowercased() }) else { return nil }
         self = match

@@ -21,14 +21,17 @@ public struct ThriftCompactWriter {
         case structure = 12
     }
 
+    /// The encoded bytes so far.
     public private(set) var bytes: [UInt8] = []
     var lastFieldID: Int16 = 0
     var fieldIDStack: [Int16] = []
 
+    /// An empty writer at the top-level struct (last field id 0).
     public init() {}
 
     // MARK: Primitive values
 
+    /// An unsigned LEB128 varint: 7 bits per byte, least significant first.
     public mutating func writeVarint(_ value: UInt64) {
         var v = value
         while v >= 0x80 {
@@ -38,6 +41,7 @@ public struct ThriftCompactWriter {
         bytes.append(UInt8(v))
     }
 
+    /// A signed value as a zigzag varint (0, -1, 1, -2 … become 0, 1, 2, 3 …).
     public mutating func writeZigzag(_ value: Int64) {
         writeVarint(UInt64(bitPattern: (value << 1) ^ (value >> 63)))
     }
@@ -61,30 +65,36 @@ public struct ThriftCompactWriter {
         lastFieldID = id
     }
 
+    /// A bool field: the value lives in the field header's type (no payload).
     public mutating func writeBool(_ id: Int16, _ value: Bool) {
         writeFieldHeader(id: id, type: value ? .booleanTrue : .booleanFalse)
     }
 
+    /// A byte field (`i8`): the header and the byte.
     public mutating func writeI8(_ id: Int16, _ value: Int8) {
         writeFieldHeader(id: id, type: .byte)
         bytes.append(UInt8(bitPattern: value))
     }
 
+    /// An `i32` field: the header and a zigzag varint.
     public mutating func writeI32(_ id: Int16, _ value: Int32) {
         writeFieldHeader(id: id, type: .i32)
         writeZigzag(Int64(value))
     }
 
+    /// An `i64` field: the header and a zigzag varint.
     public mutating func writeI64(_ id: Int16, _ value: Int64) {
         writeFieldHeader(id: id, type: .i64)
         writeZigzag(value)
     }
 
+    /// A `binary` field: the header, a varint length and the bytes.
     public mutating func writeBinary(_ id: Int16, _ value: some Collection<UInt8>) {
         writeFieldHeader(id: id, type: .binary)
         writeBinaryValue(value)
     }
 
+    /// A `string` field: a binary field of the UTF-8 bytes.
     public mutating func writeString(_ id: Int16, _ value: String) {
         writeBinary(id, Array(value.utf8))
     }
@@ -127,11 +137,13 @@ public struct ThriftCompactWriter {
         }
     }
 
+    /// A `list<i32>` field: the list header and one zigzag varint per value.
     public mutating func writeI32List(_ id: Int16, _ values: [Int32]) {
         writeListHeader(id: id, elementType: .i32, count: values.count)
         for v in values { writeZigzag(Int64(v)) }
     }
 
+    /// A `list<string>` field: the list header and each string as varint length and UTF-8 bytes.
     public mutating func writeStringList(_ id: Int16, _ values: [String]) {
         writeListHeader(id: id, elementType: .binary, count: values.count)
         for v in values { writeBinaryValue(Array(v.utf8)) }

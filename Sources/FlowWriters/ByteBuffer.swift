@@ -19,12 +19,14 @@ public struct ByteBuffer: ByteOutput {
     /// Bytes the buffer holds before it grows.
     @inlinable public var bytesReserved: Int { capacity }
 
+    /// An empty buffer with room for `capacity` bytes (at least 64); it doubles when full.
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
         storage = ByteBufferStorage(capacity: self.capacity)
         base = storage.base
     }
 
+    /// Appends one byte.
     @inlinable @inline(__always)
     public mutating func append(_ byte: UInt8) {
         if count == capacity { grow(minimum: count + 1) }
@@ -32,6 +34,7 @@ public struct ByteBuffer: ByteOutput {
         count &+= 1
     }
 
+    /// Appends a copy of `bytes`, growing at most once.
     @inlinable
     public mutating func append(contentsOf bytes: UnsafeRawBufferPointer) {
         if count + bytes.count > capacity { grow(minimum: count + bytes.count) }
@@ -41,6 +44,7 @@ public struct ByteBuffer: ByteOutput {
         count += bytes.count
     }
 
+    /// Appends the UTF-8 bytes of a string literal.
     @inlinable
     public mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }

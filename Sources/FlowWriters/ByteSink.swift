@@ -18,10 +18,13 @@ public protocol ByteSink: AnyObject {
 /// Writes to a file through a temporary name in the same directory, renamed on `finish()`;
 /// or to standard output when the path is `-`.
 public final class FileSink: ByteSink {
+    /// The path given (`-` for standard output), for messages.
     public let path: String
     let temporaryPath: String?
     var fd: Int32
 
+    /// Opens `path`: `-` is standard output, a device, FIFO or socket is written directly, anything else goes to
+    /// `.NAME.partial-PID` beside it until `finish()`. Throws `WriterError.cannotCreate` (also for a directory).
     public init(path: String) throws {
         self.path = path
         if path == "-" {
@@ -53,6 +56,7 @@ public final class FileSink: ByteSink {
         PartialOutput.register(tmp)
     }
 
+    /// Writes all of `bytes`, looping over short writes and EINTR; throws `WriterError.writeFailed`.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard var p = bytes.baseAddress else { return }
         var remaining = bytes.count
@@ -67,6 +71,7 @@ public final class FileSink: ByteSink {
         }
     }
 
+    /// Closes the file and renames the temporary file to `path` (standard output stays open; a device is closed).
     public func finish() throws {
         guard let tmp = temporaryPath else {
             if fd > 2 {
@@ -93,6 +98,7 @@ public final class FileSink: ByteSink {
         }
     }
 
+    /// Closes and removes the temporary file, if there is one.
     public func abandon() {
         guard let tmp = temporaryPath else { return }
         if fd >= 0 {

@@ -4,9 +4,11 @@ import FlowPacket
 /// Builds CSV text in Python's csv-module style (NFStream 6.6.0): comma separated, CRLF line ends,
 /// fields quoted only when they contain `,`, `"`, CR or LF, with `"` doubled.
 public struct CSVRow: FlowFieldSink {
+    /// The CSV text written so far; the writer flushes and clears it.
     public var buffer: ByteBuffer
     @usableFromInline var fieldsInRow = 0
 
+    /// An empty row builder whose buffer starts at `capacity` bytes.
     public init(capacity: Int = 1 << 16) {
         buffer = ByteBuffer(capacity: capacity)
     }
@@ -20,18 +22,21 @@ public struct CSVRow: FlowFieldSink {
         fieldsInRow &+= 1
     }
 
+    /// Ends the line with CRLF, as Python's csv module does; the next value starts a new row.
     public mutating func endRow() {
         buffer.append(13)
         buffer.append(10)
         fieldsInRow = 0
     }
 
+    /// An unsigned integer in decimal.
     @inlinable
     public mutating func appendUnsigned(_ value: UInt64) {
         separator()
         buffer.appendDecimal(value)
     }
 
+    /// A signed integer in decimal.
     @inlinable
     public mutating func appendSigned(_ value: Int64) {
         separator()
@@ -39,12 +44,14 @@ public struct CSVRow: FlowFieldSink {
         buffer.appendDecimal(value.magnitude)
     }
 
+    /// A double as Python's `repr(float)` writes it (`0.5`, `1e-05`, `nan`).
     @inlinable
     public mutating func appendDouble(_ value: Double) {
         separator()
         PythonFloatFormat.append(value, to: &buffer)
     }
 
+    /// An address as `inet_ntop` writes it (IPv4 dotted decimal on a fast path).
     @inlinable
     public mutating func appendAddress(_ address: IPAddress) {
         separator()
@@ -55,17 +62,20 @@ public struct CSVRow: FlowFieldSink {
         }
     }
 
+    /// A MAC as `xx:xx:xx:xx:xx:xx`, or with `ouiOnly` its first three bytes `xx:xx:xx`.
     @inlinable
     public mutating func appendMAC(_ mac: MACAddress, ouiOnly: Bool) {
         separator()
         buffer.appendMAC(mac.value, bytes: ouiOnly ? 3 : 6)
     }
 
+    /// A text field, quoted as `appendUTF8` decides.
     public mutating func appendText(_ text: String) {
         var text = text
         text.withUTF8 { appendUTF8(UnsafeRawBufferPointer($0)) }
     }
 
+    /// A text field of UTF-8 bytes, quoted (with `"` doubled) only when it holds `,`, `"`, CR or LF.
     public mutating func appendUTF8(_ utf8: UnsafeRawBufferPointer) {
         separator()
         var needsQuotes = false
@@ -85,6 +95,7 @@ public struct CSVRow: FlowFieldSink {
         buffer.append(UInt8(ascii: "\""))
     }
 
+    /// A list as Python prints it, `[1, -1, 2]`, in quotes when it has more than one element (it then holds commas).
     @inlinable
     public mutating func appendList<Values: Collection>(_ values: Values)
     where Values.Element: FixedWidthInteger & SignedInteger {

@@ -19,6 +19,7 @@ public protocol FlowWriter: AnyObject {
 }
 
 extension FlowWriter {
+    /// Default: nothing to send.
     public func idle() throws {}
 }
 
@@ -28,9 +29,11 @@ public final class CSVWriter: FlowWriter {
     var row = CSVRow(capacity: 1 << 17)
     /// Columns of the schema less `id`: what every record must hold.
     var valuesPerRecord = -1
+    /// Rows written so far (the header not counted).
     public private(set) var rowsWritten: UInt64 = 0
     static let flushThreshold = 1 << 16
 
+    /// A writer to `sink` (a file, standard output, or a `GzipStream` in front of one).
     public init(sink: ByteSink) {
         self.sink = sink
     }
@@ -42,12 +45,14 @@ public final class CSVWriter: FlowWriter {
         self.init(sink: sink)
     }
 
+    /// Writes the header line of the schema's column names and remembers how many values each row must have.
     public func begin(schema: FlowSchema) throws {
         valuesPerRecord = schema.columns.count - 1
         row.appendHeader(schema.columnNames)
         try flushIfNeeded(force: false)
     }
 
+    /// Formats one row, flushing to the sink every 64 KiB; throws `rowDoesNotMatchSchema` when its value count is off.
     public func write(_ flowRow: FlowRow) throws {
         guard flowRow.record.valueCount == valuesPerRecord else {
             throw WriterError.rowDoesNotMatchSchema(
@@ -65,6 +70,7 @@ public final class CSVWriter: FlowWriter {
         row.buffer.removeAll()
     }
 
+    /// Flushes the buffered rows and finishes the sink (a file is renamed to its name).
     public func finish() throws {
         try flushIfNeeded(force: true)
         try sink.finish()
@@ -76,6 +82,7 @@ public final class CSVWriter: FlowWriter {
         try flushIfNeeded(force: true)
     }
 
+    /// Abandons the sink: a file's temporary file is removed.
     public func abandon() {
         sink.abandon()
     }

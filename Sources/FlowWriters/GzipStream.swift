@@ -7,11 +7,13 @@ public final class GzipStream: ByteSink {
     var stream = z_stream()
     var outBuffer: [UInt8]
     var finished = false
+    /// The path of the sink the compressed bytes go to.
     public var path: String { output.path }
 
     /// The version of the zlib linked in (`zlibVersion()`), for provenance records such as the convert manifest.
     public static var libraryVersion: String { String(cString: zlibVersion()) }
 
+    /// A gzip stream (RFC 1952 wrapper) at zlib `level` (1 fastest … 9 smallest) into `output`.
     public init(output: ByteSink, level: Int32 = 1) throws {
         self.output = output
         outBuffer = [UInt8](repeating: 0, count: 1 << 17)
@@ -22,6 +24,7 @@ public final class GzipStream: ByteSink {
         }
     }
 
+    /// Compresses `bytes`, writing whatever output zlib produces to the sink.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         stream.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
@@ -54,6 +57,7 @@ public final class GzipStream: ByteSink {
         }
     }
 
+    /// Ends the gzip stream (trailer with CRC and length) and finishes the sink.
     public func finish() throws {
         if !finished {
             finished = true
@@ -65,6 +69,7 @@ public final class GzipStream: ByteSink {
         try output.finish()
     }
 
+    /// Frees the zlib stream and abandons the sink.
     public func abandon() {
         if !finished {
             finished = true
@@ -82,6 +87,7 @@ public final class GzipStream: ByteSink {
 public final class GzipCompressor {
     var stream = z_stream()
 
+    /// A compressor at zlib `level` (1 fastest … 9 smallest; 6, zlib's default, unless told).
     public init(level: Int32 = 6) {
         let rc = flowmeter_deflate_init2(&stream, level, 15 + 16, 8)
         precondition(rc == Z_OK, "deflateInit2 returned \(rc)")

@@ -2,7 +2,10 @@
 /// fixed notation with a trailing `.0` for whole values when 1e-4 <= |x| < 1e16, otherwise `d.ddde±XX`.
 import FlowPacket
 
+/// Numbers written as Python writes them, so CSV matches NFStream byte for byte: doubles as `repr(float)`,
+/// integers in decimal.
 public enum PythonFloatFormat {
+    /// Appends `value` as Python's `repr(float)`: shortest round-trip digits, `nan`, `inf`, `-0.0`, `1e-05`, `1e+16`.
     public static func append<Output: ByteOutput>(_ value: Double, to out: inout Output) {
         if value.isNaN { appendASCII("nan", to: &out); return }
         if value.isInfinite { appendASCII(value < 0 ? "-inf" : "inf", to: &out); return }
@@ -116,6 +119,7 @@ public enum PythonFloatFormat {
         }
     }
 
+    /// Appends a signed integer in decimal (`-` for negatives).
     @inlinable
     public static func appendInteger<Output: ByteOutput>(_ value: Int64, to out: inout Output) {
         if value < 0 {
@@ -126,6 +130,7 @@ public enum PythonFloatFormat {
         }
     }
 
+    /// Appends an unsigned integer in decimal.
     @inlinable
     public static func appendUnsigned<Output: ByteOutput>(_ value: UInt64, to out: inout Output) {
         if value < 10 {

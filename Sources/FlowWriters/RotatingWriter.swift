@@ -12,11 +12,13 @@ import FlowMeter
 /// File names: OUTPUT `dir/flows.csv.gz` gives `dir/flows-20261202T181700Z-000001.csv.gz`, … — the UTC time the
 /// file was opened and a sequence number from 1, so names sort in order and never collide.
 public final class RotatingWriter: FlowWriter {
+    /// When to start a new file: after `flows` rows or `seconds` seconds, whichever comes first.
     public struct Policy: Sendable, Equatable {
         /// Rows per file (nil: no bound).
         public var flows: UInt64?
         /// Seconds a file stays open, checked when a row arrives (nil: no bound).
         public var seconds: Double?
+        /// A policy; with both nil every row goes to one file.
         public init(flows: UInt64? = nil, seconds: Double? = nil) {
             self.flows = flows
             self.seconds = seconds
@@ -34,6 +36,7 @@ public final class RotatingWriter: FlowWriter {
     var sequence = 0
     /// Names of the files finished so far, in order.
     public private(set) var finishedPaths: [String] = []
+    /// The file being written, nil between files.
     public private(set) var currentPath: String?
 
     /// `template` is the OUTPUT path the names derive from; `open` makes the writer of one file; `clock` gives the
@@ -48,6 +51,7 @@ public final class RotatingWriter: FlowWriter {
         self.clock = clock
     }
 
+    /// Seconds since the epoch from `CLOCK_REALTIME`, the default clock.
     public static func systemClock() -> Double {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
@@ -79,6 +83,7 @@ public final class RotatingWriter: FlowWriter {
             + suffix
     }
 
+    /// Keeps the schema for every file and opens the first one.
     public func begin(schema: FlowSchema) throws {
         self.schema = schema
         try openNext()
@@ -109,6 +114,7 @@ public final class RotatingWriter: FlowWriter {
         currentPath = nil
     }
 
+    /// Writes `row` to the open file, first finishing it and opening the next when it is full or old enough.
     public func write(_ row: FlowRow) throws {
         if current == nil { try openNext() }
         if rowsInFile > 0 {
@@ -133,10 +139,12 @@ public final class RotatingWriter: FlowWriter {
         }
     }
 
+    /// Finishes the open file, if any.
     public func finish() throws {
         try finishCurrent()
     }
 
+    /// Abandons the open file (files already finished stay).
     public func abandon() {
         current?.abandon()
         current = nil

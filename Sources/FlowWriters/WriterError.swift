@@ -14,6 +14,7 @@ public enum WriterError: Error, CustomStringConvertible, Sendable {
     /// it declared).
     case rowDoesNotMatchSchema(path: String, id: UInt64, values: Int, columns: Int)
 
+    /// The message the CLI prints: what failed, on which path, `strerror`'s reason and a hint for common errnos.
     public var description: String {
         switch self {
         case .cannotCreate(let path, let e):
