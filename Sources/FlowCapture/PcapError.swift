@@ -25,6 +25,7 @@ public enum PcapError: Error, CustomStringConvertible, Sendable {
     /// `--ingest tshark`: tshark could not be started, exited with an error, or wrote output we cannot read.
     case tsharkFailed(message: String, stderr: String)
 
+    /// The message printed for the error: it names the file, interface or option and what to do.
     public var description: String {
         switch self {
         case .cannotOpen(let path, let message):

@@ -13,6 +13,7 @@ public final class ChildProcess {
     public enum Termination: Sendable, Equatable, CustomStringConvertible {
         case exited(Int32)
         case signaled(Int32)
+        /// `exit status N` or `killed by signal N`, for messages.
         public var description: String {
             switch self {
             case .exited(let code): return "exit status \(code)"
@@ -23,12 +24,17 @@ public final class ChildProcess {
 
     /// What `wait()` returns: how the child ended and what it used (user, system CPU seconds; peak RSS in KiB).
     public struct Outcome: Sendable {
+        /// How the child ended.
         public var termination: Termination
+        /// User CPU seconds of the child and the children it reaped (`wait4`).
         public var userSeconds: Double
+        /// System CPU seconds of the child and the children it reaped.
         public var systemSeconds: Double
+        /// Peak resident set size in KiB (`ru_maxrss`).
         public var maxRSSKiB: Int
     }
 
+    /// The child's process id.
     public let pid: pid_t
     /// The read end of the child's standard output, when `captureOutput` was set (-1 otherwise).
     public private(set) var outputDescriptor: Int32

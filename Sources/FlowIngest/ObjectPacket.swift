@@ -23,6 +23,7 @@ public class PacketLayer {
     /// The layer around this one.
     public weak var underlayer: PacketLayer?
 
+    /// An empty layer called `name` (scapy's class name: `Ether`, `IP`, `TCP` …).
     public init(name: String) {
         self.name = name
     }
@@ -35,6 +36,7 @@ public class PacketLayer {
         return layer
     }
 
+    /// The integer field `key`, nil when the layer has none.
     public func int(_ key: String) -> Int? {
         if case .int(let v)? = fields[key] { return v }
         return nil
@@ -53,13 +55,18 @@ public class PacketLayer {
 
 /// The captured frame as an object: timestamp, wire length, its own copy of the bytes, and the first layer.
 public final class PacketObject {
+    /// Capture time: whole seconds since the epoch.
     public let seconds: Int
+    /// Capture time: microseconds within the second.
     public let microseconds: Int
+    /// The packet's length on the wire.
     public let wireLength: UInt32
     /// A copy of the captured bytes (scapy keeps the original bytes with the packet).
     public let original: [UInt8]
+    /// The outermost layer (the link layer); each layer's `payload` is the next one in.
     public var firstLayer: PacketLayer?
 
+    /// A packet object with a copy of the captured bytes and no layers yet.
     public init(seconds: Int, microseconds: Int, wireLength: UInt32, original: [UInt8]) {
         self.seconds = seconds
         self.microseconds = microseconds
@@ -67,6 +74,7 @@ public final class PacketObject {
         self.original = original
     }
 
+    /// The first layer called `name`, searched from the outside in.
     public func layer(named name: String) -> PacketLayer? { firstLayer?.layer(named: name) }
 }
 
@@ -75,8 +83,10 @@ public final class PacketObject {
 /// boundaries (so the semantics are NFStream's, identical to the direct path); the header fields are read again
 /// from the bytes into the objects.
 public struct ObjectDissector {
+    /// The decoder whose NFStream semantics the objects reproduce (link type, tunnel decoding).
     public let decoder: PacketDecoder
 
+    /// A dissector building objects for frames `decoder` reads.
     public init(decoder: PacketDecoder) {
         self.decoder = decoder
     }

@@ -9,13 +9,19 @@ public enum TsharkFormat: String, Sendable, CaseIterable {
 /// One packet parsed from tshark's output: timestamp, lengths, Wiretap encapsulation and the frame's bytes
 /// (decoded from hex into the parser's own buffer, valid until the next parse).
 public struct TsharkFrame {
+    /// Capture time: whole seconds since the epoch.
     public var seconds: Int = 0
+    /// Capture time: microseconds within the second.
     public var microseconds: Int = 0
+    /// `frame.len`: the length on the wire.
     public var wireLength: UInt32 = 0
+    /// `frame.cap_len`: the bytes captured.
     public var capturedLength: UInt32 = 0
     /// Wiretap's encapsulation number (`frame.encap_type`: 1 Ethernet, 7 raw IP, 25 Linux cooked …).
     public var encapsulation: Int = 0
+    /// The frame's bytes, decoded from the hex field; valid until the parser's next frame.
     public var bytes: UnsafeRawBufferPointer = UnsafeRawBufferPointer(start: nil, count: 0)
+    /// An empty frame.
     public init() {}
 }
 
@@ -28,6 +34,7 @@ public struct TsharkOutputParser {
     /// The `-e` fields of the fields mode, in order.
     public static let fieldNames = ["frame.time_epoch", "frame.len", "frame.cap_len", "frame.encap_type", rawField]
 
+    /// What one call to `parse` found.
     public enum Result {
         case frame(consumed: Int)
         case needMore
@@ -35,6 +42,7 @@ public struct TsharkOutputParser {
         case invalid(String)
     }
 
+    /// The format of the text parsed.
     public let format: TsharkFormat
     private var frameBuffer: UnsafeMutableRawPointer
     private var frameCapacity: Int
@@ -43,6 +51,7 @@ public struct TsharkOutputParser {
     /// Elements and attributes tokenised so far (PDML), a measure of the parsing work done.
     public private(set) var elementsParsed: UInt64 = 0
 
+    /// A parser of tshark's `format` output.
     public init(format: TsharkFormat) {
         self.format = format
         frameCapacity = 65536

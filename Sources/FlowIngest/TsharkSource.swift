@@ -18,12 +18,15 @@ public final class TsharkSource {
         case interface(name: String, snapshotLength: Int, promiscuous: Bool, filter: String?)
     }
 
+    /// How tshark is run.
     public struct Options: Sendable {
         /// `tshark`'s path, or a name looked up on PATH.
         public var executable: String = "tshark"
+        /// What tshark prints per packet (PDML by default, as pyshark).
         public var format: TsharkFormat = .pdml
         /// Stop after this many packets (`tshark -c`).
         public var packetLimit: UInt64? = nil
+        /// tshark from PATH, PDML, no packet limit.
         public init() {}
     }
 
@@ -40,7 +43,9 @@ public final class TsharkSource {
 
         """
 
+    /// What tshark reads.
     public let input: Input
+    /// How tshark runs.
     public let options: Options
     /// The executable actually run.
     public let executablePath: String

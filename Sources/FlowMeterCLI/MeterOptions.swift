@@ -221,6 +221,8 @@ extension String {
 }
 
 extension TimeUnit: ExpressibleByArgument {
+    /// The unit named `argument` (`ms`, `us`, `ns`).
     public init?(argument: String) { self.init(rawValue: argument) }
+    /// The names `--time-unit` accepts, for the help.
     public static var allValueStrings: [String] { allCases.map(\.rawValue) }
 }

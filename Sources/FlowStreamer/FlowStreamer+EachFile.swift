@@ -21,6 +21,7 @@ public struct EachFileResult: Sendable {
     /// Why its output could not be written, if it could not.
     public var outputError: String? = nil
 
+    /// The result of `input` before it is converted.
     public init(input: String) { self.input = input }
 }
 

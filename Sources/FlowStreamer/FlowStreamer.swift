@@ -9,17 +9,23 @@ import FlowWriters
 
 /// Progress of a running conversion, for a progress line.
 public struct ConversionProgress: Sendable {
+    /// Bytes of the inputs read so far.
     public var bytesRead: Int64
+    /// Bytes of all the inputs (nil when one is a pipe).
     public var bytesTotal: Int64?
+    /// Records read so far.
     public var packetsRead: UInt64
+    /// Flows held by the meters now.
     public var activeFlows: Int
 }
 
 /// The facade: captures in, rows out. `convert` reads every input in order as one capture (flows continue
 /// across files; the clock carries over), meters it, and writes every flow.
 public struct FlowStreamer: Sendable {
+    /// The options of every conversion this streamer runs.
     public var configuration: StreamerConfiguration
 
+    /// A streamer with `configuration`.
     public init(configuration: StreamerConfiguration) {
         self.configuration = configuration
     }

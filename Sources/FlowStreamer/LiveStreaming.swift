@@ -14,18 +14,22 @@ public struct LiveStatistics: Sendable {
     public var packetsReceived: UInt64 = 0
     /// Dropped by the kernel (socket buffer full) and by the interface, as libpcap reports them.
     public var droppedByKernel: UInt64 = 0
+    /// Dropped by the interface, as libpcap reports it.
     public var droppedByInterface: UInt64 = 0
     /// Dropped by us because a meter thread's ring was full.
     public var droppedRingFull: UInt64 = 0
     /// Packets the decoder ignored (not IP, truncated, non-first fragments …).
     public var packetsIgnored: UInt64 = 0
+    /// Flows the meters hold now.
     public var flowsActive: Int = 0
+    /// Rows written so far.
     public var flowsWritten: UInt64 = 0
     /// Flows expired early because their shard of the table was full (`--max-flows`; known at the end).
     public var flowsEvicted: UInt64 = 0
     /// Seconds since the capture started.
     public var elapsedSeconds: Double = 0
 
+    /// All counters at zero.
     public init() {}
 
     /// One JSON object on one line; `final` marks the line written at the end of the capture.
@@ -43,9 +47,13 @@ public struct LiveStatistics: Sendable {
 
 /// What ends a live capture besides SIGINT/SIGTERM.
 public struct LiveLimits: Sendable {
+    /// Stop after this many seconds (nil: no limit).
     public var durationSeconds: Double? = nil
+    /// Stop after this many packets (nil: no limit).
     public var maxPackets: UInt64? = nil
+    /// Report statistics every this many seconds (nil: only at the end).
     public var statsIntervalSeconds: Double? = nil
+    /// No limits, statistics only at the end.
     public init() {}
 }
 

@@ -4,6 +4,7 @@ import FlowMeter
 
 /// Everything a conversion needs besides its inputs and output.
 public struct StreamerConfiguration: Sendable {
+    /// The meter's options: timeouts, accounting, the feature sets, the time unit.
     public var meter = MeterConfiguration()
     /// Feature plugins, in column order (their columns follow the core columns).
     public var plugins: [any FeaturePlugin] = []
@@ -22,5 +23,6 @@ public struct StreamerConfiguration: Sendable {
     public var packetLimit: UInt64? = nil
     /// Stop at the first input that cannot be read to its end (false: record it and read the next input).
     public var stopOnDamage = false
+    /// One meter thread, no plugins, no filter, direct ingestion: the meter's defaults.
     public init() {}
 }
