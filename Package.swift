@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "FlowMeter", targets: ["FlowMeter"]),
         .library(name: "FlowCapture", targets: ["FlowCapture"]),
         .library(name: "FlowIngest", targets: ["FlowIngest"]),
+        .library(name: "FlowPresets", targets: ["FlowPresets"]),
         .library(name: "FlowWriters", targets: ["FlowWriters"]),
         .library(name: "FlowStreamer", targets: ["FlowStreamer"]),
         .library(name: "FlowFeatures", targets: ["FlowFeatures"]),
@@ -75,6 +76,8 @@ let package = Package(
         // the offline and live runners, the live network (namespaces, veth, iperf3), /proc, CPU pinning, peer tools,
         // results (table, CSV, JSON) and SVG charts.
         .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowIngest", "FlowStreamer"]),
+        // flowmeter's defaults for programs using the library: the CLI's plugins, detection and threads.
+        .target(name: "FlowPresets", dependencies: ["FlowDPI", "FlowFeatures", "FlowMeter", "FlowPacket", "FlowStreamer"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
         .target(
             name: "FlowFeatures", dependencies: ["FlowMeter", "FlowPacket"], path: "Plugins/FlowFeatures",
@@ -90,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset", "FlowBench", "FlowIngest",
+                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset", "FlowBench", "FlowIngest", "FlowPresets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

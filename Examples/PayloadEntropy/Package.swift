@@ -25,6 +25,7 @@ let package = Package(
             name: "payload-entropy",
             dependencies: [
                 "PayloadEntropyPlugin",
+                .product(name: "FlowPresets", package: "flowmeter"),
                 .product(name: "FlowStreamer", package: "flowmeter"),
                 .product(name: "FlowWriters", package: "flowmeter"),
             ]),

@@ -3,6 +3,7 @@ import FlowDPI
 import FlowFeatures
 import FlowMeter
 import FlowPacket
+import FlowPresets
 import FlowStreamer
 
 #if canImport(Glibc)
@@ -103,34 +104,20 @@ struct MeterOptions: ParsableArguments {
     /// The sets `--features` names (without those of --statistics and --splt).
     var featureSetNames: [String] { commaList(features) }
 
-    /// The feature plugins named by --features, --statistics and --splt, in column order.
+    /// The feature plugins named by --features, --statistics and --splt, in column order (FlowPresets' order).
     func plugins() throws -> [any FeaturePlugin] {
-        var names = featureSetNames
-        if statistics { names.append("statistics") }
-        if splt > 0 { names.append("splt") }
-        var plugins: [any FeaturePlugin]
         do {
-            plugins = try BuiltinFeatures.plugins(named: names, spltLength: splt, timeUnit: timeUnit)
+            return try StreamerConfiguration.flowmeterPlugins(
+                statistics: statistics, splt: splt, featureSets: featureSetNames, dissections: effectiveDissections,
+                timeUnit: timeUnit)
         } catch {
             throw ValidationError("\(error)")
         }
-        // NFStream's order: statistics, splt, then the application columns (our own sets, such as cic, after).
-        if effectiveDissections > 0 {
-            let application: ApplicationPlugin
-            do {
-                application = try ApplicationPlugin(dissections: effectiveDissections, timeUnit: timeUnit)
-            } catch {
-                throw ValidationError("--dissections: \(error)")
-            }
-            let position = plugins.lastIndex { $0.name == "statistics" || $0.name == "splt" }.map { $0 + 1 } ?? 0
-            plugins.insert(application, at: position)
-        }
-        return plugins
     }
 
     /// `--dissections`, or 20 when nDPI is built in and 0 when it is not.
     var effectiveDissections: Int {
-        dissections ?? (ApplicationDetection.isAvailable ? 20 : 0)
+        dissections ?? StreamerConfiguration.defaultDissections
     }
 
     /// Without nDPI, a default run says once that the application columns are missing.
@@ -178,10 +165,7 @@ struct MeterOptions: ParsableArguments {
     }
 
     /// `--threads`, or the number of online cores.
-    var threadCount: Int {
-        if let threads { return threads }
-        return min(FlowTable.shardCount, max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
-    }
+    var threadCount: Int { threads ?? StreamerConfiguration.defaultThreads }
 }
 
 /// `text` as the inside of a JSON string.

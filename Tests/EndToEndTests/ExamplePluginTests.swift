@@ -1,3 +1,4 @@
+import FlowDPI
 import FlowPacket
 import FlowTestSupport
 import Foundation
@@ -102,6 +103,26 @@ struct ExamplePluginTests {
         #expect(udp["src2dst_payload_entropy"] == "1.0")
         #expect(udp["dst2src_payload_entropy"] == "0.0")
         #expect(udp["dst2src_entropy_bytes"] == "0")
+    }
+
+    /// The example starts from `StreamerConfiguration.flowmeter()`: its rows are `flowmeter convert`'s, byte for
+    /// byte, with the plugin's four columns at the end.
+    @Test func theExampleWritesFlowmetersUsualColumnsThenItsOwn() throws {
+        let program = try Self.build(package: "PayloadEntropy", product: "payload-entropy")
+        let scratch = try ScratchDirectory()
+        let output = scratch.path("example.csv")
+        let example = try Self.run(program, [CLIRunner.sampleCapture, output])
+        try #require(example.status == 0, "\(example.output)")
+        let convert = try CLIRunner.run(["convert", CLIRunner.sampleCapture, "-o", "-", "-q"])
+        try #require(convert.status == 0, "\(convert.stderr)")
+        let usual = String(decoding: convert.stdout, as: UTF8.self).split(separator: "\r\n").map(String.init)
+        let extended = try String(contentsOfFile: output, encoding: .utf8).split(separator: "\r\n").map(String.init)
+        #expect(usual.count == 9 && extended.count == usual.count)
+        #expect(usual.first?.contains("application_name") == ApplicationDetection.isAvailable)
+        for (line, longer) in zip(usual, extended) {
+            #expect(longer.hasPrefix(line + ","), "\(longer) does not extend \(line)")
+            #expect(longer.dropFirst(line.count + 1).split(separator: ",", omittingEmptySubsequences: false).count == 4)
+        }
     }
 
     // MARK: DNS
