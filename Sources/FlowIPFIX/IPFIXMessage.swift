@@ -118,7 +118,7 @@ public struct IPFIXMessageBuilder {
 /// or three-byte length), in a reused byte buffer: the one encoder of flow records and type records.
 public struct IPFIXRecordEncoder {
     /// The encoded fields of the record.
-    public var buffer = ByteBuffer(capacity: 4096)
+    public var buffer = RawByteBuffer(capacity: 4096)
 
     /// An empty encoder with a 4 KiB buffer.
     public init() {}
@@ -154,7 +154,7 @@ public struct IPFIXRecordEncoder {
     }
 
     /// A short text (under 255 bytes, e.g. an address or a MAC) that `write` formats straight into the record.
-    public mutating func shortString(_ write: (inout ByteBuffer) -> Void) {
+    public mutating func shortString(_ write: (inout RawByteBuffer) -> Void) {
         let lengthAt = buffer.count
         buffer.append(0)
         write(&buffer)

@@ -90,7 +90,7 @@ struct ColumnState {
     /// Dictionary indices (text), list lengths (lists), 0/1 (booleans).
     var smalls = RawBuffer<UInt32>(capacity: 16)
     /// PLAIN text: a 4-byte length and the bytes of each value.
-    var bytes = ByteBuffer(capacity: 64)
+    var bytes = RawByteBuffer(capacity: 64)
     var maxIndex: UInt32 = 0
     /// Level entries (lists) or values in the open page.
     var pageEntries = 0

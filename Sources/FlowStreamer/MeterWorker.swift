@@ -26,14 +26,14 @@ struct ScanTick {
 final class PacketBatch: @unchecked Sendable {
     @exclusivity(unchecked) private(set) var items: PodBuffer<RoutedPacket>
     /// The copied frames, back to back (empty when no plugin reads packet bytes).
-    @exclusivity(unchecked) private(set) var frames: ByteBuffer
+    @exclusivity(unchecked) private(set) var frames: RawByteBuffer
     @exclusivity(unchecked) private(set) var ticks = PodBuffer<ScanTick>(capacity: 64)
     var watermark: UInt64 = 0
     var isLast = false
 
     init(items: Int, frameBytes: Int) {
         self.items = PodBuffer(capacity: items)
-        frames = ByteBuffer(capacity: frameBytes)
+        frames = RawByteBuffer(capacity: frameBytes)
     }
 
     /// Packets in the batch.

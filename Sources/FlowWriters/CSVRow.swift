@@ -5,12 +5,12 @@ import FlowPacket
 /// fields quoted only when they contain `,`, `"`, CR or LF, with `"` doubled.
 public struct CSVRow: FlowFieldSink {
     /// The CSV text written so far; the writer flushes and clears it.
-    public var buffer: ByteBuffer
+    public var buffer: RawByteBuffer
     @usableFromInline var fieldsInRow = 0
 
     /// An empty row builder whose buffer starts at `capacity` bytes.
     public init(capacity: Int = 1 << 16) {
-        buffer = ByteBuffer(capacity: capacity)
+        buffer = RawByteBuffer(capacity: capacity)
     }
 
     /// A copy of the text written so far (for tests).

@@ -963,7 +963,7 @@ import Testing
     }
 }
 
-@Suite struct ByteBufferTests {
+@Suite struct RawByteBufferTests {
     @Test func decimalsMACsAndIPv4AddressesAreWrittenAsTheirTextForms() {
         var values: [UInt64] = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, UInt64.max, UInt64.max - 1]
         var power: UInt64 = 1
@@ -973,7 +973,7 @@ import Testing
         }
         var rng = SplitMix64(seed: 17)
         for _ in 0..<2000 { values.append(rng.next() >> (rng.next() % 64)) }
-        var buffer = ByteBuffer(capacity: 64)
+        var buffer = RawByteBuffer(capacity: 64)
         for v in values {
             buffer.removeAll()
             buffer.appendDecimal(v)

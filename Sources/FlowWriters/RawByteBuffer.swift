@@ -1,8 +1,8 @@
 import FlowPacket
 
-/// Frees a `ByteBuffer`'s memory when the last copy of the buffer's owner goes away.
+/// Frees a `RawByteBuffer`'s memory when the last copy of the buffer's owner goes away.
 @usableFromInline
-final class ByteBufferStorage {
+final class RawByteBufferStorage {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     init(capacity: Int) { base = .allocate(capacity: capacity) }
     deinit { base.deallocate() }
@@ -10,8 +10,8 @@ final class ByteBufferStorage {
 
 /// A growable byte buffer over raw memory: appends cost a compare and a store, no copy-on-write checks.
 /// A value must not be copied and appended to twice.
-public struct ByteBuffer: ByteOutput {
-    @usableFromInline let storage: ByteBufferStorage
+public struct RawByteBuffer: ByteOutput {
+    @usableFromInline let storage: RawByteBufferStorage
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var capacity: Int
     /// Bytes written so far.
@@ -22,7 +22,7 @@ public struct ByteBuffer: ByteOutput {
     /// An empty buffer with room for `capacity` bytes (at least 64); it doubles when full.
     public init(capacity: Int = 1 << 16) {
         self.capacity = max(capacity, 64)
-        storage = ByteBufferStorage(capacity: self.capacity)
+        storage = RawByteBufferStorage(capacity: self.capacity)
         base = storage.base
     }
 
