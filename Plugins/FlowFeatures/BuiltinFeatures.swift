@@ -10,7 +10,8 @@ public enum BuiltinFeatures {
     public static let summaries: [String: String] = [
         "statistics": "NFStream's 48 statistical columns (sizes, inter-arrival times, TCP flag counts)",
         "splt": "NFStream's early-packet sequences of the first N packets (--splt N, default 10)",
-        "cic": "CICFlowMeter's CIC-IDS2017 columns (flow identifiers and the 77 MachineLearningCVE features), with CICFlowMeter's bugs fixed; ends flows 120 s after their start and TCP flows at RST or FIN handshake (see Plugins/FlowFeatures/CIC.md)",
+        "cic":
+            "CICFlowMeter's CIC-IDS2017 columns (flow identifiers and the 77 MachineLearningCVE features), with CICFlowMeter's bugs fixed; ends flows 120 s after their start and TCP flows at RST or FIN handshake (see Plugins/FlowFeatures/CIC.md)",
     ]
 
     /// The plugins for `names` (any order, no duplicates), arranged in column order. `spltLength` is N for "splt".

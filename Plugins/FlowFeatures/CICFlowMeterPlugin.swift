@@ -220,7 +220,9 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     static let columnList: [FeatureColumn] = {
         var c: [FeatureColumn] = []
         func add(_ name: String, _ type: ColumnType, _ summary: String) { c.append(FeatureColumn(name, type, summary)) }
-        add("Flow ID", .text, "CICFlowMeter's flow identifier IP-IP-port-port-protocol (endpoints in CICFlowMeter's order)")
+        add(
+            "Flow ID", .text,
+            "CICFlowMeter's flow identifier IP-IP-port-port-protocol (endpoints in CICFlowMeter's order)")
         add("Source IP", .text, "Sender of the flow's first packet")
         add("Source Port", .integer, "Its TCP/UDP port (0 otherwise)")
         add("Destination IP", .text, "Receiver of the flow's first packet")
@@ -236,9 +238,13 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
             add("\(d) Packet Length Max", .integer, "Largest L4 payload of a \(what) packet, bytes")
             add("\(d) Packet Length Min", .integer, "Smallest L4 payload of a \(what) packet, bytes")
             add("\(d) Packet Length Mean", .float, "Mean L4 payload of \(what) packets, bytes")
-            add("\(d) Packet Length Std", .float, "Sample standard deviation of the L4 payload of \(what) packets, bytes")
+            add(
+                "\(d) Packet Length Std", .float,
+                "Sample standard deviation of the L4 payload of \(what) packets, bytes")
         }
-        add("Flow Bytes/s", .float, "Payload bytes (both directions) per second of Flow Duration; 0 when the duration is 0")
+        add(
+            "Flow Bytes/s", .float,
+            "Payload bytes (both directions) per second of Flow Duration; 0 when the duration is 0")
         add("Flow Packets/s", .float, "Packets per second of Flow Duration; 0 when the duration is 0")
         add("Flow IAT Mean", .float, "Mean time between consecutive packets, µs")
         add("Flow IAT Std", .float, "Sample standard deviation of the time between consecutive packets, µs")
@@ -287,7 +293,9 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
         add("Init_Win_bytes_backward", .integer, "TCP window field of the first dst→src packet (-1 none or not TCP)")
         add("act_data_pkt_fwd", .integer, "src→dst packets with at least 1 byte of L4 payload")
         add("min_seg_size_forward", .integer, "Smallest L4 header length of a src→dst packet, bytes")
-        for (kind, what) in [("Active", "active periods (runs of packets ≤5 s apart)"), ("Idle", "idle periods (gaps > 5 s)")] {
+        for (kind, what) in [
+            ("Active", "active periods (runs of packets ≤5 s apart)"), ("Idle", "idle periods (gaps > 5 s)"),
+        ] {
             add("\(kind) Mean", .float, "Mean of the \(what), µs")
             add("\(kind) Std", .float, "Sample standard deviation of the \(what), µs")
             add("\(kind) Max", .integer, "Longest of the \(what), µs")
@@ -492,14 +500,16 @@ final class CICStore: TypedPluginStore<CICFlowMeterPlugin> {
             ? .expire : .keep
     }
 
-    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
+    {
         let state = states + Int(slot)
         let flags = packet.pointee.packet.tcpFlags
         let direction = packet.pointee.direction
         let tcp = packet.pointee.packet.ipProtocol == 6
         state.pointee.add(
             time: plugin.ms(packet.pointee.packet.time),
-            gap: plugin.ms(packet.pointee.packet.time) &- plugin.ms(packet.pointee.packet.time &- packet.pointee.deltaTime),
+            gap: plugin.ms(packet.pointee.packet.time)
+                &- plugin.ms(packet.pointee.packet.time &- packet.pointee.deltaTime),
             direction: direction,
             payload: UInt64(packet.pointee.packet.payloadSize),
             header: UInt64(packet.pointee.packet.transportSize &- packet.pointee.packet.payloadSize), flags: flags,

@@ -74,7 +74,8 @@ public struct SPLTPlugin: FeaturePlugin {
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
-        record(&state, position: flow.packets &- 1, direction: packet.direction, size: packet.size, piat: packet.deltaTime)
+        record(
+            &state, position: flow.packets &- 1, direction: packet.direction, size: packet.size, piat: packet.deltaTime)
         return .keep
     }
 
@@ -108,7 +109,8 @@ final class SPLTStore: TypedPluginStore<SPLTPlugin> {
         plugin.reset(&states[Int(slot)])
         return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
     }
-    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
+    {
         // Past the first N packets there is nothing to record: skip without touching the state.
         let position = flow.pointee.packets &- 1
         if position < UInt64(plugin.length) {

@@ -36,7 +36,10 @@ public struct StatisticsPlugin: FeaturePlugin {
     /// The 48 columns: min/mean/stddev/max of size and inter-arrival time per direction, then flag counts.
     public var columns: [FeatureColumn] {
         var cols: [FeatureColumn] = []
-        for (metric, unit) in [("ps", "packet size (accounting mode)"), ("piat_\(timeUnit.suffix)", "inter-arrival time in \(timeUnit.suffix)")] {
+        for (metric, unit) in [
+            ("ps", "packet size (accounting mode)"),
+            ("piat_\(timeUnit.suffix)", "inter-arrival time in \(timeUnit.suffix)"),
+        ] {
             for d in ["bidirectional", "src2dst", "dst2src"] {
                 cols.append(.init("\(d)_min_\(metric)", .integer, "Minimum \(unit), \(d)"))
                 cols.append(.init("\(d)_mean_\(metric)", .float, "Mean \(unit), \(d)"))
@@ -140,7 +143,8 @@ final class StatisticsStore: TypedPluginStore<StatisticsPlugin> {
         states[Int(slot)] = State()
         return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
     }
-    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
+    {
         // Reads only the fields it needs through the pointers: no copy of the flow or the packet per call.
         StatisticsPlugin.observe(
             &states[Int(slot)], packets: flow.pointee.packets, src2dstPackets: flow.pointee.src2dstPackets,

@@ -86,15 +86,19 @@ public struct BarChart: Sendable {
 
             """
         if !subtitle.isEmpty {
-            s += "<text x=\"\(fmt((left + plotWidth + right + legendWidth) / 2))\" y=\"42\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\">\(escape(subtitle))</text>\n"
+            s +=
+                "<text x=\"\(fmt((left + plotWidth + right + legendWidth) / 2))\" y=\"42\" text-anchor=\"middle\" font-size=\"11\" fill=\"#444444\">\(escape(subtitle))</text>\n"
         }
         // Grid and y ticks.
         for tick in ticks {
             let ty = y(tick)
-            s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(ty))\" x2=\"\(fmt(left + plotWidth))\" y2=\"\(fmt(ty))\" stroke=\"#dddddd\"/>\n"
-            s += "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(ty + 4))\" text-anchor=\"end\">\(escape(tickLabel(tick)))</text>\n"
+            s +=
+                "<line x1=\"\(fmt(left))\" y1=\"\(fmt(ty))\" x2=\"\(fmt(left + plotWidth))\" y2=\"\(fmt(ty))\" stroke=\"#dddddd\"/>\n"
+            s +=
+                "<text x=\"\(fmt(left - 6))\" y=\"\(fmt(ty + 4))\" text-anchor=\"end\">\(escape(tickLabel(tick)))</text>\n"
         }
-        s += "<text transform=\"translate(18,\(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(axisLabel))</text>\n"
+        s +=
+            "<text transform=\"translate(18,\(fmt(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\">\(escape(axisLabel))</text>\n"
         // Bars and whiskers.
         for (g, group) in groups.enumerated() {
             let groupX = left + groupGap / 2 + Double(g) * groupWidth
@@ -103,29 +107,36 @@ public struct BarChart: Sendable {
                 let x = groupX + Double(k) * barWidth
                 let barTop = y(value.mean)
                 let color = Self.palette[k % Self.palette.count]
-                s += "<rect x=\"\(fmt(x))\" y=\"\(fmt(barTop))\" width=\"\(fmt(barWidth - 2))\" height=\"\(fmt(max(0, top + plotHeight - barTop)))\" fill=\"\(color)\"><title>\(escape(group)) · \(escape(name)): \(escape(tickLabel(value.mean))) ± \(escape(tickLabel(value.deviation)))</title></rect>\n"
+                s +=
+                    "<rect x=\"\(fmt(x))\" y=\"\(fmt(barTop))\" width=\"\(fmt(barWidth - 2))\" height=\"\(fmt(max(0, top + plotHeight - barTop)))\" fill=\"\(color)\"><title>\(escape(group)) · \(escape(name)): \(escape(tickLabel(value.mean))) ± \(escape(tickLabel(value.deviation)))</title></rect>\n"
                 if value.deviation > 0 {
                     let cx = x + (barWidth - 2) / 2
                     let high = y(value.mean + value.deviation)
                     let low = y(max(value.mean - value.deviation, logarithmic ? value.mean / 10 : 0))
-                    s += "<path d=\"M\(fmt(cx)) \(fmt(low))V\(fmt(high))M\(fmt(cx - 4)) \(fmt(high))H\(fmt(cx + 4))M\(fmt(cx - 4)) \(fmt(low))H\(fmt(cx + 4))\" stroke=\"black\" stroke-width=\"1\" fill=\"none\"/>\n"
+                    s +=
+                        "<path d=\"M\(fmt(cx)) \(fmt(low))V\(fmt(high))M\(fmt(cx - 4)) \(fmt(high))H\(fmt(cx + 4))M\(fmt(cx - 4)) \(fmt(low))H\(fmt(cx + 4))\" stroke=\"black\" stroke-width=\"1\" fill=\"none\"/>\n"
                 }
             }
             let labelX = groupX + Double(series.count) * barWidth / 2
             let labelY = top + plotHeight + 14
-            s += "<text transform=\"translate(\(fmt(labelX)),\(fmt(labelY))) rotate(30)\" text-anchor=\"start\">\(escape(group))</text>\n"
+            s +=
+                "<text transform=\"translate(\(fmt(labelX)),\(fmt(labelY))) rotate(30)\" text-anchor=\"start\">\(escape(group))</text>\n"
         }
         // Axes.
-        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top))\" x2=\"\(fmt(left))\" y2=\"\(fmt(top + plotHeight))\" stroke=\"black\"/>\n"
-        s += "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top + plotHeight))\" x2=\"\(fmt(left + plotWidth))\" y2=\"\(fmt(top + plotHeight))\" stroke=\"black\"/>\n"
+        s +=
+            "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top))\" x2=\"\(fmt(left))\" y2=\"\(fmt(top + plotHeight))\" stroke=\"black\"/>\n"
+        s +=
+            "<line x1=\"\(fmt(left))\" y1=\"\(fmt(top + plotHeight))\" x2=\"\(fmt(left + plotWidth))\" y2=\"\(fmt(top + plotHeight))\" stroke=\"black\"/>\n"
         // Legend.
         let legendX = left + plotWidth + right
         for (k, name) in series.enumerated() {
             let ly = top + Double(k) * 18
-            s += "<rect x=\"\(fmt(legendX))\" y=\"\(fmt(ly))\" width=\"12\" height=\"12\" fill=\"\(Self.palette[k % Self.palette.count])\"/>\n"
+            s +=
+                "<rect x=\"\(fmt(legendX))\" y=\"\(fmt(ly))\" width=\"12\" height=\"12\" fill=\"\(Self.palette[k % Self.palette.count])\"/>\n"
             s += "<text x=\"\(fmt(legendX + 18))\" y=\"\(fmt(ly + 10))\">\(escape(name))</text>\n"
         }
-        s += "<text x=\"\(fmt(legendX))\" y=\"\(fmt(top + Double(series.count) * 18 + 14))\" font-size=\"10\" fill=\"#555555\">bars: mean; whiskers: ±1 sd</text>\n"
+        s +=
+            "<text x=\"\(fmt(legendX))\" y=\"\(fmt(top + Double(series.count) * 18 + 14))\" font-size=\"10\" fill=\"#555555\">bars: mean; whiskers: ±1 sd</text>\n"
         s += "</svg>\n"
         return s
     }

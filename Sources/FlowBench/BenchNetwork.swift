@@ -71,7 +71,9 @@ public final class BenchNetwork {
                 offloadsDisabled = false
             } else {
                 do {
-                    try run(["netns", "exec", ns, "ethtool", "-K", interface, "gro", "off", "gso", "off", "tso", "off"], quiet: true)
+                    try run(
+                        ["netns", "exec", ns, "ethtool", "-K", interface, "gro", "off", "gso", "off", "tso", "off"],
+                        quiet: true)
                 } catch {
                     offloadsDisabled = false
                 }
@@ -104,7 +106,8 @@ public final class BenchNetwork {
         public static func sentDatagrams(inReport report: String) -> UInt64? {
             guard let end = report.firstRange(of: "\"end\":") else { return nil }
             let rest = String(report[end.upperBound...])
-            let packets = jsonNumber(rest, "packets", after: "\"sum_sent\":") ?? jsonNumber(rest, "packets", after: "\"sum\":")
+            let packets =
+                jsonNumber(rest, "packets", after: "\"sum_sent\":") ?? jsonNumber(rest, "packets", after: "\"sum\":")
             return packets.map { UInt64($0) }
         }
     }
@@ -130,15 +133,17 @@ public final class BenchNetwork {
     /// Transmit packet counters of the two veth ends: the sender's, the capture side's (0 when unreadable).
     public func transmitCounters() -> (UInt64, UInt64) {
         func counter(_ ns: String, _ interface: String) -> UInt64 {
-            guard let child = try? ChildProcess(
-                executable: ChildProcess.which("ip")!,
-                arguments: ["netns", "exec", ns, "cat", "/sys/class/net/\(interface)/statistics/tx_packets"],
-                captureOutput: true)
+            guard
+                let child = try? ChildProcess(
+                    executable: ChildProcess.which("ip")!,
+                    arguments: ["netns", "exec", ns, "cat", "/sys/class/net/\(interface)/statistics/tx_packets"],
+                    captureOutput: true)
             else { return 0 }
             var chunk = [UInt8](repeating: 0, count: 64)
             let n = chunk.withUnsafeMutableBytes { read(child.outputDescriptor, $0.baseAddress, $0.count) }
             _ = try? child.wait()
-            return n > 0 ? UInt64(String(decoding: chunk[0..<n], as: UTF8.self).trimmingSpaces.filter(\.isNumber)) ?? 0 : 0
+            return n > 0
+                ? UInt64(String(decoding: chunk[0..<n], as: UTF8.self).trimmingSpaces.filter(\.isNumber)) ?? 0 : 0
         }
         return (counter(senderNamespace, senderInterface), counter(captureNamespace, captureInterface))
     }
@@ -159,7 +164,9 @@ public final class BenchNetwork {
 
     /// Deletes the namespaces of bench runs whose process is gone (killed with SIGKILL).
     public static func removeStale() {
-        guard let child = try? ChildProcess(executable: ChildProcess.which("ip")!, arguments: ["netns", "list"], captureOutput: true)
+        guard
+            let child = try? ChildProcess(
+                executable: ChildProcess.which("ip")!, arguments: ["netns", "list"], captureOutput: true)
         else { return }
         var output: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -173,9 +180,13 @@ public final class BenchNetwork {
             let name = String(line.split(separator: " ").first ?? "")
             guard name.hasPrefix(prefix) else { continue }
             let rest = name.dropFirst(prefix.count)
-            guard let pidText = rest.split(separator: "-").first, let pid = pid_t(pidText), pid != getpid() else { continue }
+            guard let pidText = rest.split(separator: "-").first, let pid = pid_t(pidText), pid != getpid() else {
+                continue
+            }
             if kill(pid, 0) == -1 && errno == ESRCH {
-                if let del = try? ChildProcess(executable: ChildProcess.which("ip")!, arguments: ["netns", "del", name], captureOutput: false) {
+                if let del = try? ChildProcess(
+                    executable: ChildProcess.which("ip")!, arguments: ["netns", "del", name], captureOutput: false)
+                {
                     _ = try? del.wait()
                 }
             }
@@ -188,7 +199,8 @@ public final class BenchNetwork {
         let child = try ChildProcess(executable: ChildProcess.which("ip")!, arguments: arguments, captureOutput: false)
         let outcome = try child.wait()
         guard outcome.termination == .exited(0) else {
-            throw BenchError("ip \(arguments.joined(separator: " ")) failed (\(outcome.termination)): \(child.errorText)")
+            throw BenchError(
+                "ip \(arguments.joined(separator: " ")) failed (\(outcome.termination)): \(child.errorText)")
         }
     }
 }

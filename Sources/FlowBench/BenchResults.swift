@@ -109,7 +109,8 @@ public struct BenchResults: Sendable {
         for row in rows { text += line(row) }
         let repeats = Set(runs.map(\.repetition)).count
         text += "means of \(repeats) run\(repeats == 1 ? " each (no deviation: use --repeat 3 or more)" : "s each"); "
-        text += settings.filter { ["cpus", "load_average_at_start", "window_seconds"].contains($0.0) }
+        text +=
+            settings.filter { ["cpus", "load_average_at_start", "window_seconds"].contains($0.0) }
             .map { "\($0.0)=\($0.1)" }.joined(separator: ", ") + "\n"
         return text
     }
@@ -171,7 +172,9 @@ public struct BenchResults: Sendable {
                 ]
                 for (name, f) in metrics {
                     if let s = stat(scenario, path, f) {
-                        fields.append("\"\(name)\": {\"mean\": \(formatNumber(s.mean, 4)), \"sd\": \(formatNumber(s.deviation, 4))}")
+                        fields.append(
+                            "\"\(name)\": {\"mean\": \(formatNumber(s.mean, 4)), \"sd\": \(formatNumber(s.deviation, 4))}"
+                        )
                     }
                 }
                 summaries.append("    {" + fields.joined(separator: ", ") + "}")
@@ -183,40 +186,62 @@ public struct BenchResults: Sendable {
 
     /// The charts of this mode: file name and SVG text.
     public func charts() -> [(String, String)] {
-        func chart(_ title: String, _ unit: String, log: Bool, series: [String]? = nil, _ f: @escaping (BenchRun) -> Double?)
+        func chart(
+            _ title: String, _ unit: String, log: Bool, series: [String]? = nil, _ f: @escaping (BenchRun) -> Double?
+        )
             -> String
         {
             let seriesNames = series ?? paths
             let values = scenarios.map { scenario in
                 seriesNames.map { path in stat(scenario, path, f).map { ($0.mean, $0.deviation) } }
             }
-            return BarChart(title: title, subtitle: caption, axisLabel: unit, groups: scenarios, series: seriesNames,
-                values: values, logarithmic: log).svg()
+            return BarChart(
+                title: title, subtitle: caption, axisLabel: unit, groups: scenarios, series: seriesNames,
+                values: values, logarithmic: log
+            ).svg()
         }
         switch mode {
         case .offline:
             return [
-                ("cpu-us-per-packet.svg", chart("CPU time per packet", "CPU µs per packet (log scale)", log: true) { $0.cpuMicrosecondsPerPacket }),
+                (
+                    "cpu-us-per-packet.svg",
+                    chart("CPU time per packet", "CPU µs per packet (log scale)", log: true) {
+                        $0.cpuMicrosecondsPerPacket
+                    }
+                ),
                 ("peak-rss.svg", chart("Peak memory", "peak RSS, MiB", log: false) { Double($0.peakRSSKiB) / 1024 }),
-                ("packets-per-second.svg", chart("Throughput", "packets per second (log scale)", log: true) { $0.packetsPerSecond }),
+                (
+                    "packets-per-second.svg",
+                    chart("Throughput", "packets per second (log scale)", log: true) { $0.packetsPerSecond }
+                ),
                 ("cpu-percent.svg", chart("CPU use", "CPU % of one core", log: false) { $0.cpuPercent }),
             ]
         case .live:
             // Packets counted by each path, next to the generator's count.
             let countedSeries = ["sent"] + paths
             let counted = BarChart(
-                title: "Packets counted vs sent", subtitle: caption, axisLabel: "packets", groups: scenarios, series: countedSeries,
+                title: "Packets counted vs sent", subtitle: caption, axisLabel: "packets", groups: scenarios,
+                series: countedSeries,
                 values: scenarios.map { scenario in
                     countedSeries.map { name in
                         if name == "sent" {
-                            let sent = runs.filter { $0.scenario == scenario }.compactMap { $0.packetsSent.map(Double.init) }
-                            return sent.isEmpty ? nil : { let s = MeanDeviation(sent); return (s.mean, s.deviation) }()
+                            let sent = runs.filter { $0.scenario == scenario }.compactMap {
+                                $0.packetsSent.map(Double.init)
+                            }
+                            return sent.isEmpty
+                                ? nil
+                                : {
+                                    let s = MeanDeviation(sent); return (s.mean, s.deviation)
+                                }()
                         }
                         return stat(scenario, name, { Double($0.packetsCounted) }).map { ($0.mean, $0.deviation) }
                     }
                 }, logarithmic: true)
             return [
-                ("cpu-percent.svg", chart("CPU use while capturing", "CPU % of one core", log: false) { $0.cpuPercent }),
+                (
+                    "cpu-percent.svg",
+                    chart("CPU use while capturing", "CPU % of one core", log: false) { $0.cpuPercent }
+                ),
                 ("peak-rss.svg", chart("Peak memory", "peak RSS, MiB", log: false) { Double($0.peakRSSKiB) / 1024 }),
                 ("packets.svg", counted.svg()),
                 ("loss-percent.svg", chart("Packets not counted", "loss %", log: false) { $0.lossPercent }),

@@ -138,7 +138,8 @@ public struct LiveRunner: Sendable {
             let counted = jsonNumber(String(last), "packets_received")
         else {
             throw BenchError(
-                "the \(path.name) capture of \(scenario.name) failed (\(outcome.termination)): \(stderrText.suffix(800))")
+                "the \(path.name) capture of \(scenario.name) failed (\(outcome.termination)): \(stderrText.suffix(800))"
+            )
         }
         var sent: UInt64
         if scenario.tcp {

@@ -72,7 +72,8 @@ public struct OfflineRunner: Sendable {
                         let packets = jsonNumber(result.output, "packets")
                     else {
                         throw BenchError(
-                            "bench: \(path.name) on '\(trace)' failed (\(result.outcome.termination)): \(result.errorText)")
+                            "bench: \(path.name) on '\(trace)' failed (\(result.outcome.termination)): \(result.errorText)"
+                        )
                     }
                     var peak = result.outcome.maxRSSKiB
                     if path.ingest == .tshark, let own = jsonNumber(result.output, "self_maxrss_kib"),
@@ -114,7 +115,8 @@ public struct OfflineRunner: Sendable {
                 }
             }
         }
-        return BenchResults(mode: .offline, runs: runs, settings: settings(loadAtStart: loadAtStart), caption: caption(runs))
+        return BenchResults(
+            mode: .offline, runs: runs, settings: settings(loadAtStart: loadAtStart), caption: caption(runs))
     }
 
     /// What makes the figures of `runs` unreliable: a trace so small that process start-up weighs in the

@@ -38,7 +38,8 @@ public struct PeerTool: Sendable {
             throw BenchError("--peers: no Python at '\(python)' (give one with --python or $FLOWMETER_PYTHON)")
         }
         guard let directory = directory ?? defaultDirectory(executable: executable) else {
-            throw BenchError("--peers: cannot find the peer scripts (scripts/peers); give their directory with --peers-dir")
+            throw BenchError(
+                "--peers: cannot find the peer scripts (scripts/peers); give their directory with --peers-dir")
         }
         return probe(python: pythonPath, directory: directory)
     }
@@ -78,7 +79,11 @@ public struct PeerTool: Sendable {
             {
                 available.append(tool)
             } else {
-                missing.append((tool, "'\(check)' fails in \(python) (install: pip install \(entry.modules.map { $0 == "pcap" ? "pypcap" : $0 }.joined(separator: " ")))"))
+                missing.append(
+                    (
+                        tool,
+                        "'\(check)' fails in \(python) (install: pip install \(entry.modules.map { $0 == "pcap" ? "pypcap" : $0 }.joined(separator: " ")))"
+                    ))
             }
         }
         return (available, missing)

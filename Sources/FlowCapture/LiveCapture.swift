@@ -1,11 +1,11 @@
 import FlowPacket
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Musl)
-    import Musl
+import Musl
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// libpcap's counters for a live capture, widened to 64 bits, counted since the capture was opened.

@@ -21,7 +21,9 @@ public struct CapturedPacket {
 
     /// A record with these header fields over `bytes` (borrowed, not copied).
     @inlinable
-    public init(seconds: Int, nanoseconds: Int, capturedLength: UInt32, wireLength: UInt32, bytes: UnsafeRawBufferPointer) {
+    public init(
+        seconds: Int, nanoseconds: Int, capturedLength: UInt32, wireLength: UInt32, bytes: UnsafeRawBufferPointer
+    ) {
         self.seconds = seconds
         self.nanoseconds = nanoseconds
         self.capturedLength = capturedLength

@@ -12,5 +12,6 @@ public struct ApplicationDetectionError: Error, CustomStringConvertible, Sendabl
     public static let unavailable = ApplicationDetectionError(
         function: "",
         message:
-            "application detection is unavailable: flowmeter was built without nDPI (package trait NDPI off); install libndpi-dev and build with the default traits")
+            "application detection is unavailable: flowmeter was built without nDPI (package trait NDPI off); install libndpi-dev and build with the default traits"
+    )
 }

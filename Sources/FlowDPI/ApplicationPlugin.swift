@@ -66,7 +66,8 @@ public struct ApplicationPlugin: FeaturePlugin {
     /// NDPI package trait is off) or nDPI cannot start.
     public init(dissections: Int = 20, timeUnit: TimeUnit = .milliseconds) throws(ApplicationDetectionError) {
         guard (1...255).contains(dissections) else {
-            throw ApplicationDetectionError(function: "", message: "dissections must be between 1 and 255 (got \(dissections))")
+            throw ApplicationDetectionError(
+                function: "", message: "dissections must be between 1 and 255 (got \(dissections))")
         }
         #if NDPI
         // Fail here, with a message, rather than in a meter thread; the first meter then reuses this detector.
@@ -91,7 +92,8 @@ public struct ApplicationPlugin: FeaturePlugin {
         .init("application_name", .text, "nDPI application, as Master.App (e.g. TLS.YouTube, DNS, Unknown)"),
         .init("application_category_name", .text, "nDPI category of the application (e.g. Web, Network)"),
         .init("application_is_guessed", .integer, "1 when nDPI guessed the application (from ports or addresses)"),
-        .init("application_confidence", .integer, "0 unknown, 1 by port, 5 DPI cache, 6 DPI, 7 by IP (nDPI 5.0 numbers)"),
+        .init(
+            "application_confidence", .integer, "0 unknown, 1 by port, 5 DPI cache, 6 DPI, 7 by IP (nDPI 5.0 numbers)"),
         .init("requested_server_name", .text, "TLS/QUIC SNI, HTTP Host, DNS query name, DHCP host name …"),
         .init("client_fingerprint", .text, "JA4 (TLS over TCP, DTLS, QUIC), HASSH client (SSH), DHCP fingerprint"),
         .init("server_fingerprint", .text, "JA3S (TLS), HASSH server (SSH)"),

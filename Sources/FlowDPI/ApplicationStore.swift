@@ -34,7 +34,8 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         return .keep
     }
 
-    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
+    {
         let s = states + Int(slot)
         guard flow.pointee.packets <= UInt64(plugin.dissections) else { return .keep }
         if s.pointee.stage < 2 {
@@ -49,7 +50,8 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
                     s.pointee.requestedServerName = s.pointee.quicHello.serverName
                     nameFromAssembledServerName(s)
                 }
-                s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
+                s.pointee.clientFingerprint = ApplicationPlugin.ja4(
+                    s.pointee.ja4, serverName: s.pointee.requestedServerName)
             }
         }
         return .keep
@@ -79,7 +81,8 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
         if p.packet.ipProtocol == 17 && s.pointee.ssdpHost == nil && p.packet.payloadSize > 0 {
             s.pointee.ssdpHost = SSDPHost.host(in: p.payload) ?? ""
         }
-        let d = detector.process(handle, ipPacket: p.ipPacket, timeMilliseconds: plugin.timeUnit.milliseconds(p.packet.time))
+        let d = detector.process(
+            handle, ipPacket: p.ipPacket, timeMilliseconds: plugin.timeUnit.milliseconds(p.packet.time))
         if d.app != 0 {
             s.pointee.detection = ApplicationPlugin.Detection(master: d.master, app: d.app, category: d.category)
             if s.pointee.stage == 0 { s.pointee.stage = 1 }
@@ -94,7 +97,8 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
     /// Feeds a client packet to the ClientHello assembler (TCP), or to the QUIC Initial reader and the DTLS hello
     /// parser (UDP).
     @inline(__always)
-    private func collectHello(_ s: UnsafeMutablePointer<ApplicationPlugin.State>, packet: UnsafePointer<PacketContext>) {
+    private func collectHello(_ s: UnsafeMutablePointer<ApplicationPlugin.State>, packet: UnsafePointer<PacketContext>)
+    {
         let p = packet.pointee
         guard p.direction == 0 && p.packet.payloadSize > 0 else { return }
         if p.packet.ipProtocol == 6 && s.pointee.hello.isCollecting, let sequence = ApplicationPlugin.tcpSequence(p) {
@@ -160,9 +164,11 @@ final class ApplicationStore: TypedPluginStore<ApplicationPlugin> {
             s.pointee.clientFingerprint = m.sshClient
         } else if m.isTLSLike || m.mayUpgradeToTLS {
             // Also for mail after STARTTLS, which nDPI 4.2 leaves as POP3/SMTP/IMAP and 5.0 follows.
-            s.pointee.clientFingerprint = ApplicationPlugin.ja4(s.pointee.ja4, serverName: s.pointee.requestedServerName)
+            s.pointee.clientFingerprint = ApplicationPlugin.ja4(
+                s.pointee.ja4, serverName: s.pointee.requestedServerName)
         }
-        s.pointee.helloMayFollow = m.mayUpgradeToTLS
+        s.pointee.helloMayFollow =
+            m.mayUpgradeToTLS
             || (m.isTLSLike && s.pointee.ja4.isEmpty && s.pointee.quicHello.stage == 1)
         s.pointee.userAgent = m.userAgent
         s.pointee.contentType = m.contentType

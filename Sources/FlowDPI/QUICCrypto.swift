@@ -36,7 +36,8 @@ enum QUICCrypto {
     /// "tls13 " + label with its 1-byte length, then an empty context (one 0 byte).
     static func expandLabel(secret: [UInt8], label: String, length: Int) -> [UInt8] {
         let fullLabel = Array("tls13 \(label)".utf8)
-        let info = [UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length), UInt8(fullLabel.count)]
+        let info =
+            [UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length), UInt8(fullLabel.count)]
             + fullLabel + [0]
         return expand(pseudorandomKey: secret, info: info, length: length)
     }

@@ -120,7 +120,8 @@ enum QUICInitial {
         }
         guard let length = varint(d, &o, end: d.count), length <= UInt64(d.count - o) else { return nil }
         return LongHeader(
-            start: start, version: version, type: type, destinationConnectionID: dcid, packetNumberOffset: o, end: o + Int(length))
+            start: start, version: version, type: type, destinationConnectionID: dcid, packetNumberOffset: o,
+            end: o + Int(length))
     }
 
     /// Removes header protection and opens the payload of the Initial packet `header` (in datagram `d`) with
@@ -144,14 +145,17 @@ enum QUICInitial {
         var nonce = keys.iv
         for i in 0..<8 { nonce[11 - i] ^= UInt8(truncatingIfNeeded: packetNumber >> UInt64(8 * i)) }
         return QUICCrypto.openGCM(
-            key: keys.packet, nonce: nonce, additionalData: aad[...], ciphertext: d[(pn + pnLength)..<(header.end - 16)],
+            key: keys.packet, nonce: nonce, additionalData: aad[...],
+            ciphertext: d[(pn + pnLength)..<(header.end - 16)],
             tag: d[(header.end - 16)..<header.end])
     }
 
     /// The CRYPTO frames (offset, bytes) of a decrypted client Initial payload, or nil when it holds a frame other
     /// than PADDING, PING or CRYPTO (an ACK: not the client's first flight) or does not parse. nDPI 5.0 reads a
     /// client Initial the same way.
-    static func cryptoFrames(_ p: [UInt8], cryptoFrameType: UInt8 = 0x06) -> [(offset: UInt64, bytes: ArraySlice<UInt8>)]? {
+    static func cryptoFrames(_ p: [UInt8], cryptoFrameType: UInt8 = 0x06) -> [(
+        offset: UInt64, bytes: ArraySlice<UInt8>
+    )]? {
         var frames: [(offset: UInt64, bytes: ArraySlice<UInt8>)] = []
         var o = 0
         while o < p.count {
@@ -251,7 +255,9 @@ public struct QUICHelloAssembler: Sendable {
             !header.destinationConnectionID.isEmpty
         else { return nil }
         if keys == nil || keys!.versionNumber != v {
-            keys = KeyBox(QUICInitial.Keys(version: version, destinationConnectionID: header.destinationConnectionID), versionNumber: v)
+            keys = KeyBox(
+                QUICInitial.Keys(version: version, destinationConnectionID: header.destinationConnectionID),
+                versionNumber: v)
         }
         guard let payload = QUICInitial.open(d, header, keys: keys!.keys),
             let frames = QUICInitial.cryptoFrames(payload, cryptoFrameType: version.cryptoFrameType)

@@ -26,8 +26,10 @@ public final class Anonymizer {
     public init(key: [UInt8], keepOUI: Bool = false) throws {
         addresses = try CryptoPAn(key: key)
         let secret = SymmetricKey(data: key)
-        macKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, info: Array("flowmeter mac".utf8), outputByteCount: 32)
-        textKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: secret, info: Array("flowmeter text".utf8), outputByteCount: 32)
+        macKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: secret, info: Array("flowmeter mac".utf8), outputByteCount: 32)
+        textKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: secret, info: Array("flowmeter text".utf8), outputByteCount: 32)
         self.keepOUI = keepOUI
     }
 
@@ -106,7 +108,8 @@ public final class Anonymizer {
                     + "a key must be secret; run 'chmod 600 \(path)'")
         }
         guard st.st_size == 32 else {
-            throw KeyProblem(path: path, message: "\(st.st_size) bytes; a key is 32 bytes ('flowmeter keygen' makes one)")
+            throw KeyProblem(
+                path: path, message: "\(st.st_size) bytes; a key is 32 bytes ('flowmeter keygen' makes one)")
         }
         var key = [UInt8](repeating: 0, count: 32)
         let n = key.withUnsafeMutableBytes { read(fd, $0.baseAddress, 32) }
@@ -121,7 +124,8 @@ public final class Anonymizer {
         for i in 0..<32 { key[i] = UInt8.random(in: 0...255, using: &generator) }
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else {
-            let reason = errno == EEXIST ? "exists already; refusing to overwrite a key" : String(cString: strerror(errno))
+            let reason =
+                errno == EEXIST ? "exists already; refusing to overwrite a key" : String(cString: strerror(errno))
             throw KeyProblem(path: path, message: reason)
         }
         let n = key.withUnsafeBytes { write(fd, $0.baseAddress, 32) }

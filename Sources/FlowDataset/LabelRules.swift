@@ -48,7 +48,8 @@ public struct LabelRules: Sendable {
             let lowBits = max(0, bits - 64)
             let highMask: UInt64 = highBits == 0 ? 0 : ~0 << UInt64(64 - highBits)
             let lowMask: UInt64 = lowBits == 0 ? 0 : ~0 << UInt64(64 - lowBits)
-            return candidate.high & highMask == address.high & highMask && candidate.low & lowMask == address.low & lowMask
+            return candidate.high & highMask == address.high & highMask
+                && candidate.low & lowMask == address.low & lowMask
         }
     }
 
@@ -121,9 +122,11 @@ public struct LabelRules: Sendable {
         for rule in rules {
             if let p = rule.ipProtocol, p != proto { continue }
             if !inWindow(rule, first: first, last: last) { continue }
-            let forward = rule.direction != .backward
+            let forward =
+                rule.direction != .backward
                 && Self.matches(rule, source, sourcePort, destination, destinationPort)
-            let backward = rule.direction != .forward
+            let backward =
+                rule.direction != .forward
                 && Self.matches(rule, destination, destinationPort, source, sourcePort)
             if forward || backward { return rule }
         }
@@ -155,7 +158,9 @@ public struct LabelRules: Sendable {
     /// Reads a rule file; every problem is a `Problem` naming the file, line and field.
     public static func read(path: String, timeMatch: TimeMatch = .overlap) throws(Problem) -> LabelRules {
         guard let text = readFile(path) else {
-            throw Problem(path: path, line: 0, field: nil, message: "cannot read the rule file: \(String(cString: strerror(errno)))")
+            throw Problem(
+                path: path, line: 0, field: nil,
+                message: "cannot read the rule file: \(String(cString: strerror(errno)))")
         }
         return try parse(text, path: path, timeMatch: timeMatch)
     }
@@ -187,10 +192,12 @@ public struct LabelRules: Sendable {
                         message: "unknown field in the header; the fields are \(fields.joined(separator: ", "))")
                 }
                 if !names.contains("label") {
-                    throw Problem(path: path, line: lineNumber, field: "label", message: "the header has no label field")
+                    throw Problem(
+                        path: path, line: lineNumber, field: "label", message: "the header has no label field")
                 }
                 if Set(names).count != names.count {
-                    throw Problem(path: path, line: lineNumber, field: nil, message: "a field is named twice in the header")
+                    throw Problem(
+                        path: path, line: lineNumber, field: nil, message: "a field is named twice in the header")
                 }
                 header = names
                 continue
@@ -216,24 +223,31 @@ public struct LabelRules: Sendable {
                 case "label": rule.label = value
                 case "src", "dst":
                     guard let prefix = parsePrefix(value) else {
-                        throw problem("not an IPv4 or IPv6 address or CIDR prefix (e.g. 192.168.10.0/24, 2001:db8::/32)")
+                        throw problem(
+                            "not an IPv4 or IPv6 address or CIDR prefix (e.g. 192.168.10.0/24, 2001:db8::/32)")
                     }
                     if name == "src" { rule.source = prefix } else { rule.destination = prefix }
                 case "src_port", "dst_port":
-                    guard let range = parsePorts(value) else { throw problem("not a port or a range LOW-HIGH of 0-65535") }
+                    guard let range = parsePorts(value) else {
+                        throw problem("not a port or a range LOW-HIGH of 0-65535")
+                    }
                     if name == "src_port" { rule.sourcePorts = range } else { rule.destinationPorts = range }
                 case "protocol":
                     guard let p = IPProtocolName.number(value) else {
-                        throw problem("not a protocol number 0-255 or one of \(IPProtocolName.names.joined(separator: ", "))")
+                        throw problem(
+                            "not a protocol number 0-255 or one of \(IPProtocolName.names.joined(separator: ", "))")
                     }
                     rule.ipProtocol = p
                 case "start", "end":
                     guard let t = parseTime(value) else {
-                        throw problem("not a time: ISO 8601 with an offset (2017-07-04T09:20:00-03:00, …Z) or epoch milliseconds")
+                        throw problem(
+                            "not a time: ISO 8601 with an offset (2017-07-04T09:20:00-03:00, …Z) or epoch milliseconds")
                     }
                     if name == "start" { rule.start = t } else { rule.end = t }
                 case "direction":
-                    guard let d = Direction(rawValue: value.lowercased()) else { throw problem("not any, forward or backward") }
+                    guard let d = Direction(rawValue: value.lowercased()) else {
+                        throw problem("not any, forward or backward")
+                    }
                     rule.direction = d
                 default: break
                 }
@@ -244,7 +258,8 @@ public struct LabelRules: Sendable {
             rules.append(rule)
         }
         if header == nil {
-            throw Problem(path: path, line: lineNumber, field: nil, message: "the rule file has no header line (label,src,dst,…)")
+            throw Problem(
+                path: path, line: lineNumber, field: nil, message: "the rule file has no header line (label,src,dst,…)")
         }
         return LabelRules(rules: rules, timeMatch: timeMatch)
     }
@@ -344,7 +359,9 @@ public struct LabelRules: Sendable {
             i += 1
             return true
         }
-        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else { return nil }
+        guard let year = number(4), expect(45), let month = number(2), expect(45), let day = number(2) else {
+            return nil
+        }
         guard i < b.count && (b[i] == 84 || b[i] == 116 || b[i] == 32) else { return nil }  // T, t or a space
         i += 1
         guard let hour = number(2), expect(58), let minute = number(2) else { return nil }

@@ -29,7 +29,8 @@ public enum PacketTable {
             .init("ip_length", .integer, "IP length from the header (IPv6: 40 + payload length)"),
             .init("transport_length", .integer, "Transport header and payload bytes"),
             .init("payload_length", .integer, "Transport payload bytes"),
-            .init("tcp_flags", .integer, "TCP flags byte (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32, ECE 64, CWR 128)"),
+            .init(
+                "tcp_flags", .integer, "TCP flags byte (FIN 1, SYN 2, RST 4, PSH 8, ACK 16, URG 32, ECE 64, CWR 128)"),
             .init("tcp_window", .integer, "TCP window (-1: not TCP)"),
             .init("tcp_seq", .integer, "TCP sequence number (-1: not TCP or not captured)"),
             .init("tcp_ack", .integer, "TCP acknowledgement number (-1: not TCP or not captured)"),
@@ -119,7 +120,9 @@ public enum PacketTable {
             guard serial >= 0 else { return }
             if map.ids.count <= serial {
                 map.ids.append(contentsOf: repeatElement(UInt64.max, count: serial + 1 - map.ids.count))
-                if labelColumn >= 0 { map.labels.append(contentsOf: repeatElement("", count: serial + 1 - map.labels.count)) }
+                if labelColumn >= 0 {
+                    map.labels.append(contentsOf: repeatElement("", count: serial + 1 - map.labels.count))
+                }
             }
             map.ids[serial] = row.id
             if labelColumn >= 0 { map.labels[serial] = label }
@@ -163,11 +166,15 @@ public enum PacketTable {
         var packet = DecodedPacket()
         var index = 0
         for path in inputs {
-            guard let handle = try? PcapHandle.openOffline(path: path, nanoseconds: unit == .nanoseconds) else { continue }
+            guard let handle = try? PcapHandle.openOffline(path: path, nanoseconds: unit == .nanoseconds) else {
+                continue
+            }
             if let bpf = configuration.bpfFilter { try handle.setFilter(bpf) }
             guard handle.linkType.isSupported else {
                 // Not metered either: every record is a skip of its own kind.
-                while case .packet = handle.next() { report.skipped[Int(DecodeOutcome.unsupportedLinkType.rawValue)] &+= 1 }
+                while case .packet = handle.next() {
+                    report.skipped[Int(DecodeOutcome.unsupportedLinkType.rawValue)] &+= 1
+                }
                 continue
             }
             let decoder = PacketDecoder(linkType: handle.linkType, decodeTunnels: configuration.meter.decodeTunnels)
@@ -193,7 +200,9 @@ public enum PacketTable {
                     if labels { record.appendText(serial < map.labels.count ? map.labels[serial] : "") }
                     let range = record.endRecord()
                     try writer.write(
-                        FlowRow(id: UInt64(index), record: FlowRecord(bytes: UnsafeRawBufferPointer(rebasing: record.bytes[range]))))
+                        FlowRow(
+                            id: UInt64(index),
+                            record: FlowRecord(bytes: UnsafeRawBufferPointer(rebasing: record.bytes[range]))))
                     index += 1
                     report.rows &+= 1
                 case .endOfFile, .failed, .timeout:

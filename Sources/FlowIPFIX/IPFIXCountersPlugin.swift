@@ -47,11 +47,20 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
             .init(Self.dst2srcIPBytes, .integer, "IP header and payload bytes, dst→src (reverse octetDeltaCount)"),
             .init(Self.src2dstLayer2Bytes, .integer, "Link-layer bytes, src→dst (layer2OctetDeltaCount)"),
             .init(Self.dst2srcLayer2Bytes, .integer, "Link-layer bytes, dst→src (reverse layer2OctetDeltaCount)"),
-            .init(Self.flowEndReason, .integer, "RFC 5102 flowEndReason: 1 idle, 2 active, 3 end detected, 4 forced end, 5 lack of resources"),
-        ] + (timeUnit == .milliseconds ? [] : [
-            .init(Self.flowStartMilliseconds, .integer, "First packet time, ms since the epoch (flowStartMilliseconds)"),
-            .init(Self.flowEndMilliseconds, .integer, "Last packet time, ms since the epoch (flowEndMilliseconds)"),
-        ])
+            .init(
+                Self.flowEndReason, .integer,
+                "RFC 5102 flowEndReason: 1 idle, 2 active, 3 end detected, 4 forced end, 5 lack of resources"),
+        ]
+            + (timeUnit == .milliseconds
+                ? []
+                : [
+                    .init(
+                        Self.flowStartMilliseconds, .integer,
+                        "First packet time, ms since the epoch (flowStartMilliseconds)"),
+                    .init(
+                        Self.flowEndMilliseconds, .integer, "Last packet time, ms since the epoch (flowEndMilliseconds)"
+                    ),
+                ])
     }
 
     /// Zero counters.
@@ -68,13 +77,16 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
     }
 
     /// Counts the first packet's IP and wire sizes in its direction.
-    public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction {
+    public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction
+    {
         count(&state, packet)
         return .keep
     }
 
     /// Counts the packet's IP and wire sizes in its direction.
-    public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction {
+    public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
+        -> PluginAction
+    {
         count(&state, packet)
         return .keep
     }

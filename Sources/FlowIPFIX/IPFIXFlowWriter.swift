@@ -132,7 +132,8 @@ public final class IPFIXFlowWriter: FlowWriter {
         // Each template must fit in one message with its set header.
         let template = max(templateRecordSize(elements4), templateRecordSize(elements6))
         if 16 + 4 + template > maxMessage {
-            throw IPFIXError.templateTooLarge(destination: destination.description, bytes: 16 + 4 + template, mtu: maxMessage)
+            throw IPFIXError.templateTooLarge(
+                destination: destination.description, bytes: 16 + 4 + template, mtu: maxMessage)
         }
     }
 
@@ -248,7 +249,9 @@ public final class IPFIXFlowWriter: FlowWriter {
                 guard options.reconnect else { throw error }
                 socket = nil
                 nextAttempt = Self.wallSeconds() + backoff
-                options.log?("IPFIX collector \(destination): \(error); queueing up to \(options.queueBytes >> 20) MiB and reconnecting")
+                options.log?(
+                    "IPFIX collector \(destination): \(error); queueing up to \(options.queueBytes >> 20) MiB and reconnecting"
+                )
             }
         }
         if queuedBytes + message.count > options.queueBytes {
@@ -266,7 +269,8 @@ public final class IPFIXFlowWriter: FlowWriter {
         let now = Self.wallSeconds()
         if pending == nil {
             guard now >= nextAttempt else { return }
-            pending = try? CollectorSocket(host: host, port: port, tcp: true, destination: destination.description, nonBlocking: true)
+            pending = try? CollectorSocket(
+                host: host, port: port, tcp: true, destination: destination.description, nonBlocking: true)
             if pending == nil {
                 backoff = min(backoff * 2, 30)
                 nextAttempt = now + backoff
@@ -308,7 +312,9 @@ public final class IPFIXFlowWriter: FlowWriter {
             sent += Int(records)
         }
         message = open
-        options.log?("IPFIX collector \(destination): connected again; \(sent) queued records sent\(recordsDropped > 0 ? ", \(recordsDropped) dropped so far (queue full)" : "")")
+        options.log?(
+            "IPFIX collector \(destination): connected again; \(sent) queued records sent\(recordsDropped > 0 ? ", \(recordsDropped) dropped so far (queue full)" : "")"
+        )
     }
 
     /// Encodes one row as a data record of the IPv4 or IPv6 template, sending the open message first when it is full.
@@ -357,7 +363,8 @@ public final class IPFIXFlowWriter: FlowWriter {
         try file?.finish()
         let lost = recordsDropped + queue.reduce(0) { $0 + UInt64($1.records) }
         if lost > 0 {
-            options.log?("IPFIX collector \(destination): \(lost) flow records were not delivered (the collector was away)")
+            options.log?(
+                "IPFIX collector \(destination): \(lost) flow records were not delivered (the collector was away)")
         }
     }
 

@@ -38,7 +38,9 @@ public struct IPFIXMessageBuilder {
     }
 
     mutating func append32(_ v: UInt32) {
-        for shift in stride(from: 24, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(shift))) }
+        for shift in stride(from: 24, through: 0, by: -8) {
+            bytes.append(UInt8(truncatingIfNeeded: v >> UInt32(shift)))
+        }
     }
 
     /// Opens a set with `id` unless it is the one open (records of one template go in one set).
@@ -164,8 +166,9 @@ public struct IPFIXRecordEncoder {
     /// An RFC 6313 basicList of signed64 `element`s (semantic "ordered").
     public mutating func basicList<Values: Collection>(_ values: Values, element: IPFIXElement)
     where Values.Element == Int64 {
-        basicList(values, elementID: element.enterprise == nil ? element.id : 0x8000 | element.id,
-                  enterprise: element.enterprise ?? 0)
+        basicList(
+            values, elementID: element.enterprise == nil ? element.id : 0x8000 | element.id,
+            enterprise: element.enterprise ?? 0)
     }
 
     /// A basicList whose element is `elementID` (the enterprise bit set when `enterprise` applies).

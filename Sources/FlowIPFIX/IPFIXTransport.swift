@@ -43,7 +43,9 @@ public enum IPFIXDestination: Equatable, Sendable, CustomStringConvertible {
             }
             host = String(rest[rest.index(after: rest.startIndex)..<close])
             let after = rest[rest.index(after: close)...]
-            guard after.hasPrefix(":") else { throw .badDestination(output, "give a port after the address: [\(host)]:4739") }
+            guard after.hasPrefix(":") else {
+                throw .badDestination(output, "give a port after the address: [\(host)]:4739")
+            }
             portText = String(after.dropFirst())
         } else {
             guard let colon = rest.lastIndex(of: ":"), !rest[..<colon].contains(":") else {
@@ -86,7 +88,8 @@ public enum IPFIXError: Error, CustomStringConvertible, Sendable {
         case .cannotResolve(let host, let message):
             return "cannot resolve the collector host '\(host)': \(message) (check the name, or give an address)"
         case .cannotConnect(let destination, let message):
-            return "cannot connect to the collector \(destination): \(message) (is it listening on that address and port?)"
+            return
+                "cannot connect to the collector \(destination): \(message) (is it listening on that address and port?)"
         case .sendFailed(let destination, let message): return "cannot send to the collector \(destination): \(message)"
         case .recordTooLarge(let destination, let bytes, let mtu):
             return
@@ -192,7 +195,8 @@ final class CollectorSocket {
             var start = 0
             for i in 0..<count {
                 vectors[i] = iovec(
-                    iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + start), iov_len: batch.ends[i] - start)
+                    iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + start),
+                    iov_len: batch.ends[i] - start)
                 headers[i] = flowmeter_mmsghdr()
                 headers[i].msg_hdr.msg_iov = vectors + i
                 headers[i].msg_hdr.msg_iovlen = 1

@@ -100,8 +100,14 @@ public struct IPFIXElementMap: Sendable {
     static func iana(_ column: String, v6: Bool) -> IPFIXElement? {
         switch column {
         case "id": return .init(id: 148, type: .unsigned64, name: "flowId")
-        case "src_ip": return v6 ? .init(id: 27, type: .ipv6Address, name: "sourceIPv6Address") : .init(id: 8, type: .ipv4Address, name: "sourceIPv4Address")
-        case "dst_ip": return v6 ? .init(id: 28, type: .ipv6Address, name: "destinationIPv6Address") : .init(id: 12, type: .ipv4Address, name: "destinationIPv4Address")
+        case "src_ip":
+            return v6
+                ? .init(id: 27, type: .ipv6Address, name: "sourceIPv6Address")
+                : .init(id: 8, type: .ipv4Address, name: "sourceIPv4Address")
+        case "dst_ip":
+            return v6
+                ? .init(id: 28, type: .ipv6Address, name: "destinationIPv6Address")
+                : .init(id: 12, type: .ipv4Address, name: "destinationIPv4Address")
         case "src_mac": return .init(id: 56, type: .macAddress, name: "sourceMacAddress")
         case "dst_mac": return .init(id: 80, type: .macAddress, name: "destinationMacAddress")
         case "src_port": return .init(id: 7, type: .unsigned16, name: "sourceTransportPort")
@@ -115,11 +121,14 @@ public struct IPFIXElementMap: Sendable {
             return .init(id: 153, type: .dateTimeMilliseconds, name: "flowEndMilliseconds")
         case "src2dst_packets": return .init(id: 2, type: .unsigned64, name: "packetDeltaCount")
         case "dst2src_packets":
-            return IPFIXElement(id: 2, type: .unsigned64, name: "packetDeltaCount").reversed(name: "reversePacketDeltaCount")
+            return IPFIXElement(id: 2, type: .unsigned64, name: "packetDeltaCount").reversed(
+                name: "reversePacketDeltaCount")
         case IPFIXCountersPlugin.src2dstIPBytes: return .init(id: 1, type: .unsigned64, name: "octetDeltaCount")
         case IPFIXCountersPlugin.dst2srcIPBytes:
-            return IPFIXElement(id: 1, type: .unsigned64, name: "octetDeltaCount").reversed(name: "reverseOctetDeltaCount")
-        case IPFIXCountersPlugin.src2dstLayer2Bytes: return .init(id: 352, type: .unsigned64, name: "layer2OctetDeltaCount")
+            return IPFIXElement(id: 1, type: .unsigned64, name: "octetDeltaCount").reversed(
+                name: "reverseOctetDeltaCount")
+        case IPFIXCountersPlugin.src2dstLayer2Bytes:
+            return .init(id: 352, type: .unsigned64, name: "layer2OctetDeltaCount")
         case IPFIXCountersPlugin.dst2srcLayer2Bytes:
             return IPFIXElement(id: 352, type: .unsigned64, name: "layer2OctetDeltaCount")
                 .reversed(name: "reverseLayer2OctetDeltaCount")

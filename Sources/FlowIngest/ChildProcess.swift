@@ -129,7 +129,9 @@ public final class ChildProcess {
         while waited < timeout {
             var info = siginfo_t()
             // WNOWAIT: look without reaping; wait() below reaps and collects the resource usage.
-            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info._sifields._sigchld.si_pid == pid {
+            if waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0
+                && info._sifields._sigchld.si_pid == pid
+            {
                 return try wait()
             }
             var ts = timespec(tv_sec: 0, tv_nsec: 20_000_000)
@@ -173,7 +175,9 @@ public final class ChildProcess {
         guard size > 0 else { return "" }
         let length = Int(min(size, 65536))
         var bytes = [UInt8](repeating: 0, count: length)
-        let n = bytes.withUnsafeMutableBytes { pread(errorDescriptor, $0.baseAddress, length, off_t(size) - off_t(length)) }
+        let n = bytes.withUnsafeMutableBytes {
+            pread(errorDescriptor, $0.baseAddress, length, off_t(size) - off_t(length))
+        }
         return String(decoding: bytes.prefix(max(0, n)), as: UTF8.self)
     }
 

@@ -93,7 +93,8 @@ public struct TsharkOutputParser {
         }
         guard found == Self.fieldNames.count - 1 else {
             return .invalid(
-                "a fields line has \(found + 1) columns, not \(Self.fieldNames.count): '\(Self.text(bytes, 0..<min(newline, 200)))'")
+                "a fields line has \(found + 1) columns, not \(Self.fieldNames.count): '\(Self.text(bytes, 0..<min(newline, 200)))'"
+            )
         }
         func column(_ range: Range<Int>) -> UnsafeRawBufferPointer { UnsafeRawBufferPointer(rebasing: bytes[range]) }
         if let problem = setFrame(
@@ -193,7 +194,9 @@ public struct TsharkOutputParser {
                 }
                 if i >= count { return .needMore }
                 let attribute = attributeStart..<i
-                guard bytes[i] == UInt8(ascii: "=") else { return .invalid("an attribute without a value at byte \(i)") }
+                guard bytes[i] == UInt8(ascii: "=") else {
+                    return .invalid("an attribute without a value at byte \(i)")
+                }
                 i += 1
                 if i >= count { return .needMore }
                 let quote = bytes[i]

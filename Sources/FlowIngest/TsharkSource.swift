@@ -76,7 +76,8 @@ public final class TsharkSource {
         let fd = template.withUnsafeMutableBufferPointer { mkstemps($0.baseAddress!, 4) }
         guard fd >= 0 else {
             throw PcapError.tsharkFailed(
-                message: "could not be prepared: cannot write its Lua script in /tmp: \(String(cString: strerror(errno)))",
+                message:
+                    "could not be prepared: cannot write its Lua script in /tmp: \(String(cString: strerror(errno)))",
                 stderr: "")
         }
         scriptPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -229,7 +230,8 @@ public final class TsharkSource {
         case .exited where stoppedByUs:
             break
         default:
-            throw PcapError.tsharkFailed(message: "(\(executablePath)) ended with \(outcome.termination)", stderr: errorText)
+            throw PcapError.tsharkFailed(
+                message: "(\(executablePath)) ended with \(outcome.termination)", stderr: errorText)
         }
         if let failure, !stoppedByUs {
             throw PcapError.tsharkFailed(message: failure, stderr: errorText)

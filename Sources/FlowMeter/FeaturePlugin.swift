@@ -128,8 +128,9 @@ open class PluginStore {
         .keep
     }
     /// A packet arrives for the flow in `slot`, before it is counted.
-    open func arriving(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
-    { .keep }
+    open func arriving(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
+        .keep
+    }
     /// A packet was counted into the flow in `slot`.
     open func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
         .keep

@@ -77,7 +77,9 @@ public struct FlowSchema: Sendable, Equatable {
     public init(configuration c: MeterConfiguration) {
         var cols: [FeatureColumn] = [
             .init("id", .integer, "Flow number in output order, from 0"),
-            .init("expiration_id", .integer, "0 idle or end of input, 1 active timeout, 2 table full, 3 TCP termination, -1 plugin"),
+            .init(
+                "expiration_id", .integer,
+                "0 idle or end of input, 1 active timeout, 2 table full, 3 TCP termination, -1 plugin"),
             .init("src_ip", .text, "Source IP (sender of the first packet)"),
             .init("src_mac", .text, "Source MAC of the first packet"),
             .init("src_oui", .text, "First three bytes of src_mac"),
@@ -102,8 +104,10 @@ public struct FlowSchema: Sendable, Equatable {
         let unit = c.timeUnit.suffix
         for d in ["bidirectional", "src2dst", "dst2src"] {
             let what = d == "bidirectional" ? "both directions" : d
-            cols.append(.init("\(d)_first_seen_\(unit)", .integer, "First packet time, \(unit) since the epoch (\(what))"))
-            cols.append(.init("\(d)_last_seen_\(unit)", .integer, "Last packet time, \(unit) since the epoch (\(what))"))
+            cols.append(
+                .init("\(d)_first_seen_\(unit)", .integer, "First packet time, \(unit) since the epoch (\(what))"))
+            cols.append(
+                .init("\(d)_last_seen_\(unit)", .integer, "Last packet time, \(unit) since the epoch (\(what))"))
             cols.append(.init("\(d)_duration_\(unit)", .integer, "last_seen - first_seen in \(unit) (\(what))"))
             cols.append(.init("\(d)_packets", .integer, "Packets (\(what))"))
             cols.append(.init("\(d)_bytes", .integer, "Bytes under the accounting mode (\(what))"))

@@ -17,7 +17,9 @@ struct BenchLive: ParsableCommand {
             30 × (window + 3.5) s per repetition.
             """)
 
-    @Option(help: ArgumentHelp("Scenarios, comma separated (default: the study's sweep, see --list-scenarios).", valueName: "A,B,…"))
+    @Option(
+        help: ArgumentHelp(
+            "Scenarios, comma separated (default: the study's sweep, see --list-scenarios).", valueName: "A,B,…"))
     var scenarios: String?
 
     @Option(help: ArgumentHelp("Paths to measure: direct, tshark (PDML), tshark-fields, object.", valueName: "A,B,…"))
@@ -34,7 +36,9 @@ struct BenchLive: ParsableCommand {
     func validate() throws {
         _ = try validated { try BenchPath.parseList(paths) }
         _ = try validated { try LiveScenario.parseList(scenarios) }
-        guard (1...3600).contains(window) else { throw ValidationError("--window must be 1 to 3600 seconds (got \(window))") }
+        guard (1...3600).contains(window) else {
+            throw ValidationError("--window must be 1 to 3600 seconds (got \(window))")
+        }
     }
 
     func run() throws {

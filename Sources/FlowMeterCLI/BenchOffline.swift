@@ -28,16 +28,25 @@ struct BenchOffline: ParsableCommand {
     @Option(help: ArgumentHelp("Read at most N packets of each trace on every path (default: all).", valueName: "N"))
     var maxPackets: UInt64?
 
-    @Option(help: ArgumentHelp("Read at most N packets on the slow paths (tshark, tshark-fields, scapy, pyshark); 0: all.", valueName: "N"))
+    @Option(
+        help: ArgumentHelp(
+            "Read at most N packets on the slow paths (tshark, tshark-fields, scapy, pyshark); 0: all.", valueName: "N")
+    )
     var slowMaxPackets: UInt64 = 20000
 
-    @Flag(help: "Also run the Python tools users would pick instead (pypcap+dpkt, scapy, pyshark, nfstream), those that are installed.")
+    @Flag(
+        help:
+            "Also run the Python tools users would pick instead (pypcap+dpkt, scapy, pyshark, nfstream), those that are installed."
+    )
     var peers = false
 
     @Option(help: ArgumentHelp("The Python for --peers (default: $FLOWMETER_PYTHON, else python3).", valueName: "PATH"))
     var python: String?
 
-    @Option(help: ArgumentHelp("Where the peer scripts are (default: scripts/peers of the checkout this binary was built in, or $FLOWMETER_PEERS_DIR).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Where the peer scripts are (default: scripts/peers of the checkout this binary was built in, or $FLOWMETER_PEERS_DIR).",
+            valueName: "DIR"))
     var peersDir: String?
 
     func validate() throws {

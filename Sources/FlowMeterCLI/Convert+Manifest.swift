@@ -9,7 +9,9 @@ extension Convert {
     var outputMetadata: [(String, String)] {
         var metadata = meter.provenance(command: "convert", bpf: out.bpf)
         if let rules = labels.labels {
-            metadata.append(("flowmeter.labels", "{\"rules\":\"\(jsonEscaped(rules))\",\"sha256\":\"\(Self.digest(rules) ?? "")\"}"))
+            metadata.append(
+                ("flowmeter.labels", "{\"rules\":\"\(jsonEscaped(rules))\",\"sha256\":\"\(Self.digest(rules) ?? "")\"}")
+            )
         }
         if out.anonymize != nil { metadata.append(("flowmeter.anonymized", "true")) }
         return metadata

@@ -100,11 +100,15 @@ extension Convert {
         for result in converted.results { if let report = result.report { total.add(report) } }
         for jump in total.backwardTime { printError(Self.warning(jump, eachFile: true)) }
         for damage in total.damagedInputs { printError("\(damage.error)") }
-        for message in recordErrors.withLock({ $0 }) { printError("\(message) (this output will be converted again by a re-run)") }
+        for message in recordErrors.withLock({ $0 }) {
+            printError("\(message) (this output will be converted again by a re-run)")
+        }
         let complete = record.outputs.count
         if let error = converted.error {
             printError("\(error)")
-            printError("stopped: \(complete) of \(inputs.count) outputs are complete in '\(directory)'; a re-run converts the rest")
+            printError(
+                "stopped: \(complete) of \(inputs.count) outputs are complete in '\(directory)'; a re-run converts the rest"
+            )
             return 1
         }
         if total.interrupted {

@@ -43,7 +43,10 @@ struct Convert: ParsableCommand {
             valueName: "DIR"))
     var outputDir: String?
 
-    @Flag(help: "Meter each input as its own capture (flows and the packet clock never cross inputs) and add a 'source' column after 'id': the input of each flow. Rows in input order, 'id' continuing.")
+    @Flag(
+        help:
+            "Meter each input as its own capture (flows and the packet clock never cross inputs) and add a 'source' column after 'id': the input of each flow. Rows in input order, 'id' continuing."
+    )
     var eachFile = false
 
     @Option(
@@ -227,9 +230,12 @@ struct Convert: ParsableCommand {
                 try check.check(option: "--manifest", output: manifest)
                 let target = InputOutputCheck.pathToCreate(manifest) ?? manifest
                 for output in outputs + [out.output] + (outputDir.map { [OutputDirectory.manifestPath(in: $0)] } ?? [])
-                where output != "-" && !output.isEmpty && (output == manifest || InputOutputCheck.pathToCreate(output) == target) {
+                where output != "-" && !output.isEmpty
+                    && (output == manifest || InputOutputCheck.pathToCreate(output) == target)
+                {
                     throw ValidationError(
-                        "--manifest '\(manifest)' is also the output '\(output)': name the manifest apart from the outputs")
+                        "--manifest '\(manifest)' is also the output '\(output)': name the manifest apart from the outputs"
+                    )
                 }
             }
         } catch {

@@ -12,5 +12,8 @@ struct FlowmeterCommand: ParsableCommand {
             130 interrupted (the flows metered so far were written); 64 bad options, or an output that is an input.
             """,
         version: version,
-        subcommands: [Convert.self, Live.self, Interfaces.self, Features.self, IPFIXElements.self, Keygen.self, Packets.self, Bench.self])
+        subcommands: [
+            Convert.self, Live.self, Interfaces.self, Features.self, IPFIXElements.self, Keygen.self, Packets.self,
+            Bench.self,
+        ])
 }

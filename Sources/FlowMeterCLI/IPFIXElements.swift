@@ -6,7 +6,9 @@ import FlowMeter
 struct IPFIXElements: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ipfix-elements",
-        abstract: "Print the IPFIX information element of every column for the options given (IPv4 template; IPv6 flows use sourceIPv6Address 27 and destinationIPv6Address 28).")
+        abstract:
+            "Print the IPFIX information element of every column for the options given (IPv4 template; IPv6 flows use sourceIPv6Address 27 and destinationIPv6Address 28)."
+    )
 
     @OptionGroup var meter: MeterOptions
 
@@ -27,7 +29,8 @@ struct IPFIXElements: ParsableCommand {
         var text = "| column | element | id | enterprise | type |\n|---|---|---|---|---|\n"
         for (column, element) in zip(schema.columns, elements) {
             let enterprise = element.enterprise.map(String.init) ?? "IANA"
-            text += "| \(column.name) | \(element.name == column.name ? "(flowmeter)" : element.name) | \(element.id) | \(enterprise) | \(element.type.name) |\n"
+            text +=
+                "| \(column.name) | \(element.name == column.name ? "(flowmeter)" : element.name) | \(element.id) | \(enterprise) | \(element.type.name) |\n"
         }
         print(text, terminator: "")
     }

@@ -14,10 +14,16 @@ struct IngestOptions: ParsableArguments {
             valueName: "direct|tshark|object"))
     var ingest: IngestPath = .direct
 
-    @Option(help: ArgumentHelp("What --ingest tshark parses: pdml (the full dissection as XML, like pyshark) or fields (one line per packet; cheaper).", valueName: "pdml|fields"))
+    @Option(
+        help: ArgumentHelp(
+            "What --ingest tshark parses: pdml (the full dissection as XML, like pyshark) or fields (one line per packet; cheaper).",
+            valueName: "pdml|fields"))
     var tsharkFormat: TsharkFormat = .pdml
 
-    @Option(help: ArgumentHelp("The tshark executable for --ingest tshark (default: tshark on PATH; Debian package tshark).", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "The tshark executable for --ingest tshark (default: tshark on PATH; Debian package tshark).",
+            valueName: "PATH"))
     var tsharkPath: String = "tshark"
 
     func apply(to configuration: inout StreamerConfiguration) {

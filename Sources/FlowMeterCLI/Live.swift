@@ -19,7 +19,9 @@ struct Live: ParsableCommand {
             sudo setcap cap_net_raw=eip $(command -v flowmeter)
             """)
 
-    @Option(name: [.customShort("i"), .long], help: ArgumentHelp("Interface to capture on (see 'flowmeter interfaces').", valueName: "IFACE"))
+    @Option(
+        name: [.customShort("i"), .long],
+        help: ArgumentHelp("Interface to capture on (see 'flowmeter interfaces').", valueName: "IFACE"))
     var interface: String
 
     @OptionGroup var out: OutputOptions
@@ -36,7 +38,9 @@ struct Live: ParsableCommand {
     @Flag(name: .customLong("no-promisc"), help: "Do not put the interface in promiscuous mode.")
     var noPromisc = false
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Kernel capture buffer in MiB (0: libpcap's default).", valueName: "MIB"))
+    @Option(
+        parsing: .unconditional,
+        help: ArgumentHelp("Kernel capture buffer in MiB (0: libpcap's default).", valueName: "MIB"))
     var bufferSize: Int = 0
 
     @Option(parsing: .unconditional, help: ArgumentHelp("Stop after this many seconds.", valueName: "SECONDS"))
@@ -63,7 +67,9 @@ struct Live: ParsableCommand {
     @OptionGroup var chatter: QuietOption
 
     func validate() throws {
-        if out.outputOption == nil { throw ValidationError("give the output: -o OUTPUT (a file, '-' or an IPFIX collector)") }
+        if out.outputOption == nil {
+            throw ValidationError("give the output: -o OUTPUT (a file, '-' or an IPFIX collector)")
+        }
         guard (64...262_144).contains(snaplen) else {
             throw ValidationError("--snaplen must be between 64 and 262144 bytes (got \(snaplen))")
         }
@@ -83,7 +89,8 @@ struct Live: ParsableCommand {
             throw ValidationError("--rotate-flows must be at least 1 (got \(rotateFlows))")
         }
         if (rotateSeconds != nil || rotateFlows != nil) && out.isCollector {
-            throw ValidationError("--rotate-seconds and --rotate-flows write files: a collector (\(out.output)) is not rotated")
+            throw ValidationError(
+                "--rotate-seconds and --rotate-flows write files: a collector (\(out.output)) is not rotated")
         }
         if (rotateSeconds != nil || rotateFlows != nil) && out.output == "-" {
             throw ValidationError("--rotate-seconds and --rotate-flows write files: give -o a file name, not '-'")
@@ -112,7 +119,8 @@ struct Live: ParsableCommand {
         do {
             if ingest.ingest == .tshark {
                 tshark = try TsharkSource(
-                    input: .interface(name: interface, snapshotLength: snaplen, promiscuous: !noPromisc, filter: out.bpf),
+                    input: .interface(
+                        name: interface, snapshotLength: snaplen, promiscuous: !noPromisc, filter: out.bpf),
                     options: configuration.tshark)
             } else {
                 capture = try LiveCapture(interface: interface, options: options)

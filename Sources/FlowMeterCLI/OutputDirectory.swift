@@ -89,7 +89,9 @@ struct OutputDirectory {
         guard let stream = opendir(directory) else { return }
         var stale: [String] = []
         while let entry = readdir(stream) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name.hasPrefix(prefix), Int32(name.dropFirst(prefix.count)) != getpid() { stale.append(name) }
         }
         closedir(stream)
@@ -166,10 +168,13 @@ struct ResumeRecord: Equatable {
 
     /// Writes the record beside its output, under a temporary name renamed when complete.
     func write(to path: String) throws {
-        let temporary = InputOutputCheck.directory(of: path) + "/." + InputOutputCheck.lastComponent(of: path)
+        let temporary =
+            InputOutputCheck.directory(of: path) + "/." + InputOutputCheck.lastComponent(of: path)
             + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw OutputDirectory.Failure(message: "cannot write '\(temporary)': \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw OutputDirectory.Failure(message: "cannot write '\(temporary)': \(String(cString: strerror(errno)))")
+        }
         var bytes = Array(text.utf8)
         let written = bytes.withUnsafeMutableBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
         let closed = close(fd)

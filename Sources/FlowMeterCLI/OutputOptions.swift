@@ -26,7 +26,9 @@ struct OutputOptions: ParsableArguments {
     /// `-o`, or "" when it was not given (`convert --output-dir`; the commands check that one of them is there).
     var output: String { outputOption ?? "" }
 
-    @Option(help: ArgumentHelp("Output format: csv, parquet or ipfix (default: from OUTPUT; csv for '-').", valueName: "FORMAT"))
+    @Option(
+        help: ArgumentHelp(
+            "Output format: csv, parquet or ipfix (default: from OUTPUT; csv for '-').", valueName: "FORMAT"))
     var format: OutputFormat?
 
     @Flag(help: "Compress CSV output with gzip (implied by a name ending in .gz).")
@@ -41,22 +43,33 @@ struct OutputOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Largest IPFIX message over UDP, in bytes.", valueName: "BYTES"))
     var ipfixMtu: Int?
 
-    @Option(help: ArgumentHelp("Send the IPFIX templates again every SECONDS over UDP (and in the first message).", valueName: "SECONDS"))
+    @Option(
+        help: ArgumentHelp(
+            "Send the IPFIX templates again every SECONDS over UDP (and in the first message).", valueName: "SECONDS"))
     var ipfixTemplateRefresh: Double?
 
     @Option(help: ArgumentHelp("IPFIX observation domain id.", valueName: "N"))
     var ipfixDomain: Int?
 
-    @Option(help: ArgumentHelp("Private enterprise number of flowmeter's own IPFIX elements (default 32473, the documentation number: use your own).", valueName: "PEN"))
+    @Option(
+        help: ArgumentHelp(
+            "Private enterprise number of flowmeter's own IPFIX elements (default 32473, the documentation number: use your own).",
+            valueName: "PEN"))
     var ipfixPen: Int?
 
-    @Flag(help: "Send RFC 5610 type records of flowmeter's own IPFIX elements (nfdump 1.7.1 drops the flows of the messages that carry them).")
+    @Flag(
+        help:
+            "Send RFC 5610 type records of flowmeter's own IPFIX elements (nfdump 1.7.1 drops the flows of the messages that carry them)."
+    )
     var ipfixTypeRecords = false
 
     @Option(help: ArgumentHelp("Only meter packets matching this BPF filter (tcpdump syntax).", valueName: "EXPR"))
     var bpf: String?
 
-    @Option(help: ArgumentHelp("Anonymise the output with this 32-byte key (mode 0600; 'flowmeter keygen' makes one): addresses prefix-preserving (Crypto-PAn), MACs, server names, user agents and fingerprints by keyed hash.", valueName: "KEYFILE"))
+    @Option(
+        help: ArgumentHelp(
+            "Anonymise the output with this 32-byte key (mode 0600; 'flowmeter keygen' makes one): addresses prefix-preserving (Crypto-PAn), MACs, server names, user agents and fingerprints by keyed hash.",
+            valueName: "KEYFILE"))
     var anonymize: String?
 
     @Flag(help: "With --anonymize: keep MAC addresses' vendor bytes (OUI).")
@@ -100,13 +113,18 @@ struct OutputOptions: ParsableArguments {
         }
         let lower = output.lowercased()
         if format == .csv && lower.hasSuffix(".parquet") {
-            throw ValidationError("-o '\(output)' names a Parquet file but --format is csv: rename the output or drop --format")
+            throw ValidationError(
+                "-o '\(output)' names a Parquet file but --format is csv: rename the output or drop --format")
         }
         if format == .parquet && (lower.hasSuffix(".csv") || lower.hasSuffix(".gz")) {
             throw ValidationError("-o '\(output)' names a CSV file but --format is parquet: name it .parquet")
         }
         if effectiveFormat == .ipfix {
-            if output == "-" { throw ValidationError("IPFIX goes to a collector or a file: -o ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT or FILE.ipfix") }
+            if output == "-" {
+                throw ValidationError(
+                    "IPFIX goes to a collector or a file: -o ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT or FILE.ipfix"
+                )
+            }
             if outputOption != nil {
                 do {
                     _ = try IPFIXDestination(parsing: output)
@@ -119,7 +137,8 @@ struct OutputOptions: ParsableArguments {
                 throw ValidationError("--ipfix-mtu must be from 256 to 65535 bytes (got \(ipfixMtu))")
             }
             if let ipfixTemplateRefresh, !(ipfixTemplateRefresh > 0 && ipfixTemplateRefresh <= 86400) {
-                throw ValidationError("--ipfix-template-refresh must be from 0 to 86400 seconds (got \(ipfixTemplateRefresh))")
+                throw ValidationError(
+                    "--ipfix-template-refresh must be from 0 to 86400 seconds (got \(ipfixTemplateRefresh))")
             }
             if let ipfixDomain, !(0...Int(UInt32.max)).contains(ipfixDomain) {
                 throw ValidationError("--ipfix-domain must be from 0 to 4294967295 (got \(ipfixDomain))")
@@ -127,8 +146,12 @@ struct OutputOptions: ParsableArguments {
             if let ipfixPen, !(1...Int(UInt32.max)).contains(ipfixPen) {
                 throw ValidationError("--ipfix-pen must be from 1 to 4294967295 (got \(ipfixPen))")
             }
-        } else if ipfixMtu != nil || ipfixTemplateRefresh != nil || ipfixDomain != nil || ipfixPen != nil || ipfixTypeRecords {
-            throw ValidationError("the --ipfix-* options apply to IPFIX output: -o ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT or FILE.ipfix")
+        } else if ipfixMtu != nil || ipfixTemplateRefresh != nil || ipfixDomain != nil || ipfixPen != nil
+            || ipfixTypeRecords
+        {
+            throw ValidationError(
+                "the --ipfix-* options apply to IPFIX output: -o ipfix+udp://HOST:PORT, ipfix+tcp://HOST:PORT or FILE.ipfix"
+            )
         }
         if effectiveFormat == .parquet {
             if gzip {
@@ -139,17 +162,20 @@ struct OutputOptions: ParsableArguments {
                     "--parquet-compression must be zstd, gzip, snappy or none (got '\(parquetCompression)')")
             }
             if let parquetRowGroup, !(1...(1 << 30)).contains(parquetRowGroup) {
-                throw ValidationError("--parquet-row-group must be a number of rows from 1 to 1073741824 (got \(parquetRowGroup))")
+                throw ValidationError(
+                    "--parquet-row-group must be a number of rows from 1 to 1073741824 (got \(parquetRowGroup))")
             }
         } else if parquetCompression != nil || parquetRowGroup != nil {
             throw ValidationError(
-                "--parquet-compression and --parquet-row-group apply to Parquet output: name the output .parquet or add --format parquet")
+                "--parquet-compression and --parquet-row-group apply to Parquet output: name the output .parquet or add --format parquet"
+            )
         }
     }
 
     /// Opens the output (temporary name until finished) in its format. `metadata` goes into formats that keep
     /// key-value metadata (Parquet).
-    func makeWriter(path: String? = nil, metadata: [(String, String)] = [], live: Bool = false) throws -> any FlowWriter {
+    func makeWriter(path: String? = nil, metadata: [(String, String)] = [], live: Bool = false) throws -> any FlowWriter
+    {
         let writer = try makeFormatWriter(path: path, metadata: metadata, live: live)
         guard let anonymize else { return writer }
         return AnonymizingWriter(
@@ -199,7 +225,8 @@ struct OutputOptions: ParsableArguments {
         if let ipfixDomain { options.domain = UInt32(ipfixDomain) }
         options.typeRecords = ipfixTypeRecords
         options.elementMap = IPFIXElementMap(
-            enterprise: ipfixPen.map { UInt32($0) } ?? IPFIXElement.documentationPEN, knownColumns: Self.builtinColumnNames)
+            enterprise: ipfixPen.map { UInt32($0) } ?? IPFIXElement.documentationPEN,
+            knownColumns: Self.builtinColumnNames)
         return options
     }
 
@@ -220,7 +247,8 @@ struct OutputOptions: ParsableArguments {
         for unit in [TimeUnit.microseconds, .nanoseconds] {
             c.timeUnit = unit
             names += FlowSchema(configuration: c).columnNames.filter { $0.hasSuffix("_\(unit.suffix)") }
-            let timed = (try? BuiltinFeatures.plugins(named: ["statistics", "splt"], spltLength: 10, timeUnit: unit)) ?? []
+            let timed =
+                (try? BuiltinFeatures.plugins(named: ["statistics", "splt"], spltLength: 10, timeUnit: unit)) ?? []
             names += timed.flatMap(\.columns).map(\.name).filter { $0.hasSuffix("_\(unit.suffix)") }
         }
         names.append(FlowStreamer.sourceColumn.name)  // convert --each-file

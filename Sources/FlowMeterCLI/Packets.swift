@@ -7,7 +7,8 @@ import FlowWriters
 /// `flowmeter packets`: one row per packet, joined to `convert`'s flow rows by `flow_id`.
 struct Packets: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write one row per packet (CSV, gzip CSV or Parquet), each with the id of its flow in convert's output.",
+        abstract:
+            "Write one row per packet (CSV, gzip CSV or Parquet), each with the id of its flow in convert's output.",
         discussion: """
             The columns: id, timestamp, flow_id, direction, MACs, IP version, addresses, protocol number and name, \
             ports, TTL/hop limit, IP, transport and payload lengths, TCP flags, window, sequence and acknowledgement \
@@ -34,7 +35,8 @@ struct Packets: ParsableCommand {
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one INPUT capture") }
         if inputs.contains("-") {
-            throw ValidationError("packets reads its inputs twice: '-' (standard input) cannot be read again; save the capture to a file")
+            throw ValidationError(
+                "packets reads its inputs twice: '-' (standard input) cannot be read again; save the capture to a file")
         }
         if out.outputOption == nil { throw ValidationError("give the output with -o FILE (or -o -)") }
         if out.effectiveFormat == .ipfix { throw ValidationError("packets writes CSV, gzip CSV or Parquet, not IPFIX") }
@@ -97,7 +99,9 @@ struct Packets: ParsableCommand {
         }
         if !chatter.quiet {
             let skipped = report.skipped.reduce(0, +)
-            printError("packets: \(report.rows) packet rows of \(flows.flowsWritten) flows; \(skipped) records not metered (not IP, truncated, fragments …)")
+            printError(
+                "packets: \(report.rows) packet rows of \(flows.flowsWritten) flows; \(skipped) records not metered (not IP, truncated, fragments …)"
+            )
         }
         if !flows.damagedInputs.isEmpty {
             for damage in flows.damagedInputs { printError("\(damage.error)") }

@@ -34,7 +34,8 @@ final class ProgressLine {
             let share = min(100, Int(Double(p.bytesRead) * 100 / Double(total)))
             line += "\(share)% "
         }
-        line += "\(p.packetsRead) packets, \(Int(Double(p.packetsRead) / elapsed)) pkt/s, \(p.activeFlows) active flows   "
+        line +=
+            "\(p.packetsRead) packets, \(Int(Double(p.packetsRead) / elapsed)) pkt/s, \(p.activeFlows) active flows   "
         line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
         shown = true
     }

@@ -73,7 +73,9 @@ struct RawBuffer<Element: BitwiseCopyable> {
     }
 
     var buffer: UnsafeBufferPointer<Element> { UnsafeBufferPointer(start: base, count: count) }
-    var rawBytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: base, count: count * MemoryLayout<Element>.stride) }
+    var rawBytes: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: base, count: count * MemoryLayout<Element>.stride)
+    }
 
     @inline(__always)
     mutating func removeAll() { count = 0 }

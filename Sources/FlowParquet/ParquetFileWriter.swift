@@ -72,7 +72,9 @@ public final class ParquetFileWriter {
         self.options = options
         compressor = PageCompressor(codec: options.compression)
         states = .allocate(capacity: max(columns.count, 1))
-        for (i, column) in columns.enumerated() { (states + i).initialize(to: ColumnState(kind: column.kind, pageBytes: options.pageBytes)) }
+        for (i, column) in columns.enumerated() {
+            (states + i).initialize(to: ColumnState(kind: column.kind, pageBytes: options.pageBytes))
+        }
         chunks = columns.map { _ in ColumnChunkPages() }
         try write(Self.magic)
     }
@@ -274,7 +276,8 @@ public final class ParquetFileWriter {
                         name: column.name, type: .byteArray, repetition: .required, convertedType: .utf8,
                         logicalTypeField: 1))
             default:
-                elements.append(ParquetSchemaElement(name: column.name, type: column.physicalType, repetition: .required))
+                elements.append(
+                    ParquetSchemaElement(name: column.name, type: column.physicalType, repetition: .required))
             }
         }
         return elements

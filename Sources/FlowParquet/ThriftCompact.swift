@@ -150,7 +150,8 @@ public struct ThriftCompactWriter {
     }
 
     /// A list of structs, each written by `body`.
-    public mutating func writeStructList<T>(_ id: Int16, _ values: [T], _ body: (inout ThriftCompactWriter, T) -> Void) {
+    public mutating func writeStructList<T>(_ id: Int16, _ values: [T], _ body: (inout ThriftCompactWriter, T) -> Void)
+    {
         writeListHeader(id: id, elementType: .structure, count: values.count)
         for v in values {
             beginStruct()

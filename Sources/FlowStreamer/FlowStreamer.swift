@@ -38,7 +38,9 @@ public struct FlowStreamer: Sendable {
             if let bpf = configuration.bpfFilter {
                 throw PcapError.badFilter(
                     expression: bpf,
-                    message: "--bpf cannot be used with --ingest tshark on capture files (tshark applies no capture filter when it reads a file)")
+                    message:
+                        "--bpf cannot be used with --ingest tshark on capture files (tshark applies no capture filter when it reads a file)"
+                )
             }
             if inputs.contains("-") {
                 throw PcapError.cannotOpen(
@@ -52,7 +54,8 @@ public struct FlowStreamer: Sendable {
             throw PcapError.cannotOpen(path: path, message: "Is a directory")
         }
         for path in inputs where path != "-" && Self.isRereadable(path) {
-            let handle = try PcapHandle.openOffline(path: path, nanoseconds: configuration.meter.timeUnit == .nanoseconds)
+            let handle = try PcapHandle.openOffline(
+                path: path, nanoseconds: configuration.meter.timeUnit == .nanoseconds)
             let link = handle.linkType
             if !link.isSupported {
                 throw PcapError.unsupportedLinkType(path: path, linkType: link.rawValue, name: link.description)

@@ -59,7 +59,9 @@ public struct LiveLimits: Sendable {
 
 /// Why a live capture stopped.
 public enum LiveStopReason: Sendable, Equatable {
-    case signal, duration, maxPackets, captureFailed(String), outputFailed
+    case signal, duration, maxPackets
+    case captureFailed(String)
+    case outputFailed
 }
 
 extension FlowStreamer {
@@ -121,7 +123,8 @@ extension FlowStreamer {
         ) throws -> (LiveStatistics, LiveStopReason) {
             if configuration.ingest == .object {
                 return try runLive(
-                    source: source, dissector: { ObjectDissector(decoder: PacketDecoder(linkType: $0, decodeTunnels: tunnels)) },
+                    source: source,
+                    dissector: { ObjectDissector(decoder: PacketDecoder(linkType: $0, decodeTunnels: tunnels)) },
                     consumer: &consumer, writer: writer, limits: limits, report: report)
             }
             return try runLive(
@@ -181,7 +184,8 @@ extension FlowStreamer {
                 if frames == nil, let link = capture.frameLinkType { frames = dissector(link) }
                 if let frames {
                     let outcome = frames.meter(
-                        captured, into: &consumer, packet: &packet, order: &timeOrder, unit: configuration.meter.timeUnit)
+                        captured, into: &consumer, packet: &packet, order: &timeOrder,
+                        unit: configuration.meter.timeUnit)
                     if outcome != .decoded { stats.packetsIgnored &+= 1 }
                 } else {
                     stats.packetsIgnored &+= 1  // no link type yet

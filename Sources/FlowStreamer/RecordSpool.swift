@@ -96,7 +96,9 @@ final class RecordSpool: FlowWriter {
                 }
             }
             if offset > 0 {
-                chunk.withUnsafeMutableBytes { $0.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: filled - offset) }
+                chunk.withUnsafeMutableBytes {
+                    $0.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: filled - offset)
+                }
                 filled -= offset
             }
             if n == 0 {

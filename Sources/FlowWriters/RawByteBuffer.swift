@@ -60,7 +60,11 @@ public struct RawByteBuffer: ByteOutput {
         // Decimal digits from the bit length (log10(2) ≈ 1233/4096), corrected by one comparison.
         let bits = 64 &- value.leadingZeroBitCount
         var digits = (bits &* 1233) >> 12
-        if digits < 19 && value >= Self.powersOfTen[digits] { digits &+= 1 } else if digits >= 19 { digits = value >= 10_000_000_000_000_000_000 ? 20 : 19 }
+        if digits < 19 && value >= Self.powersOfTen[digits] {
+            digits &+= 1
+        } else if digits >= 19 {
+            digits = value >= 10_000_000_000_000_000_000 ? 20 : 19
+        }
         if digits == 0 { digits = 1 }
         if count + digits > capacity { grow(minimum: count + digits) }
         var v = value
