@@ -88,7 +88,7 @@ public final class ChildProcess {
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
 
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for p in argv { free(p) } }
         var child: pid_t = 0
         let rc = posix_spawn(&child, executable, &actions, &attributes, argv, environ)
         if captureOutput { close(pipeFDs[1]) }

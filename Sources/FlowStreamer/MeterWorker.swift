@@ -196,7 +196,7 @@ final class MeterWorker: @unchecked Sendable {
         }
         let collector = RecordCollector(worker: self, batch: RecordBatch())
         while true {
-            let batch = waitFor(parker, until: { !input.isEmpty }) { input.tryPop() }
+            let batch = waitFor(parker, until: { !input.isEmpty }, take: { input.tryPop() })
             let items = batch.items.base
             let frames = batch.frames.bytes.baseAddress
             let ticks = batch.ticks.base
@@ -262,7 +262,8 @@ final class MeterWorker: @unchecked Sendable {
     /// Pushes `batch` on `output`, parked while the ring is full (the output stage wakes a meter whose full ring it
     /// drained).
     private func hand(_ batch: RecordBatch) {
-        waitFor(parker, timeoutMicroseconds: 1000, until: { !output.isFull }) { output.tryPush(batch) ? () : nil }
+        waitFor(
+            parker, timeoutMicroseconds: 1000, until: { !output.isFull }, take: { output.tryPush(batch) ? () : nil })
     }
 
     func nextRecordBatch() -> RecordBatch {

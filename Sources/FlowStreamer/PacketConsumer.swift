@@ -232,7 +232,7 @@ struct ThreadedConsumer: PacketConsumer {
     /// A free batch of `worker`'s pool; waits, offline, while the meter holds them all: briefly for one, then
     /// parked until half the pool is free.
     func nextFreeBatch(of worker: MeterWorker) -> PacketBatch {
-        waitFor(parker, until: { worker.free.count >= worker.refill }) { worker.free.tryPop() }
+        waitFor(parker, until: { worker.free.count >= worker.refill }, take: { worker.free.tryPop() })
     }
 
     var failed: Bool { output.failed.load(ordering: .acquiring) }

@@ -64,7 +64,7 @@ final class Parker: @unchecked Sendable {
 /// batches at once wakes less often); it is checked after the parking is announced, so no wake-up is lost.
 @inline(__always)
 func waitFor<T>(
-    _ parker: Parker, timeoutMicroseconds: Int = 2000, until ready: () -> Bool, _ take: () -> T?
+    _ parker: Parker, timeoutMicroseconds: Int = 2000, until ready: () -> Bool, take: () -> T?
 ) -> T {
     for _ in 0..<64 {
         if let value = take() { return value }
