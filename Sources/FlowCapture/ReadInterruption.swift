@@ -36,12 +36,6 @@ public enum ReadInterruption {
         _ = write(fd, &byte, 1)
     }
 
-    /// True once `request()` has been called.
-    public static var isRequested: Bool {
-        var fd = pollfd(fd: wakeRead.load(ordering: .acquiring), events: Int16(POLLIN), revents: 0)
-        return fd.fd >= 0 && poll(&fd, 1, 0) == 1
-    }
-
     /// A stdio stream reading `descriptor` (a pipe, FIFO or device, not a regular file), which it owns and closes.
     /// Each read waits in `poll` for the descriptor or the wake pipe, so an interruption ends it at once. The
     /// descriptor may be non-blocking.

@@ -235,8 +235,7 @@ import Glibc
         let fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else { return false }
         defer { close(fd) }
-        var pending: Int32 = 0
-        return ioctl(fd, UInt(FIONREAD), &pending) == 0 && pending > 0
+        return bytesWaiting(inPipe: fd) > 0
     }
 
     /// Inode and modification time (ns) of a file.

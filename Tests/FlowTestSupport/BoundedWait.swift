@@ -38,6 +38,12 @@ public func openPipeForWriting(_ path: String, timeout seconds: Double) -> FileH
     }
 }
 
+/// Bytes written into the pipe `descriptor` and not read yet (FIONREAD); -1 when it cannot be asked.
+public func bytesWaiting(inPipe descriptor: Int32) -> Int32 {
+    var count: Int32 = 0
+    return ioctl(descriptor, UInt(FIONREAD), &count) == 0 ? count : -1
+}
+
 /// A process a test waited for that did not end in time (it was killed).
 public struct ProcessTimedOut: Error, CustomStringConvertible {
     public var command: [String]

@@ -68,7 +68,7 @@ import Glibc
                         "-o", output, "-q"])
         // Both pipes drained: each job has read its part and waits for more.
         var waited = 0
-        while waited < 1000, writers.contains(where: { Self.bytesWaiting(in: $0) > 0 }) {
+        while waited < 1000, writers.contains(where: { bytesWaiting(inPipe: $0) > 0 }) {
             usleep(10_000)
             waited += 1
         }
@@ -83,11 +83,6 @@ import Glibc
         #expect(lines?.count == 3, "header + the first input's 2 flows")
         let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted()
         #expect(left == ["a.pcap", "b.pcap", "flows.csv"])
-    }
-
-    static func bytesWaiting(in fd: Int32) -> Int32 {
-        var count: Int32 = 0
-        return ioctl(fd, UInt(FIONREAD), &count) == 0 ? count : -1
     }
 }
 
