@@ -75,7 +75,7 @@ let package = Package(
         // The harness of `flowmeter bench` (the CLI keeps its commands): measured children (wait4, monotonic clock),
         // the offline and live runners, the live network (namespaces, veth, iperf3), /proc, CPU pinning, peer tools,
         // results (table, CSV, JSON) and SVG charts.
-        .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowIngest", "FlowStreamer"]),
+        .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowIngest", "FlowStreamer", "FlowWriters"]),
         // flowmeter's defaults for programs using the library: the CLI's plugins, detection and threads.
         .target(name: "FlowPresets", dependencies: ["FlowDPI", "FlowFeatures", "FlowMeter", "FlowPacket", "FlowStreamer"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.

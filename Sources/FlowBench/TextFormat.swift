@@ -1,6 +1,8 @@
 // Text helpers of the harness: numbers as the tables and files write them (no Foundation), CSV and JSON quoting,
 // and the one JSON reading the harness needs (a number after a key, in a child's or iperf3's report).
 
+import FlowWriters
+
 /// `value` with `decimals` digits after the point (no Foundation); "-" when it is not finite.
 func formatNumber(_ value: Double, _ decimals: Int) -> String {
     guard value.isFinite else { return "-" }
@@ -42,25 +44,7 @@ func csvField(_ text: String) -> String {
 }
 
 /// `text` as a JSON string, quotes included.
-func jsonString(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
+func jsonString(_ text: String) -> String { JSONText.quoted(text) }
 
 /// The number after `"key":` in a JSON text (the first occurrence after `after`, when given).
 func jsonNumber(_ text: String, _ key: String, after anchor: String? = nil) -> Double? {

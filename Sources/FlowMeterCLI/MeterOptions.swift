@@ -5,6 +5,7 @@ import FlowMeter
 import FlowPacket
 import FlowPresets
 import FlowStreamer
+import FlowWriters
 
 #if canImport(Glibc)
 import Glibc
@@ -204,32 +205,13 @@ struct MeterOptions: ParsableArguments {
     var threadCount: Int { threads ?? StreamerConfiguration.defaultThreads }
 }
 
-/// `text` as the inside of a JSON string.
 /// The non-empty items of a comma-separated option value, trimmed.
 func commaList(_ text: String?) -> [String] {
     (text ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
 }
 
-func jsonEscaped(_ text: String) -> String {
-    var out = ""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out
-}
+/// `text` as the inside of a JSON string.
+func jsonEscaped(_ text: String) -> String { JSONText.escaped(text) }
 
 extension String {
     var trimmingSpaces: String {
