@@ -20,8 +20,9 @@ struct ExamplePluginTests {
         ]
         var built = try run("/usr/bin/env", ["swift"] + arguments)
         if built.status != 0 {
-            // SwiftPM may compile a path dependency with the source list of its previous build once after files
-            // were added to it (a stale build description); the next build sees them.
+            // SwiftPM's incremental build of a path dependency can keep the source list of its previous build
+            // after files of this package were added or renamed ("missing inputs"): build once more from scratch.
+            try? FileManager.default.removeItem(atPath: "\(root)/.build-examples/\(package)")
             built = try run("/usr/bin/env", ["swift"] + arguments)
         }
         try #require(built.status == 0, "swift \(arguments.joined(separator: " ")) failed:\n\(built.output)")
