@@ -5,9 +5,10 @@ import FlowPacket
 public protocol PacketSource: AnyObject {
     /// The frames' link type; nil until it is known (tshark names it with its first packet).
     var frameLinkType: LinkType? { get }
-    /// The next record, whose bytes stay valid until the next call. A live source waits at most
-    /// `timeoutMilliseconds` (nil: as long as it takes) and then gives `.timeout`; a file ignores it.
-    func next(timeoutMilliseconds: Int?) -> ReadResult
+    /// The next record, whose bytes stay valid until the next call. A source that may wait (an interface, a
+    /// pipe from tshark) waits at most `timeoutMilliseconds` and then gives `.timeout`, so that its reader can
+    /// look at its clock and flags; a file never waits and ignores it.
+    func next(timeoutMilliseconds: Int) -> ReadResult
     /// Where a file source is in its file, for progress and damage messages (nil for other sources).
     var byteOffset: Int64? { get }
     /// A live source's counters (received, dropped); zeros for a file.
@@ -35,7 +36,7 @@ extension PcapHandle: PacketSource {
 
     /// The file's next record (a file never times out).
     @inlinable
-    public func next(timeoutMilliseconds: Int?) -> ReadResult { next() }
+    public func next(timeoutMilliseconds: Int) -> ReadResult { next() }
 
     /// The offset in the capture file.
     public var byteOffset: Int64? { fileOffset }
@@ -45,7 +46,5 @@ extension LiveCapture: PacketSource {
     /// The interface's link type.
     public var frameLinkType: LinkType? { linkType }
 
-    /// The next packet, or `.timeout` after `timeoutMilliseconds` (100 ms when nil: a live read always returns
-    /// now and then, so that its caller can look at its clock and flags).
-    public func next(timeoutMilliseconds: Int?) -> ReadResult { next(timeoutMilliseconds: timeoutMilliseconds ?? 100) }
+    // `next(timeoutMilliseconds:)` is LiveCapture's own.
 }

@@ -16,7 +16,7 @@ public final class TsharkPacketSource: PacketSource {
     }
 
     /// The next packet tshark printed (bytes valid until the next call).
-    public func next(timeoutMilliseconds: Int?) -> ReadResult {
+    public func next(timeoutMilliseconds: Int) -> ReadResult {
         let (result, frame) = tshark.next(timeoutMilliseconds: timeoutMilliseconds)
         if let frame, frameLinkType == nil {
             guard let link = TsharkSource.linkType(encapsulation: frame.encapsulation) else {

@@ -194,7 +194,7 @@ public struct FlowStreamer: Sendable {
         switch configuration.ingest {
         case .tshark:
             return readTshark(
-                path: path, linkType: linkType, decoder: decoder, into: &consumer, report: &report, packet: &packet,
+                path: path, decoder: decoder, into: &consumer, report: &report, packet: &packet,
                 order: &order, summary: &summary)
         case .object:
             end = readRecords(
@@ -231,9 +231,9 @@ public struct FlowStreamer: Sendable {
 
     /// The read loop of every offline input, whatever the source (libpcap or tshark) and the ingestion path (the
     /// dissector): records counted, metered and summarised, the interruption flag and the output looked at every
-    /// 4096 packets and whenever the source waits (`timeoutMilliseconds`), progress reported.
+    /// 4096 packets and whenever the source has waited 100 ms in vain (tshark slow to print), progress reported.
     func readRecords<Source: PacketSource, Dissector: FrameDissector, Consumer: PacketConsumer>(
-        from source: Source, dissector: Dissector, timeoutMilliseconds: Int? = nil, into consumer: inout Consumer,
+        from source: Source, dissector: Dissector, into consumer: inout Consumer,
         report: inout ConversionReport, packet: inout DecodedPacket, order: inout TimeOrder,
         summary: inout ConversionReport.InputSummary,
         progress: (report: (ConversionProgress) -> Void, bytesBefore: Int64, bytesTotal: Int64?)?
@@ -246,7 +246,7 @@ public struct FlowStreamer: Sendable {
         defer { span.record(into: &summary) }
         while true {
             if report.packetsRead >= limit { return .limitReached }
-            switch source.next(timeoutMilliseconds: timeoutMilliseconds) {
+            switch source.next(timeoutMilliseconds: 100) {
             case .packet(let captured):
                 report.packetsRead &+= 1
                 span.note(captured)
@@ -291,7 +291,7 @@ public struct FlowStreamer: Sendable {
     /// reports it. Returns false when reading must stop (interrupted, packet limit, output failure, or input
     /// failure with `stopOnDamage`).
     func readTshark<Consumer: PacketConsumer>(
-        path: String, linkType: LinkType, decoder: PacketDecoder, into consumer: inout Consumer,
+        path: String, decoder: PacketDecoder, into consumer: inout Consumer,
         report: inout ConversionReport, packet: inout DecodedPacket, order: inout TimeOrder,
         summary: inout ConversionReport.InputSummary
     ) -> Bool {
@@ -306,10 +306,9 @@ public struct FlowStreamer: Sendable {
             let damage = error as? PcapError ?? .tsharkFailed(message: "\(error)", stderr: "")
             return recordDamage(damage, path: path, report: &report)
         }
-        // A timeout, so that an interruption is seen while tshark is slow to print.
         let end = readRecords(
-            from: TsharkPacketSource(tshark: tshark, linkType: linkType), dissector: decoder,
-            timeoutMilliseconds: 100, into: &consumer, report: &report, packet: &packet, order: &order,
+            from: TsharkPacketSource(tshark: tshark, linkType: decoder.linkType), dissector: decoder, into: &consumer,
+            report: &report, packet: &packet, order: &order,
             summary: &summary, progress: nil)
         var keepGoing: Bool
         switch end {
