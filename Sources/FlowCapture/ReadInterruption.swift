@@ -54,25 +54,26 @@ public enum ReadInterruption {
 private func readPipe(_ cookie: UnsafeMutableRawPointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int) -> Int {
     guard let cookie, let buffer else { return -1 }
     let descriptor = cookie.load(as: Int32.self)
-    var fds = [
-        pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0),
-        pollfd(fd: ReadInterruption.wakeRead.load(ordering: .acquiring), events: Int16(POLLIN), revents: 0),
-    ]
-    while true {
-        fds[0].revents = 0
-        fds[1].revents = 0
-        if poll(&fds, 2, -1) < 0 {
-            if errno == EINTR { continue }  // the handler's byte is in the wake pipe by now, if it was ours
+    // On the stack: this runs for every refill of the stream's buffer.
+    return withUnsafeTemporaryAllocation(of: pollfd.self, capacity: 2) { fds in
+        fds[0] = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+        fds[1] = pollfd(fd: ReadInterruption.wakeRead.load(ordering: .acquiring), events: Int16(POLLIN), revents: 0)
+        while true {
+            fds[0].revents = 0
+            fds[1].revents = 0
+            if poll(fds.baseAddress, 2, -1) < 0 {
+                if errno == EINTR { continue }  // the handler's byte is in the wake pipe by now, if it was ours
+                return -1
+            }
+            if fds[1].revents != 0 {
+                errno = EINTR
+                return -1
+            }
+            let n = read(descriptor, buffer, size)
+            if n >= 0 { return n }
+            if errno == EINTR || errno == EAGAIN { continue }
             return -1
         }
-        if fds[1].revents != 0 {
-            errno = EINTR
-            return -1
-        }
-        let n = read(descriptor, buffer, size)
-        if n >= 0 { return n }
-        if errno == EINTR || errno == EAGAIN { continue }
-        return -1
     }
 }
 
