@@ -97,30 +97,3 @@ public struct SPLTPlugin: FeaturePlugin {
         sink.appendList(state.piats)
     }
 }
-
-extension SPLTPlugin {
-    /// An `SPLTStore`, whose hook calls are specialised for this plugin.
-    public func makeStore() -> PluginStore { SPLTStore(plugin: self) }
-}
-
-/// `SPLTPlugin`'s store, concrete so that every hook call is specialised and inlined.
-final class SPLTStore: TypedPluginStore<SPLTPlugin> {
-    override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
-        plugin.reset(&states[Int(slot)])
-        return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
-    }
-    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
-    {
-        // Past the first N packets there is nothing to record: skip without touching the state.
-        let position = flow.pointee.packets &- 1
-        if position < UInt64(plugin.length) {
-            plugin.record(
-                &states[Int(slot)], position: position, direction: packet.pointee.direction, size: packet.pointee.size,
-                piat: packet.pointee.deltaTime)
-        }
-        return .keep
-    }
-    override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
-        plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
-    }
-}

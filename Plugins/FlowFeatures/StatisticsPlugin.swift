@@ -81,7 +81,7 @@ public struct StatisticsPlugin: FeaturePlugin {
         return .keep
     }
 
-    /// The update of `packetObserved` on plain values (the store calls it without copying the flow).
+    /// The update of `packetObserved` on plain values.
     @inlinable
     static func observe(
         _ state: inout State, packets: UInt64, src2dstPackets: UInt64, dst2srcPackets: UInt64, time t: UInt64,
@@ -130,31 +130,4 @@ public struct StatisticsPlugin: FeaturePlugin {
         flags(state.src2dst)
         flags(state.dst2src)
     }
-}
-
-extension StatisticsPlugin {
-    /// A `StatisticsStore`, whose hook calls are specialised for this plugin.
-    public func makeStore() -> PluginStore { StatisticsStore(plugin: self) }
-}
-
-/// `StatisticsPlugin`'s store, concrete so that every hook call is specialised and inlined.
-final class StatisticsStore: TypedPluginStore<StatisticsPlugin> {
-    override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
-        states[Int(slot)] = State()
-        return plugin.flowStarted(&states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
-    }
-    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction
-    {
-        // Reads only the fields it needs through the pointers: no copy of the flow or the packet per call.
-        StatisticsPlugin.observe(
-            &states[Int(slot)], packets: flow.pointee.packets, src2dstPackets: flow.pointee.src2dstPackets,
-            dst2srcPackets: flow.pointee.dst2srcPackets, time: packet.pointee.packet.time,
-            flags: packet.pointee.packet.tcpFlags, size: packet.pointee.size, deltaTime: packet.pointee.deltaTime,
-            direction: packet.pointee.direction)
-        return .keep
-    }
-    override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
-        plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
-    }
-    typealias State = StatisticsPlugin.State
 }

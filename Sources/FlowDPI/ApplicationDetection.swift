@@ -20,11 +20,11 @@ public enum ApplicationDetection {
         #endif
     }
 
-    /// nDPI flow states in use in a meter's store of `ApplicationPlugin` (for tests and diagnostics); nil for other
-    /// stores.
-    public static func liveFlows(in store: PluginStore) -> Int? {
+    /// nDPI flow states in use in `meter`'s detection module (for tests and diagnostics); nil when no
+    /// `ApplicationPlugin` runs in it.
+    public static func liveFlows(in meter: borrowing Meter) -> Int? {
         #if NDPI
-        return (store as? ApplicationStore)?.liveFlows
+        return meter.plugin(ApplicationPlugin.self)?.lease?.detector.liveFlows
         #else
         return nil
         #endif

@@ -6,7 +6,7 @@ import FlowPacket
 /// the application and wants no more packets; a flow still unnamed after `dissections` packets, or when it ends,
 /// gets nDPI's guess (`application_is_guessed` 1 when nDPI had to guess).
 ///
-/// Each meter's store owns one nDPI detection module (nDPI is not thread-safe). A flow's nDPI state is taken when
+/// Each meter's copy of the plugin (`copyForMeter()`) owns one nDPI detection module (nDPI is not thread-safe). A flow's nDPI state is taken when
 /// the flow starts and given back as soon as detection is final, keeping only the result strings, so memory stays
 /// bounded by the flows being dissected at once. TLS client fingerprints are JA4, computed by us from the
 /// ClientHello (nDPI 4.2 only knows JA3).
@@ -61,6 +61,10 @@ public struct ApplicationPlugin: FeaturePlugin {
     public let dissections: Int
     /// The meter's time unit (nDPI is given packet times in milliseconds).
     public let timeUnit: TimeUnit
+    #if NDPI
+    /// The detection module of the meter this copy works for (nil in the value the configuration holds).
+    var lease: DetectorLease? = nil
+    #endif
 
     /// A plugin giving each flow's first `dissections` packets to nDPI. Throws when this build has no nDPI (the
     /// NDPI package trait is off) or nDPI cannot start.
@@ -107,6 +111,9 @@ public struct ApplicationPlugin: FeaturePlugin {
     /// Clears in place: the TCP ClientHello buffer keeps its memory (a QUIC flow's buffers are freed when its hello
     /// is done).
     public func reset(_ state: inout State) {
+        #if NDPI
+        if let handle = state.handle { lease?.detector.release(handle) }  // not expected: expiry releases it
+        #endif
         var hello = state.hello
         hello.reset()
         state = State()
@@ -125,11 +132,6 @@ public struct ApplicationPlugin: FeaturePlugin {
         sink.appendText(state.userAgent)
         sink.appendText(state.contentType)
     }
-
-    #if NDPI
-    /// An `ApplicationStore`, which owns its meter's nDPI detection module.
-    public func makeStore() -> PluginStore { ApplicationStore(plugin: self) }
-    #endif
 
     /// The JA4 to print: nDPI 5.0 writes "d" (domain) when the flow has a host name that is not an address,
     /// whether it came from the hello's SNI or from the protocol before it (an SMTP greeting before STARTTLS), and

@@ -108,8 +108,8 @@ public struct Meter {
     @usableFromInline let activeTicks: UInt64
     @usableFromInline let scanTicks: UInt64
     @usableFromInline var expiring: [(UInt64, Int32)] = []
-    /// One state store per plugin, in plugin order.
-    public let plugins: [PluginStore]
+    /// Every plugin's states and hooks, in plugin order.
+    @usableFromInline let plugins: [_PluginStates]
     /// The same stores as unretained references, so the per-packet loops do no reference counting
     /// (`plugins` keeps them alive).
     @usableFromInline let pluginRefs: PluginReferences
@@ -123,7 +123,7 @@ public struct Meter {
     public init(configuration: MeterConfiguration, plugins: [any FeaturePlugin] = [], initialCapacity: Int = 4096) {
         self.configuration = configuration
         self.table = FlowTable(initialCapacity: initialCapacity)
-        self.plugins = plugins.map { $0.makeStore() }
+        self.plugins = plugins.map { $0._makeStates() }
         pluginRefs = PluginReferences(self.plugins)
         hasPlugins = !plugins.isEmpty
         shardLimit = configuration.maxFlows > 0 ? max(1, configuration.maxFlows / FlowTable.shardCount) : 0
@@ -199,9 +199,9 @@ public struct Meter {
         for i in 0..<pluginRefs.count {
             let action = pluginRefs.pointer[i]._withUnsafeGuaranteedRef { store -> PluginAction in
                 switch hook {
-                case .start: return store.start(slot: slot, flow: flow, packet: &context)
-                case .arriving: return store.arriving(slot: slot, flow: flow, packet: &context)
-                case .observe: return store.observe(slot: slot, flow: flow, packet: &context)
+                case .start: return store.start(slot, flow, &context)
+                case .arriving: return store.arriving(slot, flow, &context)
+                case .observe: return store.observe(slot, flow, &context)
                 }
             }
             if action == .expire { expire = true }
@@ -280,7 +280,7 @@ public struct Meter {
         slot: Int32, hash: UInt64, reason: ExpirationReason, event: FlowEvent, exporter: some FlowExporter
     ) {
         table.flows[Int(slot)].expirationReason = reason
-        for store in plugins { store.expire(slot: slot, flow: table.flows + Int(slot)) }
+        for store in plugins { store.expire(slot, table.flows + Int(slot)) }
         exporter.export(table.flows[Int(slot)], columns: PluginColumns(stores: plugins, slot: slot), event: event)
         table.remove(slot: slot, hash: hash)
         statistics.flowsExpired &+= 1
@@ -339,6 +339,13 @@ public struct Meter {
         for store in plugins { store.cleanup() }
     }
 
+    /// The value of plugin type `P` this meter works with (its ``FeaturePlugin/copyForMeter()``), or nil when no
+    /// plugin of that type runs here.
+    public func plugin<P: FeaturePlugin>(_ type: P.Type) -> P? {
+        for store in plugins { if let plugin = store.plugin as? P { return plugin } }
+        return nil
+    }
+
     /// Expires every remaining flow (end of input), least recently active first.
     public mutating func flush(reason: ExpirationReason = .endOfStream, exporter: some FlowExporter) {
         var remaining = table.allSlots().map { (table.flows[Int($0)].lastPacketIndex, $0) }
@@ -355,10 +362,10 @@ public struct Meter {
 /// Unretained references to a meter's plugin stores, in raw memory.
 @usableFromInline
 final class PluginReferences {
-    @usableFromInline let pointer: UnsafeMutablePointer<Unmanaged<PluginStore>>
+    @usableFromInline let pointer: UnsafeMutablePointer<Unmanaged<_PluginStates>>
     @usableFromInline let count: Int
 
-    init(_ stores: [PluginStore]) {
+    init(_ stores: [_PluginStates]) {
         count = stores.count
         pointer = .allocate(capacity: max(1, stores.count))
         for (i, store) in stores.enumerated() { (pointer + i).initialize(to: .passUnretained(store)) }

@@ -30,7 +30,7 @@ struct DetectionHarness {
     }
 
     /// nDPI flow states in use in the meter's store.
-    var liveNDPIFlows: Int { ApplicationDetection.liveFlows(in: meter.plugins[0])! }
+    var liveNDPIFlows: Int { ApplicationDetection.liveFlows(in: meter)! }
 
     mutating func feed(_ frame: [UInt8]) {
         time += 3

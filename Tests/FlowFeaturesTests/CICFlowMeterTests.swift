@@ -372,8 +372,9 @@ struct CICFlowMeterTests {
             ])
     }
 
-    /// The generic path (protocol hooks through `GenericPluginStore`) computes what the concrete store does.
-    @Test func genericStoreMatchesConcreteStore() {
+    /// A plugin of another module that delegates every hook to the CIC plugin writes exactly the CIC plugin's
+    /// columns: the meter runs a user's plugin through the same path as a built-in one.
+    @Test func aUsersPluginDelegatingToCICWritesTheSameColumns() {
         struct Wrapped: FeaturePlugin {
             let inner = CICFlowMeterPlugin()
             var name: String { "wrapped" }
@@ -397,17 +398,17 @@ struct CICFlowMeterTests {
                 inner.write(state, flow: flow, to: &sink)
             }
         }
-        var concrete = CICHarness()
-        var generic = CICHarness()
-        generic.meter = Meter(configuration: MeterConfiguration(), plugins: [Wrapped()])
+        var builtin = CICHarness()
+        var wrapped = CICHarness()
+        wrapped.meter = Meter(configuration: MeterConfiguration(), plugins: [Wrapped()])
         for p in handshakeFlow() {
-            concrete.feed(p)
-            generic.feed(p)
+            builtin.feed(p)
+            wrapped.feed(p)
         }
-        concrete.flush()
-        generic.flush()
-        #expect(concrete.rows.count == generic.rows.count)
-        for (a, b) in zip(concrete.rows, generic.rows) {
+        builtin.flush()
+        wrapped.flush()
+        #expect(builtin.rows.count == wrapped.rows.count)
+        for (a, b) in zip(builtin.rows, wrapped.rows) {
             #expect(a.columns == b.columns)
             #expect(a.flow.packets == b.flow.packets)
         }

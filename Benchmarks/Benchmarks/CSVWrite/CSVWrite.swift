@@ -87,7 +87,7 @@ final class CSVWriteState {
         let (meter, exporter) = meteredFlow(configuration: configuration)
         flow = exporter.flows[0]
         self.configuration = configuration
-        columns = withPlugins ? PluginColumns(stores: meter.plugins, slot: exporter.slots[0]) : .none
+        columns = withPlugins ? PluginColumns(meter: meter, slot: exporter.slots[0]) : .none
         run(rows: 1)
         let reference = withPlugins ? exporter.fullRow : exporter.coreRow
         precondition(row.bytes == reference.bytes, "the benchmark row differs from the row written during export")

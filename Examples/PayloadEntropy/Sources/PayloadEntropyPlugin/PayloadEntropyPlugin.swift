@@ -94,26 +94,3 @@ public struct PayloadEntropyPlugin: FeaturePlugin {
         return h
     }
 }
-
-// Optional, for speed: a concrete store. `makeStore()` returning it lets the compiler specialise every hook call
-// for this plugin instead of going through the protocol's witness table (the default `GenericPluginStore`).
-extension PayloadEntropyPlugin {
-    public func makeStore() -> PluginStore { PayloadEntropyStore(plugin: self) }
-}
-
-final class PayloadEntropyStore: TypedPluginStore<PayloadEntropyPlugin> {
-    override func start(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
-        plugin.reset(&states[Int(slot)])
-        PayloadEntropyPlugin.count(packet.pointee.payload, direction: packet.pointee.direction, into: &states[Int(slot)])
-        return .keep
-    }
-
-    override func observe(slot: Int32, flow: UnsafePointer<Flow>, packet: UnsafePointer<PacketContext>) -> PluginAction {
-        PayloadEntropyPlugin.count(packet.pointee.payload, direction: packet.pointee.direction, into: &states[Int(slot)])
-        return .keep
-    }
-
-    override func write<Sink: FlowFieldSink>(slot: Int32, flow: UnsafePointer<Flow>, to sink: inout Sink) {
-        plugin.write(states[Int(slot)], flow: flow.pointee, to: &sink)
-    }
-}
