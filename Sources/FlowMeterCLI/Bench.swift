@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowBench
+import FlowConvert
 import FlowStreamer
 
 struct Bench: ParsableCommand {

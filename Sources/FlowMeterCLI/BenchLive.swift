@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowBench
+import FlowConvert
 
 struct BenchLive: ParsableCommand {
     static let configuration = CommandConfiguration(

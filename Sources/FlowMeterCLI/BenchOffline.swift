@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowBench
+import FlowConvert
 
 #if canImport(Glibc)
 import Glibc

@@ -6,13 +6,13 @@ import Glibc
 /// their magic number (not their name) and taken in byte order of their names; with `recursive`, subdirectories
 /// are searched too, depth first, in the same order. Files and `-` given by name are kept as given, even when
 /// they are not captures (reading them then says why).
-struct CaptureInputs {
+public struct CaptureInputs {
     /// The files to read, in order.
-    var paths: [String] = []
+    public var paths: [String] = []
     /// Files in the directories that are not captures (and special files: FIFOs, sockets, devices).
-    var skipped: [String] = []
+    public var skipped: [String] = []
     /// Subdirectories not searched (without `recursive`).
-    var subdirectoriesNotSearched: [String] = []
+    public var subdirectoriesNotSearched: [String] = []
 
     /// Why the inputs cannot be listed.
     enum Failure: Error, CustomStringConvertible {
@@ -37,7 +37,7 @@ struct CaptureInputs {
     }
 
     /// Lists `arguments`, expanding directories.
-    static func expand(_ arguments: [String], recursive: Bool) throws -> CaptureInputs {
+    public static func expand(_ arguments: [String], recursive: Bool) throws -> CaptureInputs {
         var inputs = CaptureInputs()
         for argument in arguments {
             var st = stat()
@@ -127,7 +127,7 @@ struct CaptureInputs {
     ]
 
     /// One line about what the directories held besides captures (nil when nothing was left out).
-    var skippedNote: String? {
+    public var skippedNote: String? {
         var parts: [String] = []
         if !skipped.isEmpty {
             let shown = skipped.prefix(20).map { "'\($0)'" }.joined(separator: ", ")

@@ -11,7 +11,7 @@ import Glibc
 /// directories and of the name itself resolved) is an input's. Only regular-file inputs count: `-o -` and devices
 /// such as /dev/null conflict only when they are literally the same inode as a regular-file input (standard
 /// output redirected to a capture being read, or standard input read from the file `-o` names).
-struct InputOutputCheck {
+public struct InputOutputCheck {
     /// An output that would write over an input.
     struct Conflict: Error, CustomStringConvertible {
         /// The option that names the output, e.g. `-o`.
@@ -38,7 +38,7 @@ struct InputOutputCheck {
     let inputs: [Input]
 
     /// Notes the identity of every input that is a regular file (`-` is standard input).
-    init(inputs names: [String]) {
+    public init(inputs names: [String]) {
         var inputs: [Input] = []
         for name in names {
             var st = stat()
@@ -57,7 +57,7 @@ struct InputOutputCheck {
     }
 
     /// Throws `Conflict` when `output` (named by `option`; `-` is standard output) is one of the inputs.
-    func check(option: String, output: String) throws {
+    public func check(option: String, output: String) throws {
         var st = stat()
         if output == "-" {
             guard fstat(1, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return }
@@ -103,7 +103,7 @@ struct InputOutputCheck {
 
     /// The real path a file created at `path` would get: the directory resolved, and a final symbolic link
     /// followed (at most 40 times, as the kernel does).
-    static func pathToCreate(_ path: String) -> String? {
+    public static func pathToCreate(_ path: String) -> String? {
         var current = path
         for _ in 0..<40 {
             var st = stat()
@@ -120,13 +120,13 @@ struct InputOutputCheck {
     }
 
     /// The directory part of `path` ("." when there is none).
-    static func directory(of path: String) -> String {
+    public static func directory(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     /// The name after the last slash.
-    static func lastComponent(of path: String) -> String {
+    public static func lastComponent(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return path }
         return String(path[path.index(after: slash)...])
     }

@@ -5,10 +5,11 @@ import Glibc
 #endif
 
 /// The size and SHA-256 of a file, read in 1 MiB blocks (swift-crypto's `SHA256`, BoringSSL's implementation).
-struct FileDigest: Equatable {
-    var size: Int64
+public struct FileDigest: Equatable, Sendable {
+    /// The size in bytes.
+    public var size: Int64
     /// Lower-case hexadecimal, as `sha256sum` prints it.
-    var sha256: String
+    public var sha256: String
 
     /// Why a file could not be hashed.
     struct Failure: Error, CustomStringConvertible {
@@ -19,7 +20,7 @@ struct FileDigest: Equatable {
 
     /// Hashes the file at `path`; nil for standard input (`-`) and files that are not regular (FIFOs, devices:
     /// they cannot be read again).
-    static func of(_ path: String) throws -> FileDigest? {
+    public static func of(_ path: String) throws -> FileDigest? {
         var st = stat()
         guard path != "-", stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else { return nil }
         let fd = open(path, O_RDONLY | O_CLOEXEC)

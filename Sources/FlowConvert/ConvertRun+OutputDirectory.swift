@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 
-extension Convert {
+extension ConvertRun {
     /// `--output-dir`: one output per input, resuming an earlier run (see `OutputDirectory`). Returns the exit
     /// status; `record` gets every input and output.
     func convertToDirectory(
@@ -18,7 +18,7 @@ extension Convert {
         } catch {
             fail("\(error)", code: 1)
         }
-        let options = resumeOptions(inputs: inputs)
+        let options = resumeOptions()
         // Inputs whose complete output an earlier run left, with the same input bytes and options, are kept.
         var kept: [Int: ResumeRecord] = [:]
         var toConvert: [Int] = []
@@ -130,7 +130,7 @@ extension Convert {
             }
             return 3
         }
-        if !chatter.quiet && isatty(2) != 0 {
+        if !quiet && isatty(2) != 0 {
             printError(
                 "\(total.packetsRead) packets, \(total.packetsIgnored) ignored, \(total.flowsWritten) flows written to "
                     + "\(pending.count) outputs in '\(directory)'" + (kept.isEmpty ? "" : " (\(kept.count) kept)"))

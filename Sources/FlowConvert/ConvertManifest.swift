@@ -13,7 +13,7 @@ import Glibc
 /// packets read and ignored by reason, first and last packet time, packets stamped backwards, damage) and every
 /// output (format, rows, columns, size, SHA-256), the start and end time and the exit status. Keys come in a fixed
 /// order and everything but `start_time` and `end_time` depends only on the inputs and the options.
-struct ConvertManifest {
+public struct ConvertManifest {
     /// One input and what was read of it.
     struct Input: Equatable {
         var path: String
@@ -107,7 +107,7 @@ struct ConvertManifest {
     /// The versions of flowmeter and of the C libraries it links.
     static var versions: ManifestJSON {
         .object([
-            ("version", .string(FlowmeterCommand.version)),
+            ("version", .string(FlowmeterVersion.current)),
             ("libpcap", .string(PcapHandle.libraryVersion)),
             ("ndpi", .text(ApplicationDetection.libraryVersion)),
             ("zlib", .string(GzipStream.libraryVersion)),
@@ -141,7 +141,7 @@ struct ConvertManifest {
     }
 
     /// The time now in UTC, ISO 8601 with milliseconds: 2026-12-01T10:20:30.123Z.
-    static func utcNow() -> String {
+    public static func utcNow() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec

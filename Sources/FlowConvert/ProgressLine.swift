@@ -5,13 +5,14 @@ import Glibc
 #endif
 
 /// A one-line progress display on stderr (only when stderr is a terminal).
-final class ProgressLine {
+public final class ProgressLine {
     let enabled: Bool
     var lastUpdate: Double = 0
     var start: Double
     var shown = false
 
-    init(enabled: Bool) {
+    /// A display shown only when `enabled` (stderr is a terminal and -q was not given).
+    public init(enabled: Bool) {
         self.enabled = enabled
         start = Self.now()
         lastUpdate = start
@@ -23,7 +24,8 @@ final class ProgressLine {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 
-    func update(_ p: ConversionProgress) {
+    /// Redraws the line with `p`, at most four times a second.
+    public func update(_ p: ConversionProgress) {
         guard enabled else { return }
         let t = Self.now()
         guard t - lastUpdate >= 0.25 else { return }
@@ -40,7 +42,8 @@ final class ProgressLine {
         shown = true
     }
 
-    func clear() {
+    /// Blanks the line if it was drawn.
+    public func clear() {
         guard shown else { return }
         var blank = "\r" + String(repeating: " ", count: 79) + "\r"
         blank.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
