@@ -6,101 +6,6 @@ import Darwin
 import CLibc
 import FlowWriters
 
-/// Where IPFIX output goes, as `-o` names it: `ipfix+udp://HOST:PORT`, `ipfix+tcp://HOST:PORT` (IPv6 literals in
-/// brackets), or a file (`FILE.ipfix`, RFC 5655).
-public enum IPFIXDestination: Equatable, Sendable, CustomStringConvertible {
-    case udp(host: String, port: UInt16)
-    case tcp(host: String, port: UInt16)
-    case file(path: String)
-
-    /// Whether `output` names an IPFIX destination (a collector URL or a `.ipfix` file).
-    public static func isIPFIX(_ output: String) -> Bool {
-        let lower = output.lowercased()
-        return lower.hasPrefix("ipfix+udp://") || lower.hasPrefix("ipfix+tcp://") || lower.hasPrefix("ipfix://")
-            || lower.hasSuffix(".ipfix")
-    }
-
-    /// Parses `-o`; the error says what is wrong with it.
-    public init(parsing output: String) throws(IPFIXError) {
-        let lower = output.lowercased()
-        let scheme: String
-        if lower.hasPrefix("ipfix+udp://") {
-            scheme = "udp"
-        } else if lower.hasPrefix("ipfix+tcp://") {
-            scheme = "tcp"
-        } else if lower.hasPrefix("ipfix://") {
-            throw .badDestination(output, "say the transport: ipfix+udp://HOST:PORT or ipfix+tcp://HOST:PORT")
-        } else {
-            self = .file(path: output)
-            return
-        }
-        let rest = String(output.dropFirst("ipfix+udp://".count))
-        let host: String
-        let portText: String
-        if rest.hasPrefix("[") {
-            guard let close = rest.firstIndex(of: "]") else {
-                throw .badDestination(output, "an IPv6 address goes in brackets: ipfix+\(scheme)://[::1]:4739")
-            }
-            host = String(rest[rest.index(after: rest.startIndex)..<close])
-            let after = rest[rest.index(after: close)...]
-            guard after.hasPrefix(":") else {
-                throw .badDestination(output, "give a port after the address: [\(host)]:4739")
-            }
-            portText = String(after.dropFirst())
-        } else {
-            guard let colon = rest.lastIndex(of: ":"), !rest[..<colon].contains(":") else {
-                throw .badDestination(
-                    output, "give HOST:PORT (an IPv6 address in brackets: ipfix+\(scheme)://[::1]:4739)")
-            }
-            host = String(rest[..<colon])
-            portText = String(rest[rest.index(after: colon)...])
-        }
-        guard !host.isEmpty else { throw .badDestination(output, "the host is missing") }
-        guard let port = Int(portText), (1...65535).contains(port) else {
-            throw .badDestination(output, "the port must be a number from 1 to 65535 (got '\(portText)')")
-        }
-        self = scheme == "udp" ? .udp(host: host, port: UInt16(port)) : .tcp(host: host, port: UInt16(port))
-    }
-
-    /// The destination as `-o` writes it: `ipfix+udp://HOST:PORT` (an IPv6 host in brackets), or the file path.
-    public var description: String {
-        switch self {
-        case .udp(let host, let port): return "ipfix+udp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-        case .tcp(let host, let port): return "ipfix+tcp://\(host.contains(":") ? "[\(host)]" : host):\(port)"
-        case .file(let path): return path
-        }
-    }
-}
-
-/// Errors of IPFIX export, each naming the destination.
-public enum IPFIXError: Error, CustomStringConvertible, Sendable {
-    case badDestination(String, String)
-    case cannotResolve(host: String, message: String)
-    case cannotConnect(destination: String, message: String)
-    case sendFailed(destination: String, message: String)
-    case recordTooLarge(destination: String, bytes: Int, mtu: Int)
-    case templateTooLarge(destination: String, bytes: Int, mtu: Int)
-
-    /// The message the CLI prints: what failed, where, and what to do about it.
-    public var description: String {
-        switch self {
-        case .badDestination(let output, let why): return "-o '\(output)' is not an IPFIX destination: \(why)"
-        case .cannotResolve(let host, let message):
-            return "cannot resolve the collector host '\(host)': \(message) (check the name, or give an address)"
-        case .cannotConnect(let destination, let message):
-            return
-                "cannot connect to the collector \(destination): \(message) (is it listening on that address and port?)"
-        case .sendFailed(let destination, let message): return "cannot send to the collector \(destination): \(message)"
-        case .recordTooLarge(let destination, let bytes, let mtu):
-            return
-                "a flow record needs \(bytes) bytes in an IPFIX message but --ipfix-mtu is \(mtu) for \(destination): raise --ipfix-mtu or export fewer columns"
-        case .templateTooLarge(let destination, let bytes, let mtu):
-            return
-                "the IPFIX template of these columns needs \(bytes) bytes in a message but --ipfix-mtu is \(mtu) for \(destination): raise --ipfix-mtu or export fewer columns"
-        }
-    }
-}
-
 /// A socket to a collector, UDP or TCP (sockets are libc; the only file of FlowIPFIX that makes system calls).
 final class CollectorSocket {
     let fd: Int32
@@ -246,25 +151,5 @@ final class CollectorSocket {
             }
             sent += n
         }
-    }
-}
-
-/// UDP messages waiting to leave together (one `sendmmsg`): their bytes end to end and where each ends.
-struct DatagramBatch {
-    /// Datagrams per system call: 32 messages of 1,400 bytes are 45 KB, under a loopback or LAN socket's default
-    /// send buffer, and few enough that a collector's receive buffer absorbs a whole batch.
-    static let capacity = 32
-    var bytes: [UInt8] = []
-    var ends: [Int] = []
-    var isFull: Bool { ends.count == Self.capacity }
-
-    mutating func append(_ datagram: [UInt8]) {
-        bytes.append(contentsOf: datagram)
-        ends.append(bytes.count)
-    }
-
-    mutating func removeAll() {
-        bytes.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
     }
 }
