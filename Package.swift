@@ -99,7 +99,7 @@ let package = Package(
             name: "FlowConvert",
             dependencies: [
                 "FlowCapture", "FlowDPI", "FlowDataset", "FlowFeatures", "FlowIPFIX", "FlowMeter", "FlowPacket",
-                "FlowIngest", "FlowParquet", "FlowPresets", "FlowStreamer", "FlowWriters",
+                "FlowBench", "FlowIngest", "FlowParquet", "FlowPresets", "FlowStreamer", "FlowWriters",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The command line only: commands, option groups and their checks; the work is FlowConvert's and FlowBench's.

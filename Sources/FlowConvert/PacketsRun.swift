@@ -1,4 +1,5 @@
 import FlowDataset
+import FlowFeatures
 import FlowStreamer
 import FlowWriters
 
@@ -21,6 +22,20 @@ public struct PacketsRun {
     public init(inputs: [String], out: OutputSettings) {
         self.inputs = inputs
         self.out = out
+    }
+
+    /// The configuration of the first pass: the flows' boundaries are all it needs, so no application detection
+    /// and no columns that cannot end a flow (of the built-in sets, only cic ends flows); one meter thread (the
+    /// recorder numbers flows as they start).
+    public static func firstPassConfiguration(meter: MeterSettings, bpf: String?) -> StreamerConfiguration {
+        var configuration = StreamerConfiguration()
+        configuration.meter = meter.meterConfiguration
+        configuration.bpfFilter = bpf
+        configuration.threads = 1
+        if meter.featureSetNames.contains("cic") {
+            configuration.plugins = [CICFlowMeterPlugin(timeUnit: meter.timeUnit)]
+        }
+        return configuration
     }
 
     /// Writes the packet table with `configuration` (the first pass's: one meter thread, only the plugins that

@@ -49,15 +49,7 @@ struct BenchCommonOptions: ParsableArguments {
     /// Prints the table of `results`, writes its files into --out when given, and ends with status 130 when the
     /// bench was interrupted.
     func report(_ results: BenchResults) throws {
-        print(results.table(), terminator: "")
-        if let out {
-            do {
-                try results.write(to: out)
-            } catch {
-                fail("\(error)", code: 1)
-            }
-            printError("results written to \(out)/ (results.csv, results.json, *.svg)")
-        }
+        results.report(writingTo: out)
         if interruptRequested.load(ordering: .relaxed) { throw ExitCode(130) }
     }
 }

@@ -90,8 +90,8 @@ struct Convert: ParsableCommand {
         var configuration = try meter.streamerConfiguration(bpf: out.bpf)
         ingest.apply(to: &configuration)
         labels.adapt(&configuration)
-        out.checkAnonymization()
-        out.adapt(&configuration)
+        out.settings.checkAnonymization()
+        out.settings.adapt(&configuration)
         configuration.stopOnDamage = stopOnDamage
         if run.eachFileMode { configuration.threads = run.threadsPerJob }
         let status = run.run(streamer: FlowStreamer(configuration: configuration), startTime: startTime)

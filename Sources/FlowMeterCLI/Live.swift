@@ -63,7 +63,7 @@ struct Live: ParsableCommand {
     /// The options as FlowConvert's live run.
     var liveRun: LiveRun {
         var run = LiveRun(interface: interface, out: out.settings) { [meter, out] in
-            meter.provenance(command: "live", bpf: out.bpf)
+            meter.settings.provenance(command: "live", bpf: out.bpf)
         }
         (run.bpf, run.snaplen, run.promiscuous, run.bufferSize) = (out.bpf, snaplen, !noPromisc, bufferSize)
         (run.duration, run.maxPackets, run.statsInterval) = (duration, maxPackets, statsInterval)
@@ -78,8 +78,8 @@ struct Live: ParsableCommand {
         var configuration = try meter.streamerConfiguration(bpf: nil)  // the filter is installed on the capture
         ingest.apply(to: &configuration)
         labels.adapt(&configuration)
-        out.checkAnonymization()
-        out.adapt(&configuration)
+        out.settings.checkAnonymization()
+        out.settings.adapt(&configuration)
         let status = liveRun.run(configuration: configuration)
         if status != 0 { throw ExitCode(status) }
     }

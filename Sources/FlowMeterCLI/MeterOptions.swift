@@ -97,30 +97,13 @@ struct MeterOptions: ParsableArguments {
 
     func validate() throws { try validating { try settings.validate() } }
 
-    /// The meter's configuration these options describe.
-    var meterConfiguration: MeterConfiguration { settings.meterConfiguration }
-
-    /// The sets `--features` names (without those of --statistics and --splt).
-    var featureSetNames: [String] { settings.featureSetNames }
-
     /// The feature plugins named by --features, --statistics and --splt, in column order (FlowPresets' order).
     func plugins() throws -> [any FeaturePlugin] { try validating { try settings.plugins() } }
-
-    /// `--dissections`, or 20 when nDPI is built in and 0 when it is not.
-    var effectiveDissections: Int { settings.effectiveDissections }
 
     /// The streamer configuration these options describe (metering, plugins, threads, BPF filter).
     func streamerConfiguration(bpf: String?) throws -> StreamerConfiguration {
         try validating { try settings.streamerConfiguration(bpf: bpf) }
     }
-
-    /// What a Parquet file records of the run in its key-value metadata (see `MeterSettings.provenance`).
-    func provenance(command: String, bpf: String?) -> [(String, String)] {
-        settings.provenance(command: command, bpf: bpf)
-    }
-
-    /// `--threads`, or the number of online cores.
-    var threadCount: Int { settings.threadCount }
 }
 
 /// What `body` returns; an error it throws becomes a usage error (its message, the usage, status 64).
@@ -131,9 +114,6 @@ func validating<T>(_ body: () throws -> T) throws -> T {
         throw ValidationError("\(error)")
     }
 }
-
-/// `text` as the inside of a JSON string.
-func jsonEscaped(_ text: String) -> String { JSONText.escaped(text) }
 
 extension TimeUnit: ExpressibleByArgument {
     /// The unit named `argument` (`ms`, `us`, `ns`).

@@ -77,26 +77,5 @@ struct OutputOptions: ParsableArguments {
         return s
     }
 
-    /// `-o`, or "" when it was not given (`convert --output-dir`; the commands check that one of them is there).
-    var output: String { settings.output }
-    /// The format the options and the name of OUTPUT select.
-    var effectiveFormat: OutputFormat { settings.effectiveFormat }
-    /// csv, csv.gz, parquet or ipfix.
-    var fileExtension: String { settings.fileExtension }
-    /// Whether OUTPUT is an IPFIX collector (not a file).
-    var isCollector: Bool { settings.isCollector }
-
     func validate() throws { try validating { try settings.validate() } }
-
-    /// Opens the output in its format (see `OutputSettings.makeWriter`).
-    func makeWriter(path: String? = nil, metadata: [(String, String)] = [], live: Bool = false) throws -> any FlowWriter
-    {
-        try settings.makeWriter(path: path, metadata: metadata, live: live)
-    }
-
-    /// Checks `--anonymize`'s key before anything is read (exit 64 naming the file).
-    func checkAnonymization() { settings.checkAnonymization() }
-
-    /// What the output needs of the metering: IPFIX adds the counters its IANA elements carry.
-    func adapt(_ configuration: inout StreamerConfiguration) { settings.adapt(&configuration) }
 }

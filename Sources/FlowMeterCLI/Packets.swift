@@ -38,23 +38,16 @@ struct Packets: ParsableCommand {
                 "packets reads its inputs twice: '-' (standard input) cannot be read again; save the capture to a file")
         }
         if out.outputOption == nil { throw ValidationError("give the output with -o FILE (or -o -)") }
-        if out.effectiveFormat == .ipfix { throw ValidationError("packets writes CSV, gzip CSV or Parquet, not IPFIX") }
+        if out.settings.effectiveFormat == .ipfix {
+            throw ValidationError("packets writes CSV, gzip CSV or Parquet, not IPFIX")
+        }
     }
 
     func run() throws {
         installSignalHandlers()
-        // The flows' boundaries are all the first pass needs: no application detection and no columns that
-        // cannot end a flow (of the built-in sets, only cic ends flows); one meter thread (the recorder numbers
-        // flows as they start).
-        var configuration = StreamerConfiguration()
-        configuration.meter = meter.meterConfiguration
-        configuration.bpfFilter = out.bpf
-        configuration.threads = 1
-        if meter.featureSetNames.contains("cic") {
-            configuration.plugins = [CICFlowMeterPlugin(timeUnit: meter.timeUnit)]
-        }
+        var configuration = PacketsRun.firstPassConfiguration(meter: meter.settings, bpf: out.bpf)
         labels.adapt(&configuration)
-        out.checkAnonymization()
+        out.settings.checkAnonymization()
         var run = PacketsRun(inputs: inputs, out: out.settings)
         (run.recursive, run.quiet, run.labelled) = (recursive, chatter.quiet, labels.labels != nil)
         let status = run.run(configuration: configuration)
