@@ -94,12 +94,13 @@ let package = Package(
             ]),
         // What `flowmeter convert` and the other commands do once their options are parsed: the inputs (directories
         // searched, outputs that are inputs refused), the output settings and writers, each-file and --output-dir
-        // conversion with resume, the manifest (SHA-256 through swift-crypto), progress, messages and signals.
+        // conversion with resume, the manifest (SHA-256 through swift-crypto), live capture, the packet table, the
+        // bench runs (the harness is FlowBench), progress, messages and signals.
         .target(
             name: "FlowConvert",
             dependencies: [
-                "FlowCapture", "FlowDPI", "FlowDataset", "FlowFeatures", "FlowIPFIX", "FlowMeter", "FlowPacket",
-                "FlowBench", "FlowIngest", "FlowParquet", "FlowPresets", "FlowStreamer", "FlowWriters",
+                "FlowBench", "FlowCapture", "FlowDPI", "FlowDataset", "FlowFeatures", "FlowIPFIX", "FlowIngest",
+                "FlowMeter", "FlowPacket", "FlowParquet", "FlowPresets", "FlowStreamer", "FlowWriters",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The command line only: commands, option groups and their checks; the work is FlowConvert's and FlowBench's.
