@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "FlowDPI", targets: ["FlowDPI"]),
         .library(name: "FlowParquet", targets: ["FlowParquet"]),
         .library(name: "FlowIPFIX", targets: ["FlowIPFIX"]),
+        .library(name: "FlowConvert", targets: ["FlowConvert"]),
     ],
     // NDPI (on by default): application detection with Debian's libndpi-dev 4.2. Build without it with
     // `swift build --disable-default-traits`; everything else works, and the CLI says detection is unavailable.
@@ -26,7 +27,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
-        // SHA-256 of inputs and outputs for the convert manifest (the CLI only: the library targets stay free of it).
+        // SHA-256 of inputs and outputs for the convert manifest (FlowConvert), Crypto-PAn (FlowDataset) and the QUIC
+        // Initial reader (FlowDPI).
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -90,12 +92,23 @@ let package = Package(
                 "FlowMeter", "FlowPacket", .target(name: "CNDPI", condition: .when(traits: ["NDPI"])),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
+        // What `flowmeter convert` and the other commands do once their options are parsed: the inputs (directories
+        // searched, outputs that are inputs refused), the output settings and writers, each-file and --output-dir
+        // conversion with resume, the manifest (SHA-256 through swift-crypto), live capture, the packet table, the
+        // bench runs (the harness is FlowBench), progress, messages and signals.
+        .target(
+            name: "FlowConvert",
+            dependencies: [
+                "FlowBench", "FlowCapture", "FlowDPI", "FlowDataset", "FlowFeatures", "FlowIPFIX", "FlowIngest",
+                "FlowMeter", "FlowPacket", "FlowParquet", "FlowPresets", "FlowStreamer", "FlowWriters",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        // The command line only: commands, option groups and their checks; the work is FlowConvert's and FlowBench's.
         .executableTarget(
             name: "FlowMeterCLI",
             dependencies: [
-                "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset", "FlowBench", "FlowIngest", "FlowPresets",
+                "FlowConvert", "FlowStreamer", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowIPFIX", "FlowDataset", "FlowBench", "FlowIngest", "FlowPresets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ]),
 
         // Tests.
@@ -109,7 +122,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "FlowStreamer", "FlowCapture", "FlowIngest", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI", "FlowDataset",
+                "FlowStreamer", "FlowCapture", "FlowIngest", "FlowFeatures", "FlowDPI", "FlowParquet", "FlowTestSupport", "FlowMeterCLI", "FlowDataset", "FlowConvert",
             ],
             exclude: ["Fixtures/regressions"],
             resources: [.copy("Golden")]),

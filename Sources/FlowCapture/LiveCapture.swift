@@ -8,23 +8,6 @@ import Musl
 import Darwin
 #endif
 
-/// libpcap's counters for a live capture, widened to 64 bits, counted since the capture was opened.
-public struct CaptureStatistics: Sendable, Hashable {
-    /// Packets that passed the filter (`ps_recv`; on Linux the dropped ones are included).
-    public var received: UInt64
-    /// Packets the kernel dropped because the capture buffer was full (`ps_drop`).
-    public var droppedByKernel: UInt64
-    /// Packets the interface or its driver dropped (`ps_ifdrop`; on Linux the interface's `rx_dropped`).
-    public var droppedByInterface: UInt64
-
-    /// A value with the given counts.
-    public init(received: UInt64 = 0, droppedByKernel: UInt64 = 0, droppedByInterface: UInt64 = 0) {
-        self.received = received
-        self.droppedByKernel = droppedByKernel
-        self.droppedByInterface = droppedByInterface
-    }
-}
-
 /// A live capture on one interface: libpcap in immediate, non-blocking mode, read through `next(timeoutMilliseconds:)`,
 /// which waits with its own `poll` and so always returns within the time asked (libpcap's own timeout does not
 /// guarantee that a read returns when no packet arrives).

@@ -5,42 +5,6 @@ import FlowPacket
 import Glibc
 #endif
 
-/// One record read from a capture: header fields and the captured bytes, borrowed until the next read.
-public struct CapturedPacket {
-    /// Capture timestamp as libpcap gives it: seconds and the nanoseconds within them (a handle opened at
-    /// microsecond precision gives multiples of 1000; either part may be negative).
-    public var seconds: Int
-    /// Nanoseconds within `seconds` (multiples of 1000 at microsecond precision).
-    public var nanoseconds: Int
-    /// Bytes captured and the packet's length on the wire.
-    public var capturedLength: UInt32
-    /// The packet's length on the wire (at least `capturedLength`).
-    public var wireLength: UInt32
-    /// The captured bytes, valid until the next read.
-    public var bytes: UnsafeRawBufferPointer
-
-    /// A record with these header fields over `bytes` (borrowed, not copied).
-    @inlinable
-    public init(
-        seconds: Int, nanoseconds: Int, capturedLength: UInt32, wireLength: UInt32, bytes: UnsafeRawBufferPointer
-    ) {
-        self.seconds = seconds
-        self.nanoseconds = nanoseconds
-        self.capturedLength = capturedLength
-        self.wireLength = wireLength
-        self.bytes = bytes
-    }
-}
-
-/// The result of one read.
-public enum ReadResult {
-    case packet(CapturedPacket)
-    case endOfFile
-    case failed(String)
-    /// Live capture only: the read timed out without a packet.
-    case timeout
-}
-
 /// A typed wrapper over libpcap's `pcap_t` (the only type that calls libpcap for reading).
 public final class PcapHandle {
     @usableFromInline let handle: OpaquePointer

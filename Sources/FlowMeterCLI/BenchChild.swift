@@ -1,7 +1,6 @@
 import ArgumentParser
-import FlowBench
+import FlowConvert
 import FlowStreamer
-import FlowWriters
 
 /// Hidden: one offline measurement in its own process (started by `bench offline`). Meters the trace through one
 /// path with one meter thread, writes nothing, and prints one JSON line (`BenchChildReport`): packets, flows, and
@@ -22,21 +21,6 @@ struct BenchChild: ParsableCommand {
         configuration.threads = meter.threads ?? 1
         ingest.apply(to: &configuration)
         configuration.packetLimit = maxPackets
-        let writer: CSVWriter
-        do {
-            writer = try CSVWriter(path: "/dev/null", gzip: false)
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        let report: ConversionReport
-        do {
-            report = try FlowStreamer(configuration: configuration).convert(inputs: inputs, writer: writer)
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        if let inputError = report.inputError {
-            fail("\(inputError)", code: 3)
-        }
-        print(BenchChildReport(packets: report.packetsRead, flows: report.flowsWritten).jsonLine)
+        OfflineBenchChild(inputs: inputs, configuration: configuration).run()
     }
 }

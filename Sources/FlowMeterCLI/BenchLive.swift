@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowBench
+import FlowConvert
 
 struct BenchLive: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -51,18 +52,6 @@ struct BenchLive: ParsableCommand {
             scenarios: try validated { try LiveScenario.parseList(scenarios) },
             paths: try validated { try BenchPath.parseList(paths) }, windowSeconds: window,
             configuration: common.configuration)
-        do {
-            try runner.checkPrerequisites()
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        installInterruptHandlers()
-        let results: BenchResults
-        do {
-            results = try runner.run(log: printError)
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        try common.report(results)
+        try common.report(LiveBench(runner: runner).run())
     }
 }

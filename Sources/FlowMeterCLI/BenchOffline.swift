@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowBench
+import FlowConvert
 
 #if canImport(Glibc)
 import Glibc
@@ -59,37 +60,11 @@ struct BenchOffline: ParsableCommand {
 
     func run() throws {
         installInterruptHandlers()
-        let benchPaths = try validated { try BenchPath.parseList(paths) }
-        let executable = RunningProcess.executablePath
-        let configuration = common.configuration
-        do {
-            try configuration.checkTshark(for: benchPaths)
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        var peerTools: [PeerTool] = []
-        if peers {
-            let found: (available: [PeerTool], missing: [(tool: PeerTool, reason: String)])
-            do {
-                found = try PeerTool.find(python: python, directory: peersDir, executable: executable)
-            } catch {
-                fail("\(error)", code: 1)
-            }
-            for (tool, reason) in found.missing {
-                printError("--peers: skipping \(tool.name): \(reason)")
-            }
-            peerTools = found.available
-        }
-        let runner = OfflineRunner(
-            executable: executable, traces: traces, paths: benchPaths, configuration: configuration,
-            maxPackets: maxPackets, slowMaxPackets: slowMaxPackets, peers: peerTools)
-        let results: BenchResults
-        do {
-            results = try runner.run(log: printError)
-        } catch let error as BenchError {
-            fail("\(error)", code: 1)
-        }
-        for warning in runner.warnings(results.runs) { printError("bench: warning: " + warning) }
-        try common.report(results)
+        var bench = OfflineBench(
+            traces: traces, paths: try validated { try BenchPath.parseList(paths) }, configuration: common.configuration
+        )
+        (bench.maxPackets, bench.slowMaxPackets) = (maxPackets, slowMaxPackets)
+        (bench.peers, bench.python, bench.peersDir) = (peers, python, peersDir)
+        try common.report(try bench.run())
     }
 }

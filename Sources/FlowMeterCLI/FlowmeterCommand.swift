@@ -1,8 +1,9 @@
 import ArgumentParser
+import FlowConvert
 
 @main
 struct FlowmeterCommand: ParsableCommand {
-    static let version = "0.1.0"
+    static let version = FlowmeterVersion.current
     static let configuration = CommandConfiguration(
         commandName: "flowmeter",
         abstract: "Turn packet captures into bidirectional flow records (NFStream-compatible CSV, or Parquet).",

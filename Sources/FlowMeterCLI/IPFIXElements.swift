@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowConvert
 import FlowIPFIX
 import FlowMeter
 
@@ -23,8 +24,8 @@ struct IPFIXElements: ParsableCommand {
 
     func run() throws {
         let plugins = try meter.plugins() + [IPFIXCountersPlugin()]
-        let schema = FlowSchema(configuration: meter.meterConfiguration, plugins: plugins)
-        let map = IPFIXElementMap(enterprise: UInt32(ipfixPen), knownColumns: OutputOptions.builtinColumnNames)
+        let schema = FlowSchema(configuration: meter.settings.meterConfiguration, plugins: plugins)
+        let map = IPFIXElementMap(enterprise: UInt32(ipfixPen), knownColumns: OutputSettings.builtinColumnNames)
         let elements = map.elements(for: schema, v6: false)
         var text = "| column | element | id | enterprise | type |\n|---|---|---|---|---|\n"
         for (column, element) in zip(schema.columns, elements) {

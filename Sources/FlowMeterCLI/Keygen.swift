@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowConvert
 import FlowDataset
 
 /// `flowmeter keygen KEYFILE`: a new anonymisation key.

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowConvert
 import FlowDataset
 import FlowStreamer
 
@@ -28,19 +29,10 @@ struct LabelOptions: ParsableArguments {
         if let defaultLabel, defaultLabel.isEmpty { throw ValidationError("--default-label cannot be empty") }
     }
 
-    /// Reads the rule file (a problem is exit 64 naming the file, line and field, before any input is read) and
-    /// puts the label plugin first, so that its columns follow the core columns.
+    /// Adds the label plugin when --labels is given (see `StreamerConfiguration.addLabels`).
     func adapt(_ configuration: inout StreamerConfiguration) {
         guard let labels else { return }
-        let rules: LabelRules
-        do {
-            rules = try LabelRules.read(path: labels, timeMatch: labelTime ?? .overlap)
-        } catch {
-            fail("--labels: \(error)", code: 64)
-        }
-        configuration.plugins.insert(
-            LabelPlugin(rules: rules, defaultLabel: defaultLabel ?? "BENIGN", timeUnit: configuration.meter.timeUnit),
-            at: 0)
+        configuration.addLabels(rules: labels, defaultLabel: defaultLabel, timeMatch: labelTime)
     }
 }
 

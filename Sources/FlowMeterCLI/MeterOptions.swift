@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowConvert
 import FlowDPI
 import FlowFeatures
 import FlowMeter
@@ -84,141 +85,33 @@ struct MeterOptions: ParsableArguments {
         help: "Do not decode GTP-U, CAPWAP, TZSP, VXLAN and GRE; drops the tunnel_id column.")
     var noTunnels = false
 
-    func validate() throws {
-        guard (0...3).contains(accountingMode) else {
-            throw ValidationError("--accounting-mode must be 0, 1, 2 or 3 (got \(accountingMode))")
-        }
-        guard (0...65535).contains(splt) else {
-            throw ValidationError("--splt must be between 0 and 65535 (got \(splt))")
-        }
-        if let dissections {
-            guard (0...255).contains(dissections) else {
-                throw ValidationError("--dissections must be between 0 and 255 (got \(dissections))")
-            }
-            if dissections > 0 && !ApplicationDetection.isAvailable {
-                throw ValidationError("--dissections \(dissections): \(ApplicationDetectionError.unavailable.message)")
-            }
-        }
-        if let features, featureSetNames.isEmpty {
-            throw ValidationError(
-                "--features '\(features)' names no feature set: give names separated by commas, e.g. statistics,splt "
-                    + "('flowmeter features' lists them), or leave the option out")
-        }
-        // Feature set names only: application detection starts nDPI (tens of ms), which commands that build no
-        // detection (packets) should not pay; streamerConfiguration reports a detection that cannot start.
-        do {
-            _ = try BuiltinFeatures.plugins(named: featureSetNames, spltLength: splt, timeUnit: timeUnit)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        guard maxFlows >= 0 else {
-            throw ValidationError("--max-flows must be 0 (no bound) or a positive number of flows (got \(maxFlows))")
-        }
-        if let threads, !(1...FlowTable.shardCount).contains(threads) {
-            throw ValidationError(
-                "--threads must be between 1 and \(FlowTable.shardCount), the number of flow-table shards (got \(threads))"
-            )
-        }
-        for (name, value) in [("--idle-timeout", idleTimeout), ("--active-timeout", activeTimeout)] {
-            guard value.isFinite, value >= 0, value <= 1e12 else {
-                throw ValidationError("\(name) must be a number of seconds from 0 to 1e12 (got \(value))")
-            }
-        }
+    /// The options as FlowConvert's settings, which check them and build the configurations.
+    var settings: MeterSettings {
+        var s = MeterSettings()
+        (s.statistics, s.features, s.splt, s.dissections) = (statistics, features, splt, dissections)
+        (s.accountingMode, s.idleTimeout, s.activeTimeout) = (accountingMode, idleTimeout, activeTimeout)
+        (s.maxFlows, s.threads, s.tcpTermination) = (maxFlows, threads, tcpTermination)
+        (s.timeUnit, s.noTunnels) = (timeUnit, noTunnels)
+        return s
     }
 
-    var meterConfiguration: MeterConfiguration {
-        var c = MeterConfiguration()
-        c.accountingMode = UInt8(accountingMode)
-        c.idleTimeoutMilliseconds = UInt64((idleTimeout * 1000).rounded())
-        c.activeTimeoutMilliseconds = UInt64((activeTimeout * 1000).rounded())
-        c.decodeTunnels = !noTunnels
-        c.maxFlows = maxFlows
-        c.tcpTermination = tcpTermination
-        c.timeUnit = timeUnit
-        return c
-    }
-
-    /// The sets `--features` names (without those of --statistics and --splt).
-    var featureSetNames: [String] { commaList(features) }
+    func validate() throws { try validating { try settings.validate() } }
 
     /// The feature plugins named by --features, --statistics and --splt, in column order (FlowPresets' order).
-    func plugins() throws -> [any FeaturePlugin] {
-        do {
-            return try StreamerConfiguration.flowmeterPlugins(
-                statistics: statistics, splt: splt, featureSets: featureSetNames, dissections: effectiveDissections,
-                timeUnit: timeUnit)
-        } catch {
-            throw ValidationError("\(error)")
-        }
-    }
-
-    /// `--dissections`, or 20 when nDPI is built in and 0 when it is not.
-    var effectiveDissections: Int {
-        dissections ?? StreamerConfiguration.defaultDissections
-    }
-
-    /// Without nDPI, a default run says once that the application columns are missing.
-    func noteMissingDetection() {
-        if dissections == nil && !ApplicationDetection.isAvailable {
-            printError(
-                "note: built without nDPI, so no application detection: the nine application columns are left out (--dissections 0 silences this)"
-            )
-        }
-    }
+    func plugins() throws -> [any FeaturePlugin] { try validating { try settings.plugins() } }
 
     /// The streamer configuration these options describe (metering, plugins, threads, BPF filter).
     func streamerConfiguration(bpf: String?) throws -> StreamerConfiguration {
-        noteMissingDetection()
-        var configuration = StreamerConfiguration()
-        configuration.meter = meterConfiguration
-        configuration.plugins = try plugins()
-        configuration.threads = threadCount
-        configuration.bpfFilter = bpf
-        return configuration
+        try validating { try settings.streamerConfiguration(bpf: bpf) }
     }
-
-    /// What a Parquet file records of the run in its key-value metadata: flowmeter's version, the command, and as
-    /// JSON every option that shapes the rows (not --threads, which does not change them, nor paths).
-    func provenance(command: String, bpf: String?) -> [(String, String)] {
-        let names = ((try? plugins()) ?? []).map { "\"\(jsonEscaped($0.name))\"" }.joined(separator: ",")
-        let options = [
-            "\"accounting_mode\":\(accountingMode)",
-            "\"idle_timeout\":\(idleTimeout)",
-            "\"active_timeout\":\(activeTimeout)",
-            "\"dissections\":\(effectiveDissections)",
-            "\"splt\":\(splt)",
-            "\"feature_sets\":[\(names)]",
-            "\"max_flows\":\(maxFlows)",
-            "\"tcp_termination\":\(tcpTermination)",
-            "\"decode_tunnels\":\(!noTunnels)",
-            "\"time_unit\":\"\(timeUnit.suffix)\"",
-            "\"bpf\":" + (bpf.map { "\"\(jsonEscaped($0))\"" } ?? "null"),
-        ]
-        return [
-            ("flowmeter.version", FlowmeterCommand.version),
-            ("flowmeter.command", command),
-            ("flowmeter.options", "{" + options.joined(separator: ",") + "}"),
-        ]
-    }
-
-    /// `--threads`, or the number of online cores.
-    var threadCount: Int { threads ?? StreamerConfiguration.defaultThreads }
 }
 
-/// The non-empty items of a comma-separated option value, trimmed.
-func commaList(_ text: String?) -> [String] {
-    (text ?? "").split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-}
-
-/// `text` as the inside of a JSON string.
-func jsonEscaped(_ text: String) -> String { JSONText.escaped(text) }
-
-extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
+/// What `body` returns; an error it throws becomes a usage error (its message, the usage, status 64).
+func validating<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw ValidationError("\(error)")
     }
 }
 

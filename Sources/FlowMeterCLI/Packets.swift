@@ -1,8 +1,7 @@
 import ArgumentParser
-import FlowDataset
+import FlowConvert
 import FlowFeatures
 import FlowStreamer
-import FlowWriters
 
 /// `flowmeter packets`: one row per packet, joined to `convert`'s flow rows by `flow_id`.
 struct Packets: ParsableCommand {
@@ -39,73 +38,19 @@ struct Packets: ParsableCommand {
                 "packets reads its inputs twice: '-' (standard input) cannot be read again; save the capture to a file")
         }
         if out.outputOption == nil { throw ValidationError("give the output with -o FILE (or -o -)") }
-        if out.effectiveFormat == .ipfix { throw ValidationError("packets writes CSV, gzip CSV or Parquet, not IPFIX") }
+        if out.settings.effectiveFormat == .ipfix {
+            throw ValidationError("packets writes CSV, gzip CSV or Parquet, not IPFIX")
+        }
     }
 
     func run() throws {
         installSignalHandlers()
-        // The flows' boundaries are all the first pass needs: no application detection and no columns that
-        // cannot end a flow (of the built-in sets, only cic ends flows); one meter thread (the recorder numbers
-        // flows as they start).
-        var configuration = StreamerConfiguration()
-        configuration.meter = meter.meterConfiguration
-        configuration.bpfFilter = out.bpf
-        configuration.threads = 1
-        if meter.featureSetNames.contains("cic") {
-            configuration.plugins = [CICFlowMeterPlugin(timeUnit: meter.timeUnit)]
-        }
+        var configuration = PacketsRun.firstPassConfiguration(meter: meter.settings, bpf: out.bpf)
         labels.adapt(&configuration)
-        out.checkAnonymization()
-        let map = PacketTable.FlowMap()
-        configuration.plugins.append(PacketTable.Recorder(map: map))
-        do {
-            try InputOutputCheck(inputs: inputs).check(option: "-o", output: out.output)
-        } catch {
-            fail("\(error)", code: 64)
-        }
-        let listed: CaptureInputs
-        do {
-            listed = try CaptureInputs.expand(inputs, recursive: recursive)
-            try InputOutputCheck(inputs: listed.paths).check(option: "-o", output: out.output)
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        if let note = listed.skippedNote { printError(note) }
-        let streamer = FlowStreamer(configuration: configuration)
-        let flows: ConversionReport
-        do {
-            flows = try streamer.convert(inputs: listed.paths, writer: PacketTable.IdentityWriter(map: map))
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        if flows.interrupted { fail("interrupted: no packet table written", code: 130) }
-        let writer: any FlowWriter
-        do {
-            writer = try out.makeWriter(metadata: [
-                ("flowmeter.version", FlowmeterCommand.version), ("flowmeter.command", "packets"),
-            ])
-        } catch {
-            fail("\(error)", code: 1)
-        }
-        let report: PacketTable.Report
-        do {
-            report = try PacketTable.writePackets(
-                inputs: listed.paths, configuration: configuration, map: map, writer: writer,
-                labels: labels.labels != nil)
-            try writer.finish()
-        } catch {
-            writer.abandon()
-            fail("\(error)", code: error is PacketTable.Interrupted ? 130 : 1)
-        }
-        if !chatter.quiet {
-            let skipped = report.skipped.reduce(0, +)
-            printError(
-                "packets: \(report.rows) packet rows of \(flows.flowsWritten) flows; \(skipped) records not metered (not IP, truncated, fragments …)"
-            )
-        }
-        if !flows.damagedInputs.isEmpty {
-            for damage in flows.damagedInputs { printError("\(damage.error)") }
-            throw ExitCode(3)
-        }
+        out.settings.checkAnonymization()
+        var run = PacketsRun(inputs: inputs, out: out.settings)
+        (run.recursive, run.quiet, run.labelled) = (recursive, chatter.quiet, labels.labels != nil)
+        let status = run.run(configuration: configuration)
+        if status != 0 { throw ExitCode(status) }
     }
 }

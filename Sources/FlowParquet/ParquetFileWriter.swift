@@ -1,22 +1,5 @@
 import FlowWriters
 
-/// Errors of the Parquet writer. Each names the output.
-public enum ParquetWriterError: Error, CustomStringConvertible, Sendable {
-    case pageTooLarge(column: String, bytes: Int)
-    case valueDoesNotFitColumn(path: String, row: UInt64, column: String, expected: String, got: String)
-
-    /// The message the CLI prints, naming the column (and, for a mismatched value, the output and the row).
-    public var description: String {
-        switch self {
-        case .pageTooLarge(let column, let bytes):
-            return "a Parquet page of column '\(column)' would hold \(bytes) bytes, more than the format's 2 GiB"
-        case .valueDoesNotFitColumn(let path, let row, let column, let expected, let got):
-            return
-                "row \(row) for '\(path)': column '\(column)' is declared \(expected) but its plugin wrote \(got) (a feature plugin's `columns` do not match what it writes)"
-        }
-    }
-}
-
 /// Writes a Parquet file (Apache Parquet format 2, data pages v1) row by row to a ``ByteSink``: the magic number
 /// at once, each row group when it fills (`rowGroupRows` rows, or `rowGroupBytes` of encoded pages), and the
 /// footer on ``finish()``. Memory holds one row group's compressed pages and one open page per column.

@@ -7,18 +7,6 @@ import FlowMeter
 import FlowPacket
 import FlowWriters
 
-/// Progress of a running conversion, for a progress line.
-public struct ConversionProgress: Sendable {
-    /// Bytes of the inputs read so far.
-    public var bytesRead: Int64
-    /// Bytes of all the inputs (nil when one is a pipe).
-    public var bytesTotal: Int64?
-    /// Records read so far.
-    public var packetsRead: UInt64
-    /// Flows held by the meters now.
-    public var activeFlows: Int
-}
-
 /// The facade: captures in, rows out. `convert` reads every input in order as one capture (flows continue
 /// across files; the clock carries over), meters it, and writes every flow.
 public struct FlowStreamer: Sendable {
@@ -352,50 +340,5 @@ public struct FlowStreamer: Sendable {
         guard path != "-" else { return nil }
         var st = stat()
         return stat(path, &st) == 0 ? Int64(st.st_size) : nil
-    }
-}
-
-/// The capture times of the first and last packet read from an input, for its summary (kept as libpcap gives
-/// them; converted once, at the end).
-struct CaptureSpan {
-    var first: (seconds: Int, nanoseconds: Int)? = nil
-    var last = (seconds: 0, nanoseconds: 0)
-
-    @inline(__always)
-    mutating func note(_ packet: CapturedPacket) {
-        last = (packet.seconds, packet.nanoseconds)
-        if first == nil { first = last }
-    }
-
-    /// Writes the span, in microseconds since the epoch, when a packet was read.
-    func record(into summary: inout ConversionReport.InputSummary) {
-        guard let first else { return }
-        summary.firstMicroseconds = Int64(first.seconds) &* 1_000_000 &+ Int64(first.nanoseconds / 1000)
-        summary.lastMicroseconds = Int64(last.seconds) &* 1_000_000 &+ Int64(last.nanoseconds / 1000)
-    }
-}
-
-/// The latest packet time seen so far (as the meter's clock sees it: decoded packets, in its time unit) and, for
-/// the input being read, how many packets were stamped before it and by how much at most.
-struct TimeOrder {
-    var latest: UInt64 = 0
-    var behind: UInt64 = 0
-    var most: UInt64 = 0
-
-    /// Notes a decoded packet's time, exactly as `Meter` moves its clock.
-    @inline(__always)
-    mutating func observe(_ time: UInt64) {
-        if time > latest {
-            latest = time
-        } else if time < latest {
-            behind &+= 1
-            if latest &- time > most { most = latest &- time }
-        }
-    }
-
-    /// Starts counting for the next input (the latest time carries over).
-    mutating func startInput() {
-        behind = 0
-        most = 0
     }
 }

@@ -4,13 +4,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// An index on its own allocation, so the producer's and the consumer's counters do not share a cache line.
-final class RingCounter: @unchecked Sendable {
-    let value = Atomic<Int>(0)
-    // Keeps the object larger than a cache line.
-    let padding: (Int, Int, Int, Int, Int, Int, Int, Int) = (0, 0, 0, 0, 0, 0, 0, 0)
-}
-
 /// A bounded single-producer single-consumer ring of references. Lock-free: one acquire load and one release
 /// store per operation. Exactly one thread may push and exactly one thread may pop.
 final class SPSCRing<Element: AnyObject>: @unchecked Sendable {

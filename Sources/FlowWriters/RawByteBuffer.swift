@@ -1,13 +1,5 @@
 import FlowPacket
 
-/// Frees a `RawByteBuffer`'s memory when the last copy of the buffer's owner goes away.
-@usableFromInline
-final class RawByteBufferStorage {
-    @usableFromInline var base: UnsafeMutablePointer<UInt8>
-    init(capacity: Int) { base = .allocate(capacity: capacity) }
-    deinit { base.deallocate() }
-}
-
 /// A growable byte buffer over raw memory: appends cost a compare and a store, no copy-on-write checks.
 /// A value must not be copied and appended to twice.
 public struct RawByteBuffer: ByteOutput {

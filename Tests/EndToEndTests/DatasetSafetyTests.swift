@@ -1,4 +1,5 @@
 @testable import FlowMeterCLI
+import FlowConvert
 import FlowPacket
 import FlowTestSupport
 import Foundation

@@ -1,0 +1,4 @@
+/// The formats `-o` can write.
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case csv, parquet, ipfix
+}
