@@ -99,7 +99,7 @@ func fnv1a(_ data: UnsafeRawBufferPointer) -> UInt64 {
 }
 
 /// `InlineConsumer` with a meter whose table and plugin states start small.
-struct SmallConsumer: PacketConsumer {
+struct SmallConsumer: PacketConsumer, ~Copyable {
     var meter: Meter
     let exporter: NumberingExporter
 

@@ -1,44 +1,12 @@
 import FlowPacket
 
-/// Owns the raw storage of a `FlowTable` and frees it when the table goes away.
-@usableFromInline
-final class FlowTableStorage {
-    @usableFromInline var index: UnsafeMutablePointer<UInt64>
-    @usableFromInline var flows: UnsafeMutablePointer<Flow>
-    /// Per shard: oldest and newest slot of its activity list (-1 when empty), and its flow count.
-    @usableFromInline let shardOldest: UnsafeMutablePointer<Int32>
-    @usableFromInline let shardNewest: UnsafeMutablePointer<Int32>
-    @usableFromInline let shardCounts: UnsafeMutablePointer<Int>
-
-    init(indexCapacity: Int, flowCapacity: Int) {
-        shardOldest = .allocate(capacity: FlowTable.shardCount)
-        shardOldest.initialize(repeating: -1, count: FlowTable.shardCount)
-        shardNewest = .allocate(capacity: FlowTable.shardCount)
-        shardNewest.initialize(repeating: -1, count: FlowTable.shardCount)
-        shardCounts = .allocate(capacity: FlowTable.shardCount)
-        shardCounts.initialize(repeating: 0, count: FlowTable.shardCount)
-        index = .allocate(capacity: indexCapacity)
-        index.initialize(repeating: 0, count: indexCapacity)
-        flows = .allocate(capacity: flowCapacity)
-    }
-
-    deinit {
-        // Flow holds only trivial values: no deinitialisation needed.
-        index.deallocate()
-        flows.deallocate()
-        shardOldest.deallocate()
-        shardNewest.deallocate()
-        shardCounts.deallocate()
-    }
-}
-
 /// Open-addressed flow table: a linear-probing index over a slot array reused through a free list. Flows are
 /// divided into `shardCount` shards by hash; each shard keeps a doubly linked list of its flows in order of last
 /// activity (oldest first), so idle expiry costs O(expired) and a bounded table evicts per shard. The shards make
 /// every decision independent of how shards are spread over meter threads. Plugin states live beside it, indexed
 /// by slot. Storage is raw memory owned by the table (no copy-on-write on the packet
-/// path); a `FlowTable` value must not be copied and used twice.
-public struct FlowTable {
+/// path), so the type is noncopyable: a copy would share that memory.
+public struct FlowTable: ~Copyable {
     @usableFromInline let storage: FlowTableStorage
     @usableFromInline var index: UnsafeMutablePointer<UInt64>  // tag (hash high 32 bits) | slot + 1; 0 = empty
     @usableFromInline var indexCapacity: Int

@@ -1,96 +1,14 @@
 import FlowPacket
 
-/// When and why a flow left its meter: the input position of the event, which fixes the flow's place in the
-/// output (see `FlowEvent.orderKey`).
-public struct FlowEvent: Sendable, Equatable {
-    /// Where in the input a flow left: at a packet's arrival, in the idle scan after it, or at the end.
-    public enum Kind: UInt8, Sendable {
-        /// At the arrival of packet `index` (timeout detected on one of its own packets, or evicted from a full shard).
-        case arrival = 0
-        /// In the idle scan that follows packet `index`.
-        case scan = 1
-        /// At the end of the input.
-        case end = 2
-    }
-    /// Global index of the packet the event belongs to (`UInt64.max` for `.end`).
-    public var index: UInt64
-    /// Which of the three moments at that position.
-    public var kind: Kind
-
-    /// An event at packet `index` of kind `kind`.
-    public init(index: UInt64, kind: Kind) {
-        self.index = index
-        self.kind = kind
-    }
-}
-
-/// The total order of output rows: event position, then event kind, then the flow's last packet index
-/// (unique per flow). It depends only on the input, so any number of meters produce the same order.
-public struct FlowOrderKey: Comparable, Sendable {
-    /// The event's packet index.
-    public var index: UInt64
-    /// The event's `Kind` raw value (arrival before scan before end at the same index).
-    public var kind: UInt8
-    /// The flow's `lastPacketIndex`, which breaks ties between flows of one event.
-    public var lastPacket: UInt64
-
-    /// The key of a flow with last packet `lastPacket` that left at `event`.
-    @inlinable
-    public init(event: FlowEvent, lastPacket: UInt64) {
-        index = event.index
-        kind = event.kind.rawValue
-        self.lastPacket = lastPacket
-    }
-
-    /// Event index, then kind, then last packet index.
-    @inlinable
-    public static func < (a: FlowOrderKey, b: FlowOrderKey) -> Bool {
-        if a.index != b.index { return a.index < b.index }
-        if a.kind != b.kind { return a.kind < b.kind }
-        return a.lastPacket < b.lastPacket
-    }
-}
-
-/// Receives every flow as it leaves a meter. `columns` (the plugins' columns) is valid only during the call.
-public protocol FlowExporter: AnyObject {
-    func export(_ flow: borrowing Flow, columns: PluginColumns, event: FlowEvent)
-}
-
-/// Counters a meter keeps about its own work.
-public struct MeterStatistics: Sendable, Equatable {
-    /// Packets metered.
-    public var packets: UInt64 = 0
-    /// Flows created (each first packet of a flow).
-    public var flowsCreated: UInt64 = 0
-    /// Flows exported, whatever the reason (evicted ones included).
-    public var flowsExpired: UInt64 = 0
-    /// Flows expired early because their shard of the table was full (`--max-flows`).
-    public var flowsEvicted: UInt64 = 0
-    /// Flows in the table now.
-    public var activeFlows: Int = 0
-    /// Most flows the table held at once.
-    public var peakActiveFlows: Int = 0
-    /// All counters zero.
-    public init() {}
-
-    /// Adds another meter's counters; active and peak flows are summed too (for peaks an upper bound of the total).
-    public mutating func add(_ other: MeterStatistics) {
-        packets += other.packets
-        flowsCreated += other.flowsCreated
-        flowsExpired += other.flowsExpired
-        flowsEvicted += other.flowsEvicted
-        activeFlows += other.activeFlows
-        peakActiveFlows += other.peakActiveFlows
-    }
-}
-
 /// One flow meter: a flow table with NFStream's expiry rules. Single-threaded; no locks.
 ///
 /// Order of exported flows: a flow expired by the arrival of one of its own packets leaves at that packet;
 /// after each packet that moves the clock past the next 10 ms scan tick, every idle flow leaves, least recently
 /// active first; at the end, the remaining flows leave least recently active first. `FlowOrderKey` states this
 /// order, so meters that each own some shards of the key space can be merged into exactly the same sequence.
-public struct Meter {
+///
+/// Noncopyable: a meter owns its flow table and its plugins' states.
+public struct Meter: ~Copyable {
     /// The options the meter was made with (timeouts, accounting mode, tunnels, `maxFlows` …).
     public let configuration: MeterConfiguration
     /// The active flows.
@@ -357,19 +275,4 @@ public struct Meter {
                 exporter: exporter)
         }
     }
-}
-
-/// Unretained references to a meter's plugin stores, in raw memory.
-@usableFromInline
-final class PluginReferences {
-    @usableFromInline let pointer: UnsafeMutablePointer<Unmanaged<_PluginStates>>
-    @usableFromInline let count: Int
-
-    init(_ stores: [_PluginStates]) {
-        count = stores.count
-        pointer = .allocate(capacity: max(1, stores.count))
-        for (i, store) in stores.enumerated() { (pointer + i).initialize(to: .passUnretained(store)) }
-    }
-
-    deinit { pointer.deallocate() }
 }

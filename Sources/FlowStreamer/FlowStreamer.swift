@@ -97,7 +97,7 @@ public struct FlowStreamer: Sendable {
 
     /// Reads every input into `consumer`, then ends it (every flow written); returns the meters' counters and the
     /// writer's first error.
-    func run<Consumer: PacketConsumer>(
+    func run<Consumer: PacketConsumer & ~Copyable>(
         inputs: [String], into consumer: inout Consumer, report: inout ConversionReport,
         progress: ((ConversionProgress) -> Void)?
     ) -> (MeterStatistics, Error?) {
@@ -110,7 +110,7 @@ public struct FlowStreamer: Sendable {
     /// Reads every input in order into `consumer`, recording ignored packets, input damage and packets stamped
     /// earlier than the latest time already seen in `report`. A damaged input ends reading only with
     /// `configuration.stopOnDamage`; otherwise the next input is read.
-    func readAll<Consumer: PacketConsumer>(
+    func readAll<Consumer: PacketConsumer & ~Copyable>(
         inputs: [String], into consumer: inout Consumer, report: inout ConversionReport,
         progress: ((ConversionProgress) -> Void)?
     ) {
@@ -152,7 +152,7 @@ public struct FlowStreamer: Sendable {
 
     /// Reads one input into `consumer`. Returns false when reading must stop (interrupted, packet limit, output
     /// failure, or damage with `stopOnDamage`).
-    func readFile<Consumer: PacketConsumer>(
+    func readFile<Consumer: PacketConsumer & ~Copyable>(
         path: String, into consumer: inout Consumer, report: inout ConversionReport, packet: inout DecodedPacket,
         order: inout TimeOrder, summary: inout ConversionReport.InputSummary,
         progress: (report: (ConversionProgress) -> Void, bytesBefore: Int64, bytesTotal: Int64?)?
@@ -220,7 +220,7 @@ public struct FlowStreamer: Sendable {
     /// The read loop of every offline input, whatever the source (libpcap or tshark) and the ingestion path (the
     /// dissector): records counted, metered and summarised, the interruption flag and the output looked at every
     /// 4096 packets and whenever the source has waited 100 ms in vain (tshark slow to print), progress reported.
-    func readRecords<Source: PacketSource, Dissector: FrameDissector, Consumer: PacketConsumer>(
+    func readRecords<Source: PacketSource, Dissector: FrameDissector, Consumer: PacketConsumer & ~Copyable>(
         from source: Source, dissector: Dissector, into consumer: inout Consumer,
         report: inout ConversionReport, packet: inout DecodedPacket, order: inout TimeOrder,
         summary: inout ConversionReport.InputSummary,
@@ -278,7 +278,7 @@ public struct FlowStreamer: Sendable {
     /// Reads one capture file through a tshark child (`--ingest tshark`); the link type is the file's, as libpcap
     /// reports it. Returns false when reading must stop (interrupted, packet limit, output failure, or input
     /// failure with `stopOnDamage`).
-    func readTshark<Consumer: PacketConsumer>(
+    func readTshark<Consumer: PacketConsumer & ~Copyable>(
         path: String, decoder: PacketDecoder, into consumer: inout Consumer,
         report: inout ConversionReport, packet: inout DecodedPacket, order: inout TimeOrder,
         summary: inout ConversionReport.InputSummary

@@ -7,7 +7,7 @@ import FlowPacket
 protocol FrameDissector {
     /// Dissects `captured` into `packet` (time in `unit`) and, when it is an IP packet, notes its time in `order`
     /// and gives it to `consumer`; the outcome says why a record was ignored.
-    func meter<Consumer: PacketConsumer>(
+    func meter<Consumer: PacketConsumer & ~Copyable>(
         _ captured: CapturedPacket, into consumer: inout Consumer, packet: inout DecodedPacket,
         order: inout TimeOrder, unit: TimeUnit
     ) -> DecodeOutcome
@@ -16,7 +16,7 @@ protocol FrameDissector {
 /// The direct and tshark paths: the decoder in place, on the borrowed bytes.
 extension PacketDecoder: FrameDissector {
     @inline(__always)
-    func meter<Consumer: PacketConsumer>(
+    func meter<Consumer: PacketConsumer & ~Copyable>(
         _ captured: CapturedPacket, into consumer: inout Consumer, packet: inout DecodedPacket,
         order: inout TimeOrder, unit: TimeUnit
     ) -> DecodeOutcome {
@@ -32,7 +32,7 @@ extension PacketDecoder: FrameDissector {
 
 /// The object path: heap objects per layer, and the packet read back from their fields.
 extension ObjectDissector: FrameDissector {
-    func meter<Consumer: PacketConsumer>(
+    func meter<Consumer: PacketConsumer & ~Copyable>(
         _ captured: CapturedPacket, into consumer: inout Consumer, packet: inout DecodedPacket,
         order: inout TimeOrder, unit: TimeUnit
     ) -> DecodeOutcome {

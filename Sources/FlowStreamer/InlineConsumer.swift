@@ -6,7 +6,7 @@ import FlowPacket
 import FlowWriters
 
 /// One meter on the reading thread (`--threads 1`): reading, metering and writing on one thread, the least CPU.
-struct InlineConsumer: PacketConsumer {
+struct InlineConsumer: PacketConsumer & ~Copyable, ~Copyable {
     var meter: Meter
     let exporter: NumberingExporter
 

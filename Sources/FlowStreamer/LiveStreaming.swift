@@ -61,7 +61,7 @@ extension FlowStreamer {
             threads: configuration.meterThreads, dropWhenFull: true)
         return try meterLive(source: source, into: &consumer, writer: writer, limits: limits, report: report)
 
-        func meterLive<Consumer: PacketConsumer>(
+        func meterLive<Consumer: PacketConsumer & ~Copyable>(
             source: Source, into consumer: inout Consumer, writer: FlowWriter, limits: LiveLimits,
             report: (LiveStatistics, Bool) -> Void
         ) throws -> (LiveStatistics, LiveStopReason) {
@@ -94,7 +94,7 @@ extension FlowStreamer {
     /// wall-clock ticks every 0.1 s, statistics every `limits.statsIntervalSeconds`, the limits and the signal
     /// flag looked at after every read (a live read returns at least every 100 ms), and what tshark still holds
     /// drained after a stop; then every flow is flushed and the writer finished.
-    func runLive<Source: PacketSource, Dissector: FrameDissector, Consumer: PacketConsumer>(
+    func runLive<Source: PacketSource, Dissector: FrameDissector, Consumer: PacketConsumer & ~Copyable>(
         source capture: Source, dissector: (LinkType) -> Dissector, consumer: inout Consumer, writer: FlowWriter,
         limits: LiveLimits, report: (LiveStatistics, Bool) -> Void
     ) throws -> (LiveStatistics, LiveStopReason) {
@@ -110,7 +110,7 @@ extension FlowStreamer {
         var lastTick = start
         var lastReport = start
         var stop: LiveStopReason? = nil
-        func snapshot(_ consumer: Consumer) -> LiveStatistics {
+        func snapshot(_ consumer: borrowing Consumer) -> LiveStatistics {
             var s = stats
             let c = capture.statistics()
             s.droppedByKernel = c.droppedByKernel

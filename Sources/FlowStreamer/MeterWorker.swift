@@ -100,7 +100,7 @@ final class MeterWorker: @unchecked Sendable {
                 watermark.store(.max, ordering: .releasing)
                 outputStage.unpark()
                 // Back to the worker: the meter (and its nDPI modules) is freed by the thread that joins this one.
-                self.meter = meter
+                self.meter = consume meter
                 return
             }
             send(collector)

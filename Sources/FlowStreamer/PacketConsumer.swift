@@ -6,7 +6,7 @@ import FlowPacket
 import FlowWriters
 
 /// Where decoded packets go: one meter on the reading thread, or a dispatcher feeding meter threads.
-protocol PacketConsumer {
+protocol PacketConsumer: ~Copyable {
     mutating func consume(_ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer)
     /// Set once output has failed: reading stops.
     var failed: Bool { get }

@@ -17,7 +17,7 @@ final class ApplicationExporter: FlowExporter {
 }
 
 /// A meter with the application plugin, fed Ethernet frames as libpcap would hand them.
-struct DetectionHarness {
+struct DetectionHarness: ~Copyable {
     var meter: Meter
     let exporter = ApplicationExporter()
     let decoder = PacketDecoder(linkType: .ethernet)
@@ -141,7 +141,8 @@ enum Conversation {
         h.feed(C.udp(53001, 53, C.dns("www.example.com", id: 7, response: false)))
         h.feed(C.udp(53, 53001, C.dns("www.example.com", id: 7, response: true), reply: true))
         h.flush()
-        let s = try #require(h.state(port: 53001))
+        let sFound = h.state(port: 53001)
+        let s = try #require(sFound)
         #expect(s.applicationName == "DNS")
         #expect(s.categoryName == "Network")
         #expect(s.requestedServerName == "www.example.com")
@@ -159,7 +160,8 @@ enum Conversation {
             h.feed(frame)
         }
         h.flush()
-        let s = try #require(h.state(port: 40001))
+        let sFound = h.state(port: 40001)
+        let s = try #require(sFound)
         #expect(s.applicationName == "HTTP")
         #expect(s.categoryName == "Web")
         #expect(s.requestedServerName == "www.example.com")
@@ -175,7 +177,8 @@ enum Conversation {
             port: 40002, serverPort: 443, requests: [Array(record[0..<60]), Array(record[60...])], responses: [])
         for frame in frames { h.feed(frame) }
         h.flush()
-        let s = try #require(h.state(port: 40002))
+        let sFound = h.state(port: 40002)
+        let s = try #require(sFound)
         #expect(s.applicationName.hasPrefix("TLS"))
         #expect(s.requestedServerName == "www.example.org")
         #expect(s.clientFingerprint == "t13d0608h2_db2546af4a66_29b745d5ce58")
@@ -198,7 +201,8 @@ enum Conversation {
         ])
         for frame in frames { h.feed(frame) }
         h.flush()
-        let s = try #require(h.state(port: 40005))
+        let sFound = h.state(port: 40005)
+        let s = try #require(sFound)
         #expect(s.applicationName.hasPrefix("SMTP"))
         #expect(s.requestedServerName == "mx.example.com")
         #expect(s.clientFingerprint == "t12d020100_1584f0a67932_bcb145a8c2a7")
@@ -213,7 +217,8 @@ enum Conversation {
         h.feed(C.udp(40010, 443, QUICPacket.initial(packetNumber: 3, frames: QUICPacket.crypto(offset: 0, hello[0..<half]))))
         h.feed(C.udp(443, 40010, [0xc0] + [UInt8](repeating: 0x55, count: 80), reply: true))
         h.flush()
-        let s = try #require(h.state(port: 40010))
+        let sFound = h.state(port: 40010)
+        let s = try #require(sFound)
         #expect(s.applicationName.hasPrefix("QUIC"))
         // nDPI 4.2 reads the SNI only from a hello in one Initial; flowmeter fills it in from the hello it assembled.
         #expect(s.requestedServerName == "www.example.org")
@@ -238,14 +243,17 @@ enum Conversation {
         h.feed(C.udp(40013, 443, QUICPacket.initial(frames: QUICPacket.crypto(offset: cut, unknown[cut...]))))
         h.feed(C.udp(40013, 443, QUICPacket.initial(packetNumber: 3, frames: QUICPacket.crypto(offset: 0, unknown[0..<cut]))))
         h.flush()
-        let split = try #require(h.state(port: 40011))
-        let whole = try #require(h.state(port: 40012))
+        let splitFound = h.state(port: 40011)
+        let split = try #require(splitFound)
+        let wholeFound = h.state(port: 40012)
+        let whole = try #require(wholeFound)
         #expect(whole.applicationName == "QUIC.YouTube")
         #expect(split.applicationName == "QUIC.YouTube")
         #expect(split.categoryName == whole.categoryName)
         #expect(split.categoryName == "Media")
         #expect(split.requestedServerName == "www.youtube.com")
-        let other = try #require(h.state(port: 40013))
+        let otherFound = h.state(port: 40013)
+        let other = try #require(otherFound)
         #expect(other.applicationName == "QUIC")
         #expect(other.requestedServerName == "quic.example.net")
     }
@@ -255,7 +263,8 @@ enum Conversation {
         let search = Array("M-SEARCH * HTTP/1.1\r\nHOST: 239.255.255.250:1900\r\nMAN: \"ssdp:discover\"\r\nMX: 3\r\nST: ssdp:all\r\n\r\n".utf8)
         h.feed(C.udp(40020, 1900, search))
         h.flush()
-        let s = try #require(h.state(port: 40020))
+        let sFound = h.state(port: 40020)
+        let s = try #require(sFound)
         #expect(s.applicationName == "SSDP")
         #expect(s.requestedServerName == "239.255.255.250")
     }
@@ -267,7 +276,8 @@ enum Conversation {
             h.feed(C.udp(reply ? 41001 : 41000, reply ? 41000 : 41001, B.payload(40, seed: UInt8(i)), reply: reply))
         }
         h.flush()
-        let s = try #require(h.state(port: 41000))
+        let sFound = h.state(port: 41000)
+        let s = try #require(sFound)
         #expect(s.applicationName == "Unknown")
         #expect(s.confidence == 0)
         #expect(s.requestedServerName == "")
@@ -278,7 +288,8 @@ enum Conversation {
         // Bytes that are not TLS, to port 443: nDPI can only guess from the port.
         for i in 0..<3 { h.feed(C.tcp(40003, 443, seq: 1 + UInt32(i) * 40, flags: TCPFlags.ack, B.payload(40, seed: UInt8(i)))) }
         h.flush()
-        let s = try #require(h.state(port: 40003))
+        let sFound = h.state(port: 40003)
+        let s = try #require(sFound)
         #expect(s.isGuessed)
         #expect(s.confidence == 1)  // match by port
         #expect(s.applicationName == "TLS")

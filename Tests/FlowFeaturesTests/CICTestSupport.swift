@@ -93,7 +93,7 @@ final class CICCollector: FlowExporter {
 }
 
 /// A meter running the CIC plugin alone, fed packet by packet.
-struct CICHarness {
+struct CICHarness: ~Copyable {
     var meter: Meter
     let collector = CICCollector()
 

@@ -44,7 +44,7 @@ final class CollectingExporter: FlowExporter {
 }
 
 /// A meter and its exporter, fed packet by packet.
-struct MeterHarness {
+struct MeterHarness: ~Copyable {
     var meter: Meter
     let exporter = CollectingExporter()
 
