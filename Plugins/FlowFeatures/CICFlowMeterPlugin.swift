@@ -318,7 +318,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     }
 
     /// Counts the first (forward) packet; with `tcpTermination`, a RST ends the flow at once.
-    @inlinable
+    @inlinable @inline(__always)
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
@@ -333,7 +333,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     }
 
     /// Ends the flow before this packet when it comes more than the flow timeout after the first one.
-    @inlinable
+    @inlinable @inline(__always)
     public func packetArriving(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
@@ -344,7 +344,7 @@ public struct CICFlowMeterPlugin: FeaturePlugin {
     }
 
     /// Counts the packet; with `tcpTermination`, ends the flow at a RST or the ACK that answers the second FIN.
-    @inlinable
+    @inlinable @inline(__always)
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {

@@ -59,7 +59,7 @@ public struct SPLTPlugin: FeaturePlugin {
     }
 
     /// Records the first packet: direction 0, its size, time 0.
-    @inlinable
+    @inlinable @inline(__always)
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
@@ -70,7 +70,7 @@ public struct SPLTPlugin: FeaturePlugin {
     }
 
     /// Records the packet when it is among the first `length`.
-    @inlinable
+    @inlinable @inline(__always)
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {

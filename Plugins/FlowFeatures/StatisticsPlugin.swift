@@ -59,7 +59,7 @@ public struct StatisticsPlugin: FeaturePlugin {
     public func makeState() -> State { State() }
 
     /// Starts the bidirectional and src→dst statistics with the first packet.
-    @inlinable
+    @inlinable @inline(__always)
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
@@ -70,7 +70,7 @@ public struct StatisticsPlugin: FeaturePlugin {
     }
 
     /// Adds the packet to the bidirectional statistics and to its direction's.
-    @inlinable
+    @inlinable @inline(__always)
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {
