@@ -1,3 +1,5 @@
+import FlowPacket
+
 /// JA4, the TLS client fingerprint NFStream 6.6.0 prints (nDPI 5.0 computes it; nDPI 4.2 only has JA3), computed
 /// from a ClientHello per FoxIO's public specification:
 ///
@@ -26,31 +28,29 @@ public enum JA4 {
 
     /// `fingerprint(handshake:transport:)` with the hello's server name.
     static func analyse(handshake: ArraySlice<UInt8>, transport: Character) -> Analysis? {
-        guard handshake.count >= 4, handshake.first == 1 else { return nil }
-        let h = handshake.startIndex
-        let length = Int(handshake[h + 1]) << 16 | Int(handshake[h + 2]) << 8 | Int(handshake[h + 3])
-        guard handshake.count >= 4 + length else { return nil }
-        return analyse(body: handshake[(h + 4)..<(h + 4 + length)], transport: transport)
+        handshake.withUnsafeBytes { raw in
+            var message = ByteCursor(PacketView(raw))
+            guard message.u8() == 1, let length = message.u24(), let body = message.take(Int(length)) else {
+                return nil
+            }
+            return analyse(body: body, transport: transport)
+        }
     }
 
-    static func fingerprint(body: ArraySlice<UInt8>, transport: Character) -> String? {
-        analyse(body: body, transport: transport)?.fingerprint
-    }
-
-    static func analyse(body: ArraySlice<UInt8>, transport: Character) -> Analysis? {
-        var r = Reader(bytes: body)
+    /// The analysis of a ClientHello's body (after the 4-byte handshake header).
+    static func analyse(body: ByteCursor, transport: Character) -> Analysis? {
+        var r = body
         guard let legacyVersion = r.u16(), r.skip(32),  // random
             let sessionLength = r.u8(), r.skip(Int(sessionLength))
         else { return nil }
         if transport == "d" {  // DTLS: cookie
             guard let cookieLength = r.u8(), r.skip(Int(cookieLength)) else { return nil }
         }
-        guard let cipherBytes = r.u16(), cipherBytes % 2 == 0, let cipherList = r.take(Int(cipherBytes)),
+        guard let cipherBytes = r.u16(), cipherBytes % 2 == 0, var cipherList = r.take(Int(cipherBytes)),
             let compressionLength = r.u8(), r.skip(Int(compressionLength))
         else { return nil }
         var ciphers: [UInt16] = []
-        var c = Reader(bytes: cipherList)
-        while let v = c.u16() {
+        while let v = cipherList.u16() {
             if !isGREASE(v) { ciphers.append(v) }
         }
 
@@ -61,23 +61,24 @@ public enum JA4 {
         var alpn: ArraySlice<UInt8>? = nil
         var highestVersion: UInt16? = nil
         if let extensionBytes = r.u16() {  // extensions are optional
-            guard let list = r.take(Int(extensionBytes)) else { return nil }
-            var e = Reader(bytes: list)
-            while !e.atEnd {
-                guard let type = e.u16(), let length = e.u16(), let data = e.take(Int(length)) else { return nil }
+            guard var e = r.take(Int(extensionBytes)) else { return nil }
+            while !e.isAtEnd {
+                guard let type = e.u16(), let length = e.u16(), var d = e.take(Int(length)) else { return nil }
                 if isGREASE(type) { continue }
                 extensions.append(type)
-                var d = Reader(bytes: data)
                 switch type {
                 case 0x0000:  // server_name: "d" for a domain name; an IP literal counts as no name, as in nDPI
                     if d.u16() != nil, d.u8() == 0, let length = d.u16(), let name = d.take(Int(length)) {
-                        hasServerName = !isAddressLiteral(name)
-                        serverName = name
+                        let bytes = Array(name.remainingBytes)[...]
+                        hasServerName = !isAddressLiteral(bytes)
+                        serverName = bytes
                     } else {
                         hasServerName = true
                     }
                 case 0x0010:  // ALPN: list length, then length-prefixed protocol names
-                    if d.u16() != nil, let first = d.u8(), let name = d.take(Int(first)) { alpn = name }
+                    if d.u16() != nil, let first = d.u8(), let name = d.take(Int(first)) {
+                        alpn = Array(name.remainingBytes)[...]
+                    }
                 case 0x000d:  // signature_algorithms, in the client's order
                     if d.u16() != nil {
                         while let v = d.u16() { if !isGREASE(v) { signatureAlgorithms.append(v) } }
@@ -127,12 +128,14 @@ public enum JA4 {
     public static func fingerprint(dtlsDatagram d: UnsafeRawBufferPointer) -> String? {
         // Record header (13 bytes): type 0x16, version 0xfe??, epoch, sequence, length; then the handshake
         // header (12 bytes): type 1, length, message sequence, fragment offset, fragment length.
-        guard d.count >= 25, d[0] == 0x16, d[1] == 0xfe, d[13] == 1 else { return nil }
-        let length = Int(d[14]) << 16 | Int(d[15]) << 8 | Int(d[16])
-        let offset = Int(d[19]) << 16 | Int(d[20]) << 8 | Int(d[21])
-        let fragment = Int(d[22]) << 16 | Int(d[23]) << 8 | Int(d[24])
-        guard offset == 0, fragment == length, d.count >= 25 + length else { return nil }
-        return fingerprint(body: Array(d[25..<(25 + length)])[...], transport: "d")
+        let view = PacketView(d)
+        guard view.count >= 25, view.u8(0) == 0x16, view.u8(1) == 0xfe, view.u8(13) == 1 else { return nil }
+        var header = ByteCursor(view, from: 14)
+        guard let length = header.u24(), header.skip(2),  // message sequence
+            let offset = header.u24(), let fragment = header.u24(), offset == 0, fragment == length,
+            let body = header.take(Int(length))
+        else { return nil }
+        return analyse(body: body, transport: "d")?.fingerprint
     }
 
     static func versionCode(_ v: UInt16) -> String {
@@ -180,30 +183,5 @@ public enum JA4 {
 
     static func truncatedHash(_ text: String) -> String {
         String(QUICCrypto.sha256Hex(text).prefix(12))
-    }
-
-    /// A bounds-checked big-endian reader over a byte slice.
-    struct Reader {
-        var bytes: ArraySlice<UInt8>
-        var atEnd: Bool { bytes.isEmpty }
-        mutating func u8() -> UInt8? {
-            guard let b = bytes.first else { return nil }
-            bytes = bytes.dropFirst()
-            return b
-        }
-        mutating func u16() -> UInt16? {
-            guard bytes.count >= 2 else { return nil }
-            let i = bytes.startIndex
-            let v = UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])
-            bytes = bytes.dropFirst(2)
-            return v
-        }
-        mutating func skip(_ n: Int) -> Bool { take(n) != nil }
-        mutating func take(_ n: Int) -> ArraySlice<UInt8>? {
-            guard n >= 0, bytes.count >= n else { return nil }
-            let part = bytes.prefix(n)
-            bytes = bytes.dropFirst(n)
-            return part
-        }
     }
 }

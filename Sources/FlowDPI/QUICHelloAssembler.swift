@@ -1,3 +1,5 @@
+import FlowPacket
+
 /// Collects a ClientHello from the client's QUIC Initial packets (the datagrams the plugin sees: the dissection
 /// window), across packets and out-of-order CRYPTO frames, and gives its JA4 ("q…") once complete.
 ///
@@ -71,7 +73,7 @@ public struct QUICHelloAssembler: Sendable {
             if v & 0x0f0f_0f0f == 0x0a0a_0a0a { sawGreasedVersion = true }
             return nil
         }
-        let d = Array(datagram)
+        let d = PacketView(datagram)
         guard let header = QUICInitial.longHeader(d, at: 0), header.type == version.initialType,
             !header.destinationConnectionID.isEmpty
         else { return nil }

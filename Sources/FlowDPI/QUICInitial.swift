@@ -1,3 +1,5 @@
+import FlowPacket
+
 /// QUIC Initial packets (RFC 9000 §17.2.2) and their protection (RFC 9001 §5): enough to read the client's
 /// ClientHello, which travels in CRYPTO frames of the client's Initial packets, encrypted with keys anyone can derive
 /// from the packet's Destination Connection ID and a salt fixed per QUIC version.
@@ -59,7 +61,7 @@ enum QUICInitial {
         let iv: [UInt8]
         let headerProtection: [UInt8]
 
-        init(version: Version, destinationConnectionID: ArraySlice<UInt8>) {
+        init(version: Version, destinationConnectionID: some Sequence<UInt8>) {
             let initialSecret = QUICCrypto.extract(
                 salt: version.salt, inputKeyingMaterial: Array(destinationConnectionID))
             let client = QUICCrypto.expandLabel(secret: initialSecret, label: "client in", length: 32)
@@ -69,24 +71,13 @@ enum QUICInitial {
         }
     }
 
-    /// A QUIC variable-length integer at `offset` (RFC 9000 §16), advancing it; nil past `end`.
-    static func varint(_ bytes: [UInt8], _ offset: inout Int, end: Int) -> UInt64? {
-        guard offset < end else { return nil }
-        let length = 1 << Int(bytes[offset] >> 6)
-        guard offset + length <= end else { return nil }
-        var value = UInt64(bytes[offset] & 0x3f)
-        for i in 1..<length { value = value << 8 | UInt64(bytes[offset + i]) }
-        offset += length
-        return value
-    }
-
     /// One long-header packet found in a datagram.
     struct LongHeader {
         /// Offset of the packet's first byte in the datagram.
         let start: Int
         let version: UInt32
         let type: UInt8
-        let destinationConnectionID: ArraySlice<UInt8>
+        let destinationConnectionID: [UInt8]
         /// Offset of the (protected) packet number.
         let packetNumberOffset: Int
         /// Offset just past this packet (the next coalesced packet starts there).
@@ -95,47 +86,39 @@ enum QUICInitial {
 
     /// Reads the long header at `start`; nil for a short header, a version negotiation packet or bytes that do not
     /// hold together.
-    static func longHeader(_ d: [UInt8], at start: Int) -> LongHeader? {
-        var o = start
-        guard o + 7 <= d.count, d[o] & 0x80 != 0 else { return nil }
-        let first = d[o]
-        let version = UInt32(d[o + 1]) << 24 | UInt32(d[o + 2]) << 16 | UInt32(d[o + 3]) << 8 | UInt32(d[o + 4])
-        guard version != 0 else { return nil }
-        o += 5
-        let dcidLength = Int(d[o])
-        guard dcidLength <= 20, o + 1 + dcidLength < d.count else { return nil }
-        let dcid = d[(o + 1)..<(o + 1 + dcidLength)]
-        o += 1 + dcidLength
-        let scidLength = Int(d[o])
-        guard scidLength <= 20, o + 1 + scidLength <= d.count else { return nil }
-        o += 1 + scidLength
+    static func longHeader(_ d: PacketView, at start: Int) -> LongHeader? {
+        var c = ByteCursor(d, from: start)
+        guard c.remaining >= 7, let first = c.u8(), first & 0x80 != 0, let version = c.u32(), version != 0,
+            let dcidLength = c.u8(), dcidLength <= 20, let dcid = c.take(Int(dcidLength)),
+            let scidLength = c.u8(), scidLength <= 20, c.skip(Int(scidLength))
+        else { return nil }
         let type = (first >> 4) & 3
         let isV2 = version == 0x6b33_43cf
         let isInitial = type == (isV2 ? 1 : 0)
         let isRetry = type == (isV2 ? 0 : 3)
         guard !isRetry else { return nil }
         if isInitial {
-            guard let tokenLength = varint(d, &o, end: d.count), tokenLength <= UInt64(d.count - o) else { return nil }
-            o += Int(tokenLength)
+            guard let tokenLength = c.quicVarint(), tokenLength <= UInt64(c.remaining), c.skip(Int(tokenLength))
+            else { return nil }
         }
-        guard let length = varint(d, &o, end: d.count), length <= UInt64(d.count - o) else { return nil }
+        guard let length = c.quicVarint(), length <= UInt64(c.remaining) else { return nil }
         return LongHeader(
-            start: start, version: version, type: type, destinationConnectionID: dcid, packetNumberOffset: o,
-            end: o + Int(length))
+            start: start, version: version, type: type, destinationConnectionID: Array(dcid.remainingBytes),
+            packetNumberOffset: c.offset, end: c.offset + Int(length))
     }
 
     /// Removes header protection and opens the payload of the Initial packet `header` (in datagram `d`) with
     /// `keys`: the frames, or nil when the packet does not authenticate.
-    static func open(_ d: [UInt8], _ header: LongHeader, keys: Keys) -> [UInt8]? {
+    static func open(_ d: PacketView, _ header: LongHeader, keys: Keys) -> [UInt8]? {
         let pn = header.packetNumberOffset
         // The sample starts 4 bytes after the packet number's start, whatever its length.
-        guard pn + 4 + 16 <= header.end else { return nil }
-        let mask = QUICCrypto.encryptBlock(d[(pn + 4)..<(pn + 20)], key: keys.headerProtection)
+        guard pn + 4 + 16 <= header.end, header.end <= d.count else { return nil }
+        let mask = QUICCrypto.encryptBlock(d.bytes((pn + 4)..<(pn + 20)), key: keys.headerProtection)
         let start = header.start
-        let first = d[start] ^ (mask[0] & 0x0f)
+        let first = d.u8(start) ^ (mask[0] & 0x0f)
         let pnLength = Int(first & 3) + 1
         guard pn + pnLength + 16 <= header.end else { return nil }
-        var aad = Array(d[start..<(pn + pnLength)])
+        var aad = Array(d.bytes(start..<(pn + pnLength)))
         aad[0] = first
         var packetNumber: UInt64 = 0
         for i in 0..<pnLength {
@@ -144,10 +127,10 @@ enum QUICInitial {
         }
         var nonce = keys.iv
         for i in 0..<8 { nonce[11 - i] ^= UInt8(truncatingIfNeeded: packetNumber >> UInt64(8 * i)) }
+        let sealed = Array(d.bytes((pn + pnLength)..<header.end))
         return QUICCrypto.openGCM(
-            key: keys.packet, nonce: nonce, additionalData: aad[...],
-            ciphertext: d[(pn + pnLength)..<(header.end - 16)],
-            tag: d[(header.end - 16)..<header.end])
+            key: keys.packet, nonce: nonce, additionalData: aad[...], ciphertext: sealed[..<(sealed.count - 16)],
+            tag: sealed[(sealed.count - 16)...])
     }
 
     /// The CRYPTO frames (offset, bytes) of a decrypted client Initial payload, or nil when it holds a frame other
@@ -156,23 +139,23 @@ enum QUICInitial {
     static func cryptoFrames(_ p: [UInt8], cryptoFrameType: UInt8 = 0x06) -> [(
         offset: UInt64, bytes: ArraySlice<UInt8>
     )]? {
-        var frames: [(offset: UInt64, bytes: ArraySlice<UInt8>)] = []
-        var o = 0
-        while o < p.count {
-            switch p[o] {
-            case 0x00, 0x01:  // PADDING, PING
-                o += 1
-            case cryptoFrameType:  // CRYPTO
-                o += 1
-                guard let offset = varint(p, &o, end: p.count), let length = varint(p, &o, end: p.count),
-                    length <= UInt64(p.count - o)
-                else { return nil }
-                frames.append((offset, p[o..<(o + Int(length))]))
-                o += Int(length)
-            default:
-                return nil
+        p.withUnsafeBytes { raw in
+            var frames: [(offset: UInt64, bytes: ArraySlice<UInt8>)] = []
+            var c = ByteCursor(PacketView(raw))
+            while let type = c.u8() {
+                switch type {
+                case 0x00, 0x01:  // PADDING, PING
+                    continue
+                case cryptoFrameType:  // CRYPTO
+                    guard let offset = c.quicVarint(), let length = c.quicVarint(), length <= UInt64(c.remaining)
+                    else { return nil }
+                    frames.append((offset, p[c.offset..<(c.offset + Int(length))]))
+                    _ = c.skip(Int(length))
+                default:
+                    return nil
+                }
             }
+            return frames
         }
-        return frames
     }
 }

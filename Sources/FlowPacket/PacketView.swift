@@ -51,3 +51,13 @@ public struct PacketView {
         MACAddress(UInt64(u16(offset)) << 32 | UInt64(u32(offset + 2)))
     }
 }
+
+extension PacketView {
+    /// The captured bytes in `range`, clipped to the captured end (empty when the range starts past it).
+    @inlinable
+    public func bytes(_ range: Range<Int>) -> UnsafeRawBufferPointer {
+        let lower = min(max(range.lowerBound, 0), count)
+        let upper = min(max(range.upperBound, lower), count)
+        return UnsafeRawBufferPointer(start: base + lower, count: upper - lower)
+    }
+}
