@@ -14,6 +14,8 @@ let package = Package(
         // Only the MallocInterposer trait: it gives the malloc counters on Swift 6.3 and leaves out the
         // default RuntimeInterposer trait (and its dependency, which is not needed for malloc counts).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+        // The QUIC benchmark seals its Initial packet in setup (the version flowmeter itself resolves).
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Hand-built frames and decoded packets shared by the suites (used in setup only, never measured).
@@ -73,6 +75,8 @@ let package = Package(
                 .product(name: "FlowPacket", package: "flowmeter"),
                 .product(name: "FlowMeter", package: "flowmeter"),
                 .product(name: "FlowDPI", package: "flowmeter"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             path: "Benchmarks/Detection",
             plugins: [benchmarkPlugin]),
