@@ -74,10 +74,11 @@ let package = Package(
         .target(name: "FlowIngest", dependencies: ["CLibc", "FlowCapture", "FlowPacket"]),
         .target(
             name: "FlowStreamer", dependencies: ["FlowCapture", "FlowIngest", "FlowMeter", "FlowWriters", "FlowPacket"]),
-        // The harness of `flowmeter bench` (the CLI keeps its commands): measured children (wait4, monotonic clock),
-        // the offline and live runners, the live network (namespaces, veth, iperf3), /proc, CPU pinning, peer tools,
-        // results (table, CSV, JSON) and SVG charts.
-        .target(name: "FlowBench", dependencies: ["FlowCapture", "FlowIngest", "FlowStreamer", "FlowWriters"]),
+        // The harness of `flowmeter bench` (the CLI keeps its commands): the bench runs (offline, live, the measured
+        // child), measured children (wait4, monotonic clock), the offline and live runners, the live network
+        // (namespaces, veth, iperf3), /proc, CPU pinning, peer tools, results (table, CSV, JSON) and SVG charts.
+        .target(
+            name: "FlowBench", dependencies: ["FlowCapture", "FlowConvert", "FlowIngest", "FlowStreamer", "FlowWriters"]),
         // flowmeter's defaults for programs using the library: the CLI's plugins, detection and threads.
         .target(name: "FlowPresets", dependencies: ["FlowDPI", "FlowFeatures", "FlowMeter", "FlowPacket", "FlowStreamer"]),
         // Built-in feature plugins: an ordinary library that uses only the public plugin API.
@@ -94,12 +95,12 @@ let package = Package(
             ]),
         // What `flowmeter convert` and the other commands do once their options are parsed: the inputs (directories
         // searched, outputs that are inputs refused), the output settings and writers, each-file and --output-dir
-        // conversion with resume, the manifest (SHA-256 through swift-crypto), live capture, the packet table, the
-        // bench runs (the harness is FlowBench), progress, messages and signals.
+        // conversion with resume, the manifest (SHA-256 through swift-crypto), live capture, the packet table,
+        // progress, messages and signals. Nothing of the benchmark harness (FlowBench).
         .target(
             name: "FlowConvert",
             dependencies: [
-                "FlowBench", "FlowCapture", "FlowDPI", "FlowDataset", "FlowFeatures", "FlowIPFIX", "FlowIngest",
+                "FlowCapture", "FlowDPI", "FlowDataset", "FlowFeatures", "FlowIPFIX", "FlowIngest",
                 "FlowMeter", "FlowPacket", "FlowParquet", "FlowPresets", "FlowStreamer", "FlowWriters",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowBench
 import FlowConvert
 import FlowStreamer
 

@@ -1,4 +1,4 @@
-import FlowBench
+import FlowConvert
 
 extension BenchResults {
     /// Prints the table of the results on stdout and, when `directory` is given, writes their files there

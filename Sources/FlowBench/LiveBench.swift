@@ -1,4 +1,4 @@
-import FlowBench
+import FlowConvert
 
 /// One `flowmeter bench live` run, its options resolved: checks what the live network needs, then captures the
 /// generated traffic of every scenario through every path. A missing prerequisite or a failed run ends the

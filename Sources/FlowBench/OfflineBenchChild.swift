@@ -1,4 +1,4 @@
-import FlowBench
+import FlowConvert
 import FlowStreamer
 import FlowWriters
 

@@ -1,4 +1,4 @@
-import FlowBench
+import FlowConvert
 
 /// One `flowmeter bench offline` run, its options resolved: checks tshark, finds the peer tools, runs every path
 /// (and peer) as a measured child process and prints what FlowBench warns about. A tool that cannot be used ends
