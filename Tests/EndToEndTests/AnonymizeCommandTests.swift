@@ -8,7 +8,11 @@ import Glibc
 
 /// `--anonymize KEYFILE` end to end on real captures: no address of the input is left anywhere in the output, the
 /// output is the same for any thread count and changes with the key, labels are matched on the real addresses.
-@Suite(.timeLimit(.minutes(3))) struct AnonymizeCommandTests {
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.timeLimit(.minutes(10))) struct AnonymizeCommandTests {
     static let captures = ["http_ipv6.pcap", "dns_long.pcap", "443-chrome.pcap", "quic.pcap", "vlan.pcap"]
 
     static func pcap(_ name: String) -> String {

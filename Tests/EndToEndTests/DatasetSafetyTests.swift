@@ -12,7 +12,11 @@ import Glibc
 /// Converting datasets safely (issue 17): an output never written over an input, directories as inputs, a
 /// damaged input that does not end the batch, time that goes backwards reported, and the option checks a new
 /// user ran into.
-@Suite(.timeLimit(.minutes(2))) struct DatasetSafetyTests {
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.timeLimit(.minutes(10))) struct DatasetSafetyTests {
     static var sample: Data { get throws { try Data(contentsOf: URL(fileURLWithPath: CLIRunner.sampleCapture)) } }
 
     /// A UDP datagram between two fixed hosts, from `sourcePort` to port 53.

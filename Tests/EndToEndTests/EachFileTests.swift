@@ -9,7 +9,11 @@ import Glibc
 
 /// Converting whole datasets (issue 17, part B): `--each-file` (every input its own capture, a `source` column),
 /// `--output-dir` (one output per input, resumable), `--jobs` (byte-identical for every N) and `--manifest`.
-@Suite(.timeLimit(.minutes(4))) struct EachFileTests {
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.timeLimit(.minutes(10))) struct EachFileTests {
     /// A UDP datagram from 192.0.2.1:`sourcePort` to 192.0.2.2:53.
     static func udpFrame(sourcePort: UInt16, payload: Int = 20) -> [UInt8] {
         PacketBuilder.ethernet(

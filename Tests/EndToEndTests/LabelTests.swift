@@ -5,7 +5,11 @@ import Testing
 
 /// `--labels RULES.csv` end to end: flows of a generated capture labelled by a schedule, in both orientations,
 /// IPv4 and IPv6, by time window and port range; problems in the rule file stop the run before any input is read.
-@Suite(.timeLimit(.minutes(2))) struct LabelTests {
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.timeLimit(.minutes(10))) struct LabelTests {
     /// t is in seconds after 2017-07-04T12:00:00Z.
     static let base = 1_499_169_600
 

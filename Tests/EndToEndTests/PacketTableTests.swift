@@ -4,7 +4,11 @@ import Foundation
 import Testing
 
 /// `flowmeter packets`: every metered packet once, joined to `convert`'s flows by `flow_id`.
-@Suite(.timeLimit(.minutes(5))) struct PacketTableTests {
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.timeLimit(.minutes(10))) struct PacketTableTests {
     static var pcaps: [URL] {
         let folder = CLIRunner.packageRoot.deletingLastPathComponent().appendingPathComponent("shared/conformance/pcaps")
         return ((try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? [])

@@ -5,7 +5,11 @@ import Testing
 
 /// `--time-unit ms|us|ns` (issue 17): every time column in the unit its name carries, exact to the capture's
 /// resolution; milliseconds are NFStream's (the default, unchanged).
-@Suite(.timeLimit(.minutes(2))) struct TimeUnitTests {
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.timeLimit(.minutes(10))) struct TimeUnitTests {
     /// One UDP flow of four packets in a nanosecond capture: A→B, B→A 250,000,001 ns later, A→B 999 ns later,
     /// B→A 2,000,500,000 ns later.
     static let nanoseconds = [

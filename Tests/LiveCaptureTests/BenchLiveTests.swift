@@ -12,7 +12,11 @@ import Glibc
 #endif
 
 /// `flowmeter bench live`: a real namespace pair, real iperf3 traffic, real captures through each path.
-@Suite(.serialized, .timeLimit(.minutes(2)))
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct BenchLiveTests {
     static var requirements: String? {
         if !NetworkNamespace.isSupported { return NetworkNamespace.skipMessage }

@@ -13,7 +13,11 @@ import Glibc
 
 /// Live capture on a veth pair the test creates (see `NetworkNamespace`): traffic goes only from the test's
 /// namespace to the address of the veth end in the test's own namespace.
-@Suite(.timeLimit(.minutes(1)))
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.timeLimit(.minutes(10)))
 struct LiveCaptureTests {
 
     @Test(.enabled(if: NetworkNamespace.isSupported, Comment(rawValue: NetworkNamespace.skipMessage)))

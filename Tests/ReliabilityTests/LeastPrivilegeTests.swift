@@ -13,7 +13,11 @@ import Glibc
 /// (`ip netns exec`) as `nobody` (setpriv: other uid and gid, no groups, no capabilities of its own), capturing
 /// on the namespace's end of the veth pair the traffic sent from that namespace to the test's end. Without the
 /// capabilities the same copy fails with the message naming setcap.
-@Suite(.serialized, .timeLimit(.minutes(1)))
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct LeastPrivilegeTests {
     static var requirements: String? {
         if !Flowmeter.isRoot { return "needs root (setcap, setpriv, namespaces)" }

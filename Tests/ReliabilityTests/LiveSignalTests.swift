@@ -11,7 +11,11 @@ import Glibc
 /// SIGINT and SIGTERM are the normal way to stop `flowmeter live` (README, "Live capture"): sent before any
 /// traffic, in the middle of a steady stream, or after it, the run ends with status 0, a valid gzip file holding
 /// every flow seen, and the final statistics line on stderr.
-@Suite(.serialized, .timeLimit(.minutes(1)))
+// Time limit: 10 minutes. Swift Testing counts it from when the test is scheduled, and on two cores the long
+// synchronous suites (threading, ingest, conformance, example builds) can hold every worker thread for minutes
+// before this suite runs (a 1-minute limit failed that way once with every test idle). A hang is still caught:
+// each test waits for its children with deadlines, and CI's step deadline prints the process tree.
+@Suite(.serialized, .timeLimit(.minutes(10)))
 struct LiveSignalTests {
     enum Point: String, CaseIterable, Sendable { case beforeTraffic, duringTraffic, afterTraffic }
 
