@@ -98,32 +98,6 @@ func fnv1a(_ data: UnsafeRawBufferPointer) -> UInt64 {
     return h
 }
 
-/// `InlineConsumer` with a meter whose table and plugin states start small.
-struct SmallConsumer: PacketConsumer, ~Copyable {
-    var meter: Meter
-    let exporter: NumberingExporter
-
-    init(configuration: StreamerConfiguration, writer: FlowWriter) {
-        meter = Meter(configuration: configuration.meter, plugins: configuration.plugins, initialCapacity: 8)
-        exporter = NumberingExporter(writer: writer, configuration: configuration.meter)
-    }
-
-    mutating func consume(_ packet: inout DecodedPacket, frame: UnsafeRawBufferPointer) {
-        meter.process(&packet, frame: frame, exporter: exporter)
-    }
-    var failed: Bool { exporter.error != nil }
-    var activeFlows: Int { meter.table.count }
-    var rowsWritten: UInt64 { exporter.nextID }
-    var droppedRingFull: UInt64 { 0 }
-    var outputError: Error? { exporter.error }
-    mutating func tick(clock: UInt64) { meter.tick(clock: clock, exporter: exporter) }
-    mutating func finish() -> MeterStatistics {
-        meter.flush(exporter: exporter)
-        meter.cleanupPlugins()
-        return meter.statistics
-    }
-}
-
 func check(_ report: ConversionReport, lines: Int) {
     if report.packetsMetered + report.packetsIgnored != report.packetsRead {
         fuzzFailure(
@@ -192,7 +166,8 @@ public func captureFuzzTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) 
     } catch {
         fuzzFailure("begin failed on a sink that cannot fail: \(error)")
     }
-    var consumer = SmallConsumer(configuration: configuration, writer: writer)
+    var consumer = InlineConsumer(
+        configuration: configuration.meter, plugins: configuration.plugins, writer: writer, initialCapacity: 8)
     var report = ConversionReport()
     streamer.readAll(inputs: [memfdPath], into: &consumer, report: &report, progress: nil)
     let statistics = consumer.finish()

@@ -6,12 +6,17 @@ import FlowPacket
 import FlowWriters
 
 /// One meter on the reading thread (`--threads 1`): reading, metering and writing on one thread, the least CPU.
-struct InlineConsumer: PacketConsumer & ~Copyable, ~Copyable {
+struct InlineConsumer: PacketConsumer, ~Copyable {
     var meter: Meter
     let exporter: NumberingExporter
 
-    init(configuration: MeterConfiguration, plugins: [any FeaturePlugin], writer: FlowWriter) {
-        meter = Meter(configuration: configuration, plugins: plugins)
+    /// `initialCapacity`: the flows the table (and the plugins' states) have room for before growing; the fuzz
+    /// harness starts small so that growth runs on small inputs.
+    init(
+        configuration: MeterConfiguration, plugins: [any FeaturePlugin], writer: FlowWriter,
+        initialCapacity: Int = 4096
+    ) {
+        meter = Meter(configuration: configuration, plugins: plugins, initialCapacity: initialCapacity)
         exporter = NumberingExporter(writer: writer, configuration: configuration)
     }
 
