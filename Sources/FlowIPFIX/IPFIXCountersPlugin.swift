@@ -66,6 +66,7 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
     /// Zero counters.
     public func makeState() -> State { State() }
 
+    @inline(__always)
     func count(_ state: inout State, _ packet: borrowing PacketContext) {
         if packet.direction == 0 {
             state.ipBytes.0 &+= UInt64(packet.packet.ipSize)
@@ -77,6 +78,7 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
     }
 
     /// Counts the first packet's IP and wire sizes in its direction.
+    @inline(__always)
     public func flowStarted(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext) -> PluginAction
     {
         count(&state, packet)
@@ -84,6 +86,7 @@ public struct IPFIXCountersPlugin: FeaturePlugin {
     }
 
     /// Counts the packet's IP and wire sizes in its direction.
+    @inline(__always)
     public func packetObserved(_ state: inout State, flow: borrowing Flow, packet: borrowing PacketContext)
         -> PluginAction
     {

@@ -104,6 +104,7 @@ public final class IPFIXFlowWriter: FlowWriter {
             file = try FileSink(path: path)
             maxMessage = 65535
         }
+        message.reserveCapacity(maxMessage)
     }
 
     var isFile: Bool { file != nil }
@@ -209,24 +210,25 @@ public final class IPFIXFlowWriter: FlowWriter {
     func sendMessage() throws {
         guard !message.isEmpty else { return }
         let records = message.dataRecords
+        // The builder keeps its buffer from message to message: nothing is allocated or grown per message.
         if isFile {
             // Files: the export time is the end of the latest flow in the message, in seconds.
-            let t = UInt32(truncatingIfNeeded: messageEndTime / 1000)
-            var bytes = message.finish()
-            for k in 0..<4 { bytes[4 + k] = UInt8(truncatingIfNeeded: t >> UInt32(24 - 8 * k)) }
-            try bytes.withUnsafeBytes { try file!.write($0) }
+            message.close()
+            message.setExportTime(UInt32(truncatingIfNeeded: messageEndTime / 1000))
+            try message.bytes.withUnsafeBytes { try file!.write($0) }
             sequence &+= records
         } else if case .tcp = destination {
-            let bytes = message.finish()
-            message = IPFIXMessageBuilder()
+            let bytes = message.finish()  // the queue may keep it; the builder then starts a buffer of its own
+            message.reset()
             try transmitTCP(bytes, records: records)
         } else {
-            datagrams.append(message.finish())
+            message.close()
+            datagrams.append(message.bytes)
             sequence &+= records
             if datagrams.isFull { try sendDatagrams() }
         }
         messagesSent += 1
-        message = IPFIXMessageBuilder()
+        message.reset()
     }
 
     /// UDP: sends the datagrams the batch holds.

@@ -108,10 +108,32 @@ public struct IPFIXMessageBuilder {
 
     /// Closes the message: the last set's length and the message length.
     public mutating func finish() -> [UInt8] {
+        close()
+        return bytes
+    }
+
+    /// Closes the message in place (the last set's length and the message length); ``bytes`` is then the message.
+    public mutating func close() {
         closeSet()
         let length = UInt16(truncatingIfNeeded: bytes.count)
         bytes[2] = UInt8(length >> 8)
         bytes[3] = UInt8(truncatingIfNeeded: length)
-        return bytes
+    }
+
+    /// Overwrites the header's export time (seconds since the epoch).
+    public mutating func setExportTime(_ seconds: UInt32) {
+        for k in 0..<4 { bytes[4 + k] = UInt8(truncatingIfNeeded: seconds >> UInt32(24 - 8 * k)) }
+    }
+
+    /// Forgets the message, keeping its memory for the next one (``isEmpty`` is true again).
+    public mutating func reset() {
+        bytes.removeAll(keepingCapacity: true)
+        setStart = nil
+        dataRecords = 0
+    }
+
+    /// Keeps room for messages of `bytes` bytes, so that building one never grows the buffer.
+    public mutating func reserveCapacity(_ bytes: Int) {
+        self.bytes.reserveCapacity(bytes)
     }
 }
