@@ -5,6 +5,7 @@ import FlowStreamer
 
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",  // explicit: a derived name costs a runtime type lookup
         abstract: "Measure what feeding the flow meter costs through each ingestion path (direct, tshark, object).",
         discussion: """
             'bench offline' meters capture files; 'bench live' generates iperf3 traffic in a private network \

@@ -4,6 +4,7 @@ import FlowStreamer
 
 struct Convert: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "convert",  // explicit: a derived name costs a runtime type lookup
         abstract: "Convert pcap/pcapng captures to one CSV row per flow.",
         discussion: """
             Several inputs are read in the order given as one capture: flows continue across files. \

@@ -4,6 +4,7 @@ import FlowConvert
 
 struct Interfaces: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "interfaces",  // explicit: a derived name costs a runtime type lookup
         abstract: "List the interfaces flowmeter can capture on: name, state, addresses and description.")
 
     func run() throws {

@@ -5,6 +5,7 @@ import FlowDataset
 /// `flowmeter keygen KEYFILE`: a new anonymisation key.
 struct Keygen: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "keygen",  // explicit: a derived name costs a runtime type lookup
         abstract: "Make a key for --anonymize: 32 random bytes in a new file of mode 0600.",
         discussion: """
             The file must not exist (a key is never overwritten: outputs anonymised with it could no longer be \

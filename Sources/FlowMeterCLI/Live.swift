@@ -4,6 +4,7 @@ import FlowStreamer
 
 struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "live",  // explicit: a derived name costs a runtime type lookup
         abstract: "Capture from a network interface and write one CSV row per flow as flows end.",
         discussion: """
             Stops on SIGINT or SIGTERM (or --duration / --max-packets): every active flow is then written \

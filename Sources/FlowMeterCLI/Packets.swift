@@ -6,6 +6,7 @@ import FlowStreamer
 /// `flowmeter packets`: one row per packet, joined to `convert`'s flow rows by `flow_id`.
 struct Packets: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "packets",  // explicit: a derived name costs a runtime type lookup
         abstract:
             "Write one row per packet (CSV, gzip CSV or Parquet), each with the id of its flow in convert's output.",
         discussion: """
