@@ -12,7 +12,9 @@ import Synchronization
 final class MeterWorker: @unchecked Sendable {
     let input: SPSCRing<PacketBatch>
     let free: SPSCRing<PacketBatch>
-    /// Batches queued on `input`, or free on `free`, before the waiting side is woken: half the pool.
+    /// Batches queued on `input`, or free on `free`, before the waiting side is woken: two (half a live pool of
+    /// 32 would leave a meter asleep with 15 batches queued; on two cores, the waiting side then idles its core
+    /// while the other fills them).
     let refill: Int
     let output = SPSCRing<RecordBatch>(capacity: 8)
     let recycled = SPSCRing<RecordBatch>(capacity: 16)
@@ -47,7 +49,7 @@ final class MeterWorker: @unchecked Sendable {
         self.outputStage = outputStage
         input = SPSCRing(capacity: poolSize)
         free = SPSCRing(capacity: poolSize)
-        refill = max(1, poolSize / 2)
+        refill = min(2, max(1, poolSize / 2))
     }
 
     /// The thread's body: meter every batch until the last one, then flush the table.
@@ -119,6 +121,16 @@ final class MeterWorker: @unchecked Sendable {
         hand(collector.current)
         collector.current = nextRecordBatch()
     }
+
+    /// Sends the collector's batch to the output stage if the output ring has room now; otherwise the batch stays
+    /// the collector's, to grow (the reading thread's lane, mid-batch).
+    func trySend(_ collector: RecordCollector) {
+        if collector.current.isEmpty || !output.tryPush(collector.current) { return }
+        collector.current = nextRecordBatch()
+    }
+
+    /// Hands the last batch, waiting for room.
+    func handLast(_ batch: RecordBatch) { hand(batch) }
 
     /// Pushes `batch` on `output`, parked while the ring is full (the output stage wakes a meter whose full ring it
     /// drained).

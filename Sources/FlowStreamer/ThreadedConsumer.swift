@@ -5,15 +5,21 @@ import FlowMeter
 import FlowPacket
 import FlowWriters
 
-/// The dispatcher, on the reading thread: clamps time, numbers packets, routes each to the meter thread owning its
-/// shard and broadcasts scan ticks. The meters hand typed records to the output stage, on a thread of its own.
-/// Offline input never drops: when a meter's batches are all in use the reader waits for one. Live input never
-/// waits: the packets of a batch that has no free successor are dropped and counted.
+/// The dispatcher, on the reading thread: clamps time, numbers packets, routes each to the meter owning its shard
+/// and broadcasts scan ticks. The meters hand typed records to the output stage, on a thread of its own.
+/// Offline input never drops: when a meter's batches are all in use the reader waits for one; and offline, the
+/// first meter is an ``InlineLane`` on the reading thread itself, owning fewer shards than the meter threads. Live
+/// input never waits: every meter is a thread, and the packets of a batch that has no free successor are dropped and
+/// counted.
 struct ThreadedConsumer: PacketConsumer {
     let configuration: MeterConfiguration
     /// The idle-scan interval in ticks of the time unit (read per packet: computed once).
     let scanTicks: UInt64
     let workers: [MeterWorker]
+    /// Offline: meter 0, on this thread (nil for live capture).
+    let lane: InlineLane?
+    /// The first meter with a thread of its own (1 with a lane, else 0).
+    let firstThreaded: Int
     let meterThreads: [pthread_t]
     let output: OutputStage
     let outputThread: pthread_t
@@ -36,8 +42,10 @@ struct ThreadedConsumer: PacketConsumer {
     let copyFrames: Bool
     /// Packets routed between two hand-offs (all meters' batches are sent together, carrying the watermark).
     static let batchPackets = 512
-    /// Packet batches per meter: how far the reader may run ahead of a meter.
-    static let poolSize = 8
+    /// Packet batches per meter thread, offline: how far the reader may run ahead of a meter. 24 in all, at least 8
+    /// per meter: the cost of a packet varies a lot from flow to flow (nDPI works on each flow's first packets), and
+    /// on two cores a deeper queue lets the reader and the meter absorb each other's bursts instead of waiting.
+    static func poolSize(meterThreads: Int) -> Int { max(8, 24 / max(1, meterThreads)) }
     static let livePoolSize = 32
     /// Frame bytes a packet batch holds (when plugins read packet bytes).
     static let frameArenaBytes = 1 << 17
@@ -50,8 +58,12 @@ struct ThreadedConsumer: PacketConsumer {
         scanTicks = configuration.scanIntervalTicks
         self.dropWhenFull = dropWhenFull
         copyFrames = plugins.contains { $0.needsPacketBytes }
-        let pool = dropWhenFull ? Self.livePoolSize : Self.poolSize
-        let perMeter = Self.batchPackets / count + Self.batchPackets / 8 + 16
+        let laneShards = dropWhenFull ? 0 : Self.laneShards(meters: count, readsPacketBytes: copyFrames)
+        firstThreaded = laneShards > 0 ? 1 : 0
+        let threads = count - firstThreaded
+        let pool = dropWhenFull ? Self.livePoolSize : Self.poolSize(meterThreads: threads)
+        let threadShare = Double(FlowTable.shardCount - laneShards) / Double(FlowTable.shardCount * threads)
+        let perMeter = Int(Double(Self.batchPackets) * threadShare) + Self.batchPackets / 8 + 16
         let frameBytes = copyFrames ? Self.frameArenaBytes : 0
         let outputParker = Parker()
         let dispatcherParker = parker
@@ -63,7 +75,7 @@ struct ThreadedConsumer: PacketConsumer {
         }
         var batches: [PacketBatch] = []
         filling = .allocate(capacity: count)
-        for (m, worker) in workers.enumerated() {
+        for (m, worker) in workers.enumerated() where m >= firstThreaded {
             let first = PacketBatch(items: perMeter, frameBytes: frameBytes)
             batches.append(first)
             (filling + m).initialize(to: .passUnretained(first))
@@ -74,9 +86,12 @@ struct ThreadedConsumer: PacketConsumer {
             }
         }
         self.pool = batches
-        meterOfShard = (0..<FlowTable.shardCount).map { $0 % count }
+        meterOfShard = Self.shardOwners(meters: count, laneShards: laneShards)
         output = OutputStage(workers: workers, writer: writer, parker: outputParker)
-        meterThreads = workers.map { worker in startThread { worker.run() } }
+        // The lane's meter first, on this thread: it takes the detection module the plugin's validation left in the
+        // pool, while the threads start theirs.
+        lane = laneShards > 0 ? InlineLane(worker: workers[0], outputStage: outputParker) : nil
+        meterThreads = workers[firstThreaded...].map { worker in startThread { worker.run() } }
         let stage = output
         outputThread = startThread { stage.run() }
     }
@@ -86,6 +101,11 @@ struct ThreadedConsumer: PacketConsumer {
         if packet.time > clock { clock = packet.time } else { packet.time = clock }
         let hash = FlowKey(packet).hashValue64
         let m = meterOfShard[FlowTable.shard(of: hash)]
+        if m < firstThreaded {
+            lane.unsafelyUnwrapped.process(packet, frame: frame, hash: hash, index: index)
+            advance()
+            return
+        }
         let copied = copyFrames ? frame : UnsafeRawBufferPointer(start: nil, count: 0)
         if copyFrames && !filling[m]._withUnsafeGuaranteedRef({ $0.hasRoom(forFrame: frame.count) }) {
             // Frame arenas keep a fixed size (large frames would otherwise grow every batch of the pool for good):
@@ -93,6 +113,12 @@ struct ThreadedConsumer: PacketConsumer {
             flush(last: false)
         }
         filling[m]._withUnsafeGuaranteedRef { $0.append(packet, hash: hash, index: index, frame: copied) }
+        advance()
+    }
+
+    /// After a packet: the scan tick when one is due, the packet's number, and the hand-off every `batchPackets`.
+    @inline(__always)
+    mutating func advance() {
         if clock &- lastScan >= scanTicks {
             lastScan = clock
             broadcastTick(clock: clock, index: index)
@@ -102,22 +128,61 @@ struct ThreadedConsumer: PacketConsumer {
         if sinceFlush >= Self.batchPackets { flush(last: false) }
     }
 
+    /// A scan tick after packet `index`: queued for each meter thread, run at once by the lane (which has metered
+    /// every packet up to `index` and none after).
     func broadcastTick(clock: UInt64, index: UInt64) {
-        for m in 0..<workers.count { filling[m]._withUnsafeGuaranteedRef { $0.appendTick(clock: clock, index: index) } }
+        lane?.expireIdle(clock: clock, index: index)
+        for m in firstThreaded..<workers.count {
+            filling[m]._withUnsafeGuaranteedRef { $0.appendTick(clock: clock, index: index) }
+        }
     }
 
-    /// Sends every meter its batch (even an empty one, to carry the watermark) and takes a free one in its place.
+    /// Shards the lane meters: none with one meter; with more, a share of the reading thread's core, larger when
+    /// plugins read packet bytes (application detection: metering then costs more than reading, and a lane's
+    /// packets need no frame copy). Tuned on two cores; the output does not depend on it.
+    static func laneShards(meters: Int, readsPacketBytes: Bool) -> Int {
+        guard meters > 1 else { return 0 }
+        let share = readsPacketBytes ? 0.25 : 0.1
+        return Int((Double(FlowTable.shardCount) * share / Double(meters - 1)).rounded())
+    }
+
+    /// The meter of each shard: the first `laneShards` shards (spread over the table) to meter 0, the rest round
+    /// robin over the other meters; without a lane, round robin over all.
+    static func shardOwners(meters: Int, laneShards: Int) -> [Int] {
+        let shards = FlowTable.shardCount
+        guard laneShards > 0 else { return (0..<shards).map { $0 % meters } }
+        var owners = [Int](repeating: -1, count: shards)
+        for k in 0..<laneShards { owners[k * shards / laneShards] = 0 }
+        var next = 0
+        for s in 0..<shards where owners[s] < 0 {
+            owners[s] = 1 + next % (meters - 1)
+            next += 1
+        }
+        return owners
+    }
+
+    /// Sends every meter thread its batch (even an empty one, to carry the watermark), then publishes the lane's
+    /// records up to the same packet, then takes a free batch for each thread (waiting, offline, while a meter holds
+    /// them all). In that order, no wait can close a cycle: a meter thread's records are never held back by a lane
+    /// that has not published the packets before them.
     mutating func flush(last: Bool) {
         sinceFlush = 0
-        for (m, worker) in workers.enumerated() {
+        for m in firstThreaded..<workers.count {
             let batch = filling[m].takeUnretainedValue()
             batch.watermark = index
             batch.isLast = last
-            if last {
-                send(batch, to: worker)
-                continue
-            }
+            // Live batches are sent below, only when a free batch can take their place.
+            if last || !dropWhenFull { send(batch, to: workers[m]) }
+        }
+        if let lane {
+            if last { lane.finish() } else { lane.publish(watermark: index) }
+        }
+        if last { return }
+        for m in firstThreaded..<workers.count {
+            let worker = workers[m]
             if dropWhenFull {
+                // Live: a batch without a free successor is dropped (its packets counted), never waited for.
+                let batch = filling[m].takeUnretainedValue()
                 guard let next = worker.free.tryPop() else {
                     droppedRingFull &+= UInt64(batch.count)
                     batch.clear()
@@ -126,7 +191,6 @@ struct ThreadedConsumer: PacketConsumer {
                 send(batch, to: worker)
                 filling[m] = .passUnretained(next)
             } else {
-                send(batch, to: worker)
                 filling[m] = .passUnretained(nextFreeBatch(of: worker))
             }
         }
