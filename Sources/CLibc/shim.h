@@ -35,4 +35,30 @@ int flowmeter_pipe2(int descriptors[2], int flags) __asm__("pipe2");
 int flowmeter_spawn_closefrom(posix_spawn_file_actions_t *actions, int from)
     __asm__("posix_spawn_file_actions_addclosefrom_np");
 
+// UDP segmentation offload (UDP_SEGMENT, Linux 4.18): one send of several equal datagrams end to end, cut by the
+// kernel (or the network card) into datagrams of `segment` bytes, the last possibly shorter. `control` must hold
+// flowmeter_gso_control_size() bytes; the header's msg_control points to it afterwards.
+#include <netinet/in.h>
+#include <stdint.h>
+#include <string.h>
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+
+static inline size_t flowmeter_gso_control_size(void) { return CMSG_SPACE(sizeof(uint16_t)); }
+
+static inline void flowmeter_set_gso(struct msghdr *header, void *control, uint16_t segment) {
+    memset(control, 0, CMSG_SPACE(sizeof(uint16_t)));
+    header->msg_control = control;
+    header->msg_controllen = CMSG_SPACE(sizeof(uint16_t));
+    struct cmsghdr *message = CMSG_FIRSTHDR(header);
+    message->cmsg_level = SOL_UDP;
+    message->cmsg_type = UDP_SEGMENT;
+    message->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    memcpy(CMSG_DATA(message), &segment, sizeof segment);
+}
+
 #endif

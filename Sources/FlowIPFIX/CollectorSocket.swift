@@ -62,6 +62,7 @@ final class CollectorSocket {
         close(fd)
         vectors.deallocate()
         headers.deallocate()
+        controls.deallocate()
     }
 
     static func setBlocking(_ fd: Int32) {
@@ -91,43 +92,89 @@ final class CollectorSocket {
     }
 
     /// Sends UDP datagrams, laid end to end in `bytes` (datagram `i` ends at `ends[i]`), with as few system calls
-    /// as the kernel allows (`sendmmsg`: one call for up to ``DatagramBatch/capacity`` datagrams). As ``transmit(_:)``,
-    /// a collector that is not listening goes unnoticed.
+    /// and as little kernel work per datagram as the kernel allows: one `sendmmsg` call for the batch, and within it
+    /// each run of datagrams of the same size (the last of a run may be shorter) as one send that the kernel cuts
+    /// into datagrams (UDP segmentation offload, Linux 4.18; a kernel or path that refuses it, e.g. a datagram larger
+    /// than the interface's MTU, gets plain datagrams from then on). The datagrams on the wire are the same either
+    /// way. As ``transmit(_:)``, a collector that is not listening goes unnoticed.
     func transmitDatagrams(_ batch: DatagramBatch) throws(IPFIXError) {
         let count = batch.ends.count
         guard count > 0 else { return }
         let failure: Int32 = batch.bytes.withUnsafeBytes { raw in
-            var start = 0
-            for i in 0..<count {
-                vectors[i] = iovec(
-                    iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + start),
-                    iov_len: batch.ends[i] - start)
-                headers[i] = flowmeter_mmsghdr()
-                headers[i].msg_hdr.msg_iov = vectors + i
-                headers[i].msg_hdr.msg_iovlen = 1
-                start = batch.ends[i]
-            }
-            var done = 0
-            while done < count {
-                let n = flowmeter_sendmmsg(fd, headers + done, UInt32(count - done), 0)
-                if n > 0 {
-                    done += Int(n)
-                } else if errno == ECONNREFUSED {
-                    done += 1  // an ICMP refusal of an earlier datagram, reported on this one: as with send()
-                } else if errno != EINTR {
-                    return errno
+            while true {
+                let segmented = segmentationWorks
+                var start = 0
+                var i = 0
+                var sends = 0
+                while i < count {
+                    // A run: datagrams i..<j of `size` bytes (the last may be shorter), within the kernel's limits.
+                    let size = batch.ends[i] - start
+                    var j = i + 1
+                    if segmented {
+                        while j < count && j - i < Self.segmentsPerSend
+                            && batch.ends[j] - start <= Self.bytesPerSend
+                        {
+                            let next = batch.ends[j] - batch.ends[j - 1]
+                            if next > size { break }
+                            j += 1
+                            if next < size { break }
+                        }
+                    }
+                    vectors[sends] = iovec(
+                        iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + start),
+                        iov_len: batch.ends[j - 1] - start)
+                    headers[sends] = flowmeter_mmsghdr()
+                    headers[sends].msg_hdr.msg_iov = vectors + sends
+                    headers[sends].msg_hdr.msg_iovlen = 1
+                    if j - i > 1 {
+                        let control = controls + sends * Self.controlSize
+                        flowmeter_set_gso(&headers[sends].msg_hdr, control, UInt16(truncatingIfNeeded: size))
+                    }
+                    sends += 1
+                    start = batch.ends[j - 1]
+                    i = j
                 }
+                var done = 0
+                var refused = -1
+                while done < sends {
+                    let n = flowmeter_sendmmsg(fd, headers + done, UInt32(sends - done), 0)
+                    if n > 0 {
+                        done += Int(n)
+                    } else if errno == ECONNREFUSED {
+                        // An ICMP refusal of an earlier datagram, reported (and cleared) on this send, which did not
+                        // leave: tried once more, then given up as with send() (a run of datagrams is one send).
+                        if refused == done { done += 1 } else { refused = done }
+                    } else if segmented && done == 0 && (errno == EINVAL || errno == EIO || errno == ENOPROTOOPT) {
+                        break  // no segmentation here: the batch again, datagram by datagram
+                    } else if errno != EINTR {
+                        return errno
+                    }
+                }
+                if done == sends {
+                    if segmented { segmentedSends += (0..<sends).count { headers[$0].msg_hdr.msg_controllen > 0 } }
+                    return 0
+                }
+                segmentationWorks = false
             }
-            return 0
         }
         if failure != 0 {
             throw .sendFailed(destination: destination, message: String(cString: strerror(failure)))
         }
     }
 
-    /// One `iovec` and one `mmsghdr` per datagram of a batch, allocated once.
+    /// Whether the kernel took segmented sends on this socket (until one is refused).
+    private(set) var segmentationWorks = true
+    /// Sends that carried more than one datagram, so far.
+    private(set) var segmentedSends = 0
+    /// Datagrams and bytes in one segmented send (the kernel's limits: 64 segments, an IP packet's 64 KiB).
+    static let segmentsPerSend = 64
+    static let bytesPerSend = 65_000
+    /// One `iovec`, one `mmsghdr` and one control message per send of a batch, allocated once.
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: DatagramBatch.capacity)
     private let headers = UnsafeMutablePointer<flowmeter_mmsghdr>.allocate(capacity: DatagramBatch.capacity)
+    private static let controlSize = flowmeter_gso_control_size()
+    private let controls = UnsafeMutableRawPointer.allocate(
+        byteCount: DatagramBatch.capacity * CollectorSocket.controlSize, alignment: 16)
 
     /// Sends one message: a datagram (UDP: a collector that is not listening goes unnoticed), or the whole stream
     /// (TCP; a connection the collector has closed is an error before anything is sent into it).
