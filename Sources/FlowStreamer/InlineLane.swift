@@ -58,7 +58,7 @@ final class InlineLane {
         meter.cleanupPlugins()
         collector.current.isLast = true
         collector.current.statistics = meter.statistics
-        worker.handLast(collector.current)
+        worker.hand(collector.current)
         worker.watermark.store(.max, ordering: .releasing)
         outputStage.unpark()
     }

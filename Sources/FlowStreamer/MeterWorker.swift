@@ -12,9 +12,8 @@ import Synchronization
 final class MeterWorker: @unchecked Sendable {
     let input: SPSCRing<PacketBatch>
     let free: SPSCRing<PacketBatch>
-    /// Batches queued on `input`, or free on `free`, before the waiting side is woken: two (half a live pool of
-    /// 32 would leave a meter asleep with 15 batches queued; on two cores, the waiting side then idles its core
-    /// while the other fills them).
+    /// Batches queued on `input`, or free on `free`, before the waiting side is woken: two. (Waking it at half the
+    /// pool left its core idle while the other side filled or emptied the rest; measured on two cores.)
     let refill: Int
     let output = SPSCRing<RecordBatch>(capacity: 8)
     let recycled = SPSCRing<RecordBatch>(capacity: 16)
@@ -129,12 +128,9 @@ final class MeterWorker: @unchecked Sendable {
         collector.current = nextRecordBatch()
     }
 
-    /// Hands the last batch, waiting for room.
-    func handLast(_ batch: RecordBatch) { hand(batch) }
-
     /// Pushes `batch` on `output`, parked while the ring is full (the output stage wakes a meter whose full ring it
     /// drained).
-    private func hand(_ batch: RecordBatch) {
+    func hand(_ batch: RecordBatch) {
         waitFor(
             parker, timeoutMicroseconds: 1000, until: { !output.isFull }, take: { output.tryPush(batch) ? () : nil })
     }

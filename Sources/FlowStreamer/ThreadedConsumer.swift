@@ -146,8 +146,8 @@ struct ThreadedConsumer: PacketConsumer {
         return Int((Double(FlowTable.shardCount) * share / Double(meters - 1)).rounded())
     }
 
-    /// The meter of each shard: the first `laneShards` shards (spread over the table) to meter 0, the rest round
-    /// robin over the other meters; without a lane, round robin over all.
+    /// The meter of each shard: `laneShards` shards spread evenly over the table to meter 0 (the lane), the rest
+    /// round robin over the other meters; without a lane, round robin over all.
     static func shardOwners(meters: Int, laneShards: Int) -> [Int] {
         let shards = FlowTable.shardCount
         guard laneShards > 0 else { return (0..<shards).map { $0 % meters } }
