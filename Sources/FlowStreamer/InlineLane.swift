@@ -17,18 +17,13 @@ import FlowWriters
 final class InlineLane {
     /// The rings and watermark the output stage reads (its thread is never started).
     let worker: MeterWorker
-    /// Where the output stage is woken for the last batch.
-    let outputStage: Parker
     @exclusivity(unchecked) var meter: Meter
     let collector: RecordCollector
 
-    /// Makes the lane's meter on the calling thread (the reading thread), under `makingMeters` like the threads.
-    init(worker: MeterWorker, outputStage: Parker) {
+    /// Makes the lane's meter on the calling thread (the reading thread), as the meter threads make theirs.
+    init(worker: MeterWorker) {
         self.worker = worker
-        self.outputStage = outputStage
-        meter = worker.makingMeters.withLock {
-            Meter(configuration: worker.configuration, plugins: worker.plugins, initialCapacity: 1024)
-        }
+        meter = worker.makeMeter()
         collector = RecordCollector(worker: worker, batch: RecordBatch(), waitsForRoom: false)
     }
 
@@ -47,19 +42,11 @@ final class InlineLane {
     /// Hands every record so far to the output stage (waiting for room) and promises that later records come at or
     /// after `watermark`. Call only once every meter thread has been sent the packets before `watermark`.
     func publish(watermark: UInt64) {
-        worker.send(collector)
-        worker.activeFlows.store(meter.table.count, ordering: .relaxed)
-        worker.watermark.store(watermark, ordering: .releasing)
+        worker.publish(collector, flows: meter.table.count, watermark: watermark)
     }
 
-    /// Ends the input: flushes the table, hands the last batch with the meter's counters, and wakes the stage.
+    /// Ends the input: flushes the table and hands the last batch, as a meter thread does.
     func finish() {
-        meter.flush(exporter: collector)
-        meter.cleanupPlugins()
-        collector.current.isLast = true
-        collector.current.statistics = meter.statistics
-        worker.hand(collector.current)
-        worker.watermark.store(.max, ordering: .releasing)
-        outputStage.unpark()
+        worker.finish(&meter, collector)
     }
 }

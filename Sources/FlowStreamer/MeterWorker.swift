@@ -53,9 +53,7 @@ final class MeterWorker: @unchecked Sendable {
 
     /// The thread's body: meter every batch until the last one, then flush the table.
     func run() {
-        var meter = makingMeters.withLock {
-            Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024)
-        }
+        var meter = makeMeter()
         let collector = RecordCollector(worker: self, batch: RecordBatch())
         while true {
             let batch = waitFor(parker, until: { !input.isEmpty }, take: { input.tryPop() })
@@ -91,22 +89,40 @@ final class MeterWorker: @unchecked Sendable {
                 // The dispatcher, when it waits for this meter, waits for several free batches (fewer wake-ups).
                 if free.count >= refill { dispatcher.unpark() }
             }
-            activeFlows.store(meter.table.count, ordering: .relaxed)
             if last {
-                meter.flush(exporter: collector)
-                meter.cleanupPlugins()
-                collector.current.isLast = true
-                collector.current.statistics = meter.statistics
-                hand(collector.current)
-                watermark.store(.max, ordering: .releasing)
-                outputStage.unpark()
+                finish(&meter, collector)
                 // Back to the worker: the meter (and its nDPI modules) is freed by the thread that joins this one.
                 self.meter = consume meter
                 return
             }
-            send(collector)
-            watermark.store(batchWatermark, ordering: .releasing)
+            publish(collector, flows: meter.table.count, watermark: batchWatermark)
         }
+    }
+
+    /// A meter for this worker, made on the calling thread, one at a time (`makingMeters`).
+    func makeMeter() -> Meter {
+        makingMeters.withLock { Meter(configuration: configuration, plugins: plugins, initialCapacity: 1024) }
+    }
+
+    /// After a batch: hands the collector's records to the output stage (waiting for room) and promises that later
+    /// records come at or after `mark`.
+    func publish(_ collector: RecordCollector, flows: Int, watermark mark: UInt64) {
+        send(collector)
+        activeFlows.store(flows, ordering: .relaxed)
+        watermark.store(mark, ordering: .releasing)
+    }
+
+    /// At the end of the input: flushes the table, hands the last batch with the meter's counters, and wakes the
+    /// output stage.
+    func finish(_ meter: inout Meter, _ collector: RecordCollector) {
+        activeFlows.store(meter.table.count, ordering: .relaxed)
+        meter.flush(exporter: collector)
+        meter.cleanupPlugins()
+        collector.current.isLast = true
+        collector.current.statistics = meter.statistics
+        hand(collector.current)
+        watermark.store(.max, ordering: .releasing)
+        outputStage.unpark()
     }
 
     /// Sends the collector's batch to the output stage, if it holds records, waiting while the output ring is full.

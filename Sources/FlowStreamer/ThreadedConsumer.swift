@@ -90,7 +90,7 @@ struct ThreadedConsumer: PacketConsumer {
         output = OutputStage(workers: workers, writer: writer, parker: outputParker)
         // The lane's meter first, on this thread: it takes the detection module the plugin's validation left in the
         // pool, while the threads start theirs.
-        lane = laneShards > 0 ? InlineLane(worker: workers[0], outputStage: outputParker) : nil
+        lane = laneShards > 0 ? InlineLane(worker: workers[0]) : nil
         meterThreads = workers[firstThreaded...].map { worker in startThread { worker.run() } }
         let stage = output
         outputThread = startThread { stage.run() }
