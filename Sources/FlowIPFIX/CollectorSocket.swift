@@ -107,19 +107,8 @@ final class CollectorSocket {
                 var i = 0
                 var sends = 0
                 while i < count {
-                    // A run: datagrams i..<j of `size` bytes (the last may be shorter), within the kernel's limits.
                     let size = batch.ends[i] - start
-                    var j = i + 1
-                    if segmented {
-                        while j < count && j - i < Self.segmentsPerSend
-                            && batch.ends[j] - start <= Self.bytesPerSend
-                        {
-                            let next = batch.ends[j] - batch.ends[j - 1]
-                            if next > size { break }
-                            j += 1
-                            if next < size { break }
-                        }
-                    }
+                    let j = segmented ? batch.runEnd(from: i) : i + 1
                     vectors[sends] = iovec(
                         iov_base: UnsafeMutableRawPointer(mutating: raw.baseAddress! + start),
                         iov_len: batch.ends[j - 1] - start)
@@ -166,9 +155,6 @@ final class CollectorSocket {
     private(set) var segmentationWorks = true
     /// Sends that carried more than one datagram, so far.
     private(set) var segmentedSends = 0
-    /// Datagrams and bytes in one segmented send (the kernel's limits: 64 segments, an IP packet's 64 KiB).
-    static let segmentsPerSend = 64
-    static let bytesPerSend = 65_000
     /// One `iovec`, one `mmsghdr` and one control message per send of a batch, allocated once.
     private let vectors = UnsafeMutablePointer<iovec>.allocate(capacity: DatagramBatch.capacity)
     private let headers = UnsafeMutablePointer<flowmeter_mmsghdr>.allocate(capacity: DatagramBatch.capacity)

@@ -20,6 +20,25 @@ struct DatagramBatch {
         ends.append(bytes.count)
     }
 
+    /// Datagrams and bytes in one segmented send (the kernel's limits: 64 segments, an IP packet's 64 KiB).
+    static let segmentsPerSend = 64
+    static let bytesPerSend = 65_000
+
+    /// The end (exclusive) of the run of datagrams that starts at `i` and can leave as one segmented send: datagrams
+    /// of datagram `i`'s size, the last possibly shorter, within the kernel's limits.
+    func runEnd(from i: Int) -> Int {
+        let start = i == 0 ? 0 : ends[i - 1]
+        let size = ends[i] - start
+        var j = i + 1
+        while j < ends.count && j - i < Self.segmentsPerSend && ends[j] - start <= Self.bytesPerSend {
+            let next = ends[j] - ends[j - 1]
+            if next > size { break }
+            j += 1
+            if next < size { break }
+        }
+        return j
+    }
+
     mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
         ends.removeAll(keepingCapacity: true)
