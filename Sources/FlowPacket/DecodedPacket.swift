@@ -1,5 +1,5 @@
 /// The fixed-size result of decoding one frame: everything the meter and the plugins need, no references.
-public struct DecodedPacket: Sendable {
+public struct DecodedPacket: Sendable, Equatable {
     /// Packet time since the epoch in the meter's ``TimeUnit`` (milliseconds unless `--time-unit` says otherwise),
     /// computed as NFStream does for milliseconds (`sec*1000 + usec/1000`, wrapping, unsigned): see
     /// ``TimeUnit/time(seconds:nanoseconds:)``.

@@ -24,8 +24,58 @@ public struct PacketDecoder: Sendable {
     {
         let v = PacketView(bytes)
         var frame = FrameCursor(link: linkType)
+        if linkType != .ethernet || !plainEthernetIPv4(v, &frame), let outcome = findInnermostIP(v, &frame) {
+            return outcome
+        }
+        return innermostIP(v, &frame, wireLength: wireLength, into: &packet)
+    }
+
+    /// `decode` without the fast path: every frame through the layer loop (tests compare the two).
+    func decodeThroughLayers(_ bytes: UnsafeRawBufferPointer, wireLength: UInt32, into packet: inout DecodedPacket)
+        -> DecodeOutcome
+    {
+        let v = PacketView(bytes)
+        var frame = FrameCursor(link: linkType)
         if let outcome = findInnermostIP(v, &frame) { return outcome }
         return innermostIP(v, &frame, wireLength: wireLength, into: &packet)
+    }
+
+    /// The fast path of most frames: an untagged Ethernet II frame carrying a first (or only) IPv4 fragment that is
+    /// no IP-in-IP, GRE or tunnel port, whose UDP header (if UDP) was captured. Sets `frame` exactly as the layer
+    /// loop (`findInnermostIP`) would and returns true; false leaves the frame to the loop, which also words every
+    /// outcome other than `.decoded`.
+    @inline(__always)
+    func plainEthernetIPv4(_ v: PacketView, _ frame: inout FrameCursor) -> Bool {
+        // The loop's first checks: 28 bytes of link layer, then 20 of IPv4 after the 14-byte Ethernet header.
+        guard v.count >= 34, v.u16(12) == 0x0800 else { return false }
+        let b0 = v.u8(14)
+        let proto = v.u8(23)
+        guard b0 >> 4 == 4, v.u16(20) & 0x1FFF == 0, proto != 4, proto != 41 else { return false }
+        let l4 = 14 + Int(b0 & 0xF) * 4
+        if decodeTunnels {
+            if proto == 47 { return false }
+            if proto == 17 {
+                guard v.count >= l4 + 8 else { return false }
+                let sport = v.u16(l4)
+                let dport = v.u16(l4 + 2)
+                if Self.isTunnelPort(sport) || Self.isTunnelPort(dport) { return false }
+            }
+        }
+        frame.destinationMAC = v.mac(0)
+        frame.sourceMAC = v.mac(6)
+        frame.type = 0x0800
+        frame.ipOffset = 14
+        frame.ipProtocol = proto
+        frame.ipLength = l4 - 14
+        frame.isIPv4 = true
+        frame.layers = 2
+        return true
+    }
+
+    /// The UDP ports `tunnelLayer` looks into: GTP-U, TZSP, CAPWAP data, VXLAN.
+    @inline(__always)
+    static func isTunnelPort(_ port: UInt16) -> Bool {
+        port == 2152 || port == 37008 || port == 5247 || port == 4789
     }
 
     /// Reads the link layers, IP layers and tunnels down to the innermost IP header; nil when it is found.
