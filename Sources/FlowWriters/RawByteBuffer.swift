@@ -42,17 +42,24 @@ public struct RawByteBuffer: ByteOutput {
         text.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Appends `value` in decimal.
-    @inlinable
+    /// Appends `value` in decimal. A single digit (most counters of a flow row) inline, longer numbers in one
+    /// outlined function, so that the row writers that call this for every value stay small enough to inline.
+    @inlinable @inline(__always)
     public mutating func appendDecimal(_ value: UInt64) {
         if value < 10 {
             append(UInt8(truncatingIfNeeded: value) &+ 48)
-            return
+        } else {
+            appendDigits(value)
         }
+    }
+
+    /// `value` (≥ 10) in decimal.
+    @usableFromInline @inline(never)
+    mutating func appendDigits(_ value: UInt64) {
         // Decimal digits from the bit length (log10(2) ≈ 1233/4096), corrected by one comparison.
         let bits = 64 &- value.leadingZeroBitCount
         var digits = (bits &* 1233) >> 12
-        if digits < 19 && value >= Self.powersOfTen[digits] {
+        if digits < 19 && value >= Self.powerOfTen(digits) {
             digits &+= 1
         } else if digits >= 19 {
             digits = value >= 10_000_000_000_000_000_000 ? 20 : 19
@@ -62,7 +69,7 @@ public struct RawByteBuffer: ByteOutput {
         var v = value
         var p = base + count + digits
         // Two digits per division, from a 200-byte table of "00" … "99".
-        Self.digitPairs.withUnsafeBufferPointer { pairs in
+        Self.digitPairs.withUTF8Buffer { pairs in
             while v >= 100 {
                 let (q, r) = v.quotientAndRemainder(dividingBy: 100)
                 p -= 2
@@ -87,7 +94,8 @@ public struct RawByteBuffer: ByteOutput {
     public mutating func appendIPv4(_ value: UInt32) {
         if count + 15 > capacity { grow(minimum: count + 15) }
         var p = base + count
-        for shift in [24, 16, 8, 0] as [UInt32] {
+        var shift: UInt32 = 24
+        while true {
             let v = UInt8(truncatingIfNeeded: value >> shift)
             if v >= 100 {
                 p[0] = 48 &+ v / 100
@@ -102,30 +110,44 @@ public struct RawByteBuffer: ByteOutput {
                 p[0] = 48 &+ v
                 p += 1
             }
-            if shift != 0 {
-                p[0] = UInt8(ascii: ".")
-                p += 1
-            }
+            if shift == 0 { break }
+            p[0] = UInt8(ascii: ".")
+            p += 1
+            shift &-= 8
         }
         count = p - base
     }
 
-    /// 10^0 … 10^18.
-    @usableFromInline static let powersOfTen: [UInt64] = {
-        var p: [UInt64] = [1]
-        for _ in 1...18 { p.append(p.last! * 10) }
-        return p
-    }()
-
-    /// "00", "01", … "99" as ASCII bytes.
-    @usableFromInline static let digitPairs: [UInt8] = {
-        var pairs: [UInt8] = []
-        for n in 0..<100 {
-            pairs.append(UInt8(48 + n / 10))
-            pairs.append(UInt8(48 + n % 10))
+    /// 10^`n` for `n` in 0…18. A switch of constants, which the compiler turns into a table in read-only data:
+    /// a global array would be initialised lazily, at the cost of a `swift_once` call on every number written.
+    @inlinable @inline(__always)
+    static func powerOfTen(_ n: Int) -> UInt64 {
+        switch n {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1_000
+        case 4: return 10_000
+        case 5: return 100_000
+        case 6: return 1_000_000
+        case 7: return 10_000_000
+        case 8: return 100_000_000
+        case 9: return 1_000_000_000
+        case 10: return 10_000_000_000
+        case 11: return 100_000_000_000
+        case 12: return 1_000_000_000_000
+        case 13: return 10_000_000_000_000
+        case 14: return 100_000_000_000_000
+        case 15: return 1_000_000_000_000_000
+        case 16: return 10_000_000_000_000_000
+        case 17: return 100_000_000_000_000_000
+        default: return 1_000_000_000_000_000_000
         }
-        return pairs
-    }()
+    }
+
+    /// "00", "01", … "99" as ASCII: a literal, so no lazy initialisation.
+    @usableFromInline static let digitPairs: StaticString =
+        "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"
 
     /// Appends `value` as two lower-case hex digits.
     @inlinable @inline(__always)
