@@ -51,13 +51,13 @@ public struct PacketDecoder: Sendable {
         let b0 = v.u8(14)
         let proto = v.u8(23)
         guard b0 >> 4 == 4, v.u16(20) & 0x1FFF == 0, proto != 4, proto != 41 else { return false }
-        let l4 = 14 + Int(b0 & 0xF) * 4
+        let l4 = 14 &+ Int(b0 & 0xF) &* 4
         if decodeTunnels {
             if proto == 47 { return false }
             if proto == 17 {
-                guard v.count >= l4 + 8 else { return false }
+                guard v.count >= l4 &+ 8 else { return false }
                 let sport = v.u16(l4)
-                let dport = v.u16(l4 + 2)
+                let dport = v.u16(l4 &+ 2)
                 if Self.isTunnelPort(sport) || Self.isTunnelPort(dport) { return false }
             }
         }
@@ -66,7 +66,7 @@ public struct PacketDecoder: Sendable {
         frame.type = 0x0800
         frame.ipOffset = 14
         frame.ipProtocol = proto
-        frame.ipLength = l4 - 14
+        frame.ipLength = l4 &- 14
         frame.isIPv4 = true
         frame.layers = 2
         return true
@@ -116,33 +116,33 @@ public struct PacketDecoder: Sendable {
             if ipsize < 20 { return .truncated }
             let ihl4 = Int(v.u8(ipOffset) & 0xF) * 4
             if ihl4 > Int(ipsize) { return .truncated }
-            let totalLength = v.u16(ipOffset + 2)
+            let totalLength = v.u16(ipOffset &+ 2)
             l4Length = UInt16(truncatingIfNeeded: Int(totalLength) - ihl4)
             l4Offset = ihl4
             if max(Int(totalLength), Int(ipsize)) < l4Offset + Int(l4Length) { return .malformed }
-            proto = v.u8(ipOffset + 9)
-            packet.source = IPAddress(v4: v.u32(ipOffset + 12))
-            packet.destination = IPAddress(v4: v.u32(ipOffset + 16))
+            proto = v.u8(ipOffset &+ 9)
+            packet.source = IPAddress(v4: v.u32(ipOffset &+ 12))
+            packet.destination = IPAddress(v4: v.u32(ipOffset &+ 16))
             packet.ipSize = totalLength
             packet.ipVersion = 4
         } else {
             if ipsize < 40 { return .truncated }
-            let plen = v.u16(ipOffset + 4)
-            var next = v.u8(ipOffset + 6)
+            let plen = v.u16(ipOffset &+ 4)
+            var next = v.u8(ipOffset &+ 6)
             if Int(ipsize) < 40 + Int(plen) { return .truncated }
-            var l4ptr = ipOffset + 40
+            var l4ptr = ipOffset &+ 40
             l4Length = plen
             let walked = Self.walkIPv6Extensions(v, l3len: ipsize - 40, l4ptr: &l4ptr, l4len: &l4Length, next: &next)
             if walked != .decoded { return walked }
             l4Offset = l4ptr - ipOffset
             if l4Offset > Int(ipsize) { return .malformed }
             proto = next
-            packet.source = IPAddress(high: v.u64(ipOffset + 8), low: v.u64(ipOffset + 16), version: 6)
-            packet.destination = IPAddress(high: v.u64(ipOffset + 24), low: v.u64(ipOffset + 32), version: 6)
+            packet.source = IPAddress(high: v.u64(ipOffset &+ 8), low: v.u64(ipOffset &+ 16), version: 6)
+            packet.destination = IPAddress(high: v.u64(ipOffset &+ 24), low: v.u64(ipOffset &+ 32), version: 6)
             packet.ipSize = UInt16(truncatingIfNeeded: 40 + Int(plen))
             packet.ipVersion = 6
         }
-        readTransport(v, at: ipOffset + l4Offset, length: l4Length, protocol: proto, into: &packet)
+        readTransport(v, at: ipOffset &+ l4Offset, length: l4Length, protocol: proto, into: &packet)
         packet.sourceMAC = frame.sourceMAC
         packet.destinationMAC = frame.destinationMAC
         packet.ipProtocol = proto
@@ -170,23 +170,23 @@ public struct PacketDecoder: Sendable {
         switch proto {
         case 6 where l4Length >= 20:
             sport = v.u16(l4)
-            dport = v.u16(l4 + 2)
-            flags = v.u8(l4 + 13)
-            window = v.u16(l4 + 14)
-            let dataOffset = l4 + 12 < v.count ? Int(v.u8(l4 + 12) >> 4) * 4 : 20
+            dport = v.u16(l4 &+ 2)
+            flags = v.u8(l4 &+ 13)
+            window = v.u16(l4 &+ 14)
+            let dataOffset = l4 &+ 12 < v.count ? Int(v.u8(l4 &+ 12) >> 4) * 4 : 20
             payload = UInt16(max(0, Int(l4Length) - dataOffset))
             transport = l4Length
-            payloadOffset = l4 + min(dataOffset, Int(l4Length))
+            payloadOffset = l4 &+ min(dataOffset, Int(l4Length))
         case 17 where l4Length >= 8:
             sport = v.u16(l4)
-            dport = v.u16(l4 + 2)
+            dport = v.u16(l4 &+ 2)
             payload = l4Length > 8 ? l4Length - 8 : 0
             transport = l4Length
-            payloadOffset = l4 + 8
+            payloadOffset = l4 &+ 8
         case 1, 58:
             payload = l4Length > 8 ? l4Length - 8 : 0
             transport = l4Length
-            payloadOffset = l4 + 8
+            payloadOffset = l4 &+ 8
         default:
             break
         }
