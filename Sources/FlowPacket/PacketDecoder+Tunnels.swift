@@ -9,6 +9,7 @@ extension PacketDecoder {
             if v.count < l4 + 8 { return .stop(.truncated) }
             let sport = v.u16(l4)
             let dport = v.u16(l4 + 2)
+            guard Self.isTunnelPort(sport) || Self.isTunnelPort(dport) else { return .innermostIP }
             if (sport == 2152 || dport == 2152) && l4 + 16 < v.count {
                 return Self.gtpU(v, &frame, header: l4 + 8)
             } else if sport == 37008 || dport == 37008 {

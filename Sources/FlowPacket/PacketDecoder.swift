@@ -22,21 +22,18 @@ public struct PacketDecoder: Sendable {
     public func decode(_ bytes: UnsafeRawBufferPointer, wireLength: UInt32, into packet: inout DecodedPacket)
         -> DecodeOutcome
     {
-        let v = PacketView(bytes)
-        var frame = FrameCursor(link: linkType)
-        if linkType != .ethernet || !plainEthernetIPv4(v, &frame), let outcome = findInnermostIP(v, &frame) {
-            return outcome
-        }
-        return innermostIP(v, &frame, wireLength: wireLength, into: &packet)
+        decode(bytes, wireLength: wireLength, into: &packet, fastPath: true)
     }
 
-    /// `decode` without the fast path: every frame through the layer loop (tests compare the two).
-    func decodeThroughLayers(_ bytes: UnsafeRawBufferPointer, wireLength: UInt32, into packet: inout DecodedPacket)
+    /// `decode`, with or without the fast path (`plainEthernetIPv4`); tests compare the two.
+    @inline(__always)
+    func decode(_ bytes: UnsafeRawBufferPointer, wireLength: UInt32, into packet: inout DecodedPacket, fastPath: Bool)
         -> DecodeOutcome
     {
         let v = PacketView(bytes)
         var frame = FrameCursor(link: linkType)
-        if let outcome = findInnermostIP(v, &frame) { return outcome }
+        let fast = fastPath && linkType == .ethernet && plainEthernetIPv4(v, &frame)
+        if !fast, let outcome = findInnermostIP(v, &frame) { return outcome }
         return innermostIP(v, &frame, wireLength: wireLength, into: &packet)
     }
 
@@ -72,7 +69,8 @@ public struct PacketDecoder: Sendable {
         return true
     }
 
-    /// The UDP ports `tunnelLayer` looks into: GTP-U, TZSP, CAPWAP data, VXLAN.
+    /// The UDP ports `tunnelLayer` looks into (GTP-U, TZSP, CAPWAP data, VXLAN); it reads no other, so the fast path
+    /// and the tunnels agree on which packets are plain.
     @inline(__always)
     static func isTunnelPort(_ port: UInt16) -> Bool {
         port == 2152 || port == 37008 || port == 5247 || port == 4789

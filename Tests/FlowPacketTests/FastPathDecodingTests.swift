@@ -3,8 +3,8 @@ import FlowTestSupport
 import Testing
 
 /// `PacketDecoder.decode` takes a fast path for untagged Ethernet II frames carrying IPv4 that is no tunnel; these
-/// tests hold it to the layer loop it short-cuts (`decodeThroughLayers`), outcome and every decoded field, on
-/// frames that take it, frames that must leave it, every cut of them, and seeded random corruptions.
+/// tests hold it to the layer loop it short-cuts (`decode(…, fastPath: false)`), outcome and every decoded field,
+/// on frames that take it, frames that must leave it, every cut of them, and seeded random corruptions.
 @Suite("Decoding: the Ethernet/IPv4 fast path agrees with the layer loop")
 struct FastPathDecodingTests {
     /// Frames on both sides of each fast-path condition.
@@ -67,7 +67,7 @@ struct FastPathDecodingTests {
         let (a, b) = bytes.withUnsafeBytes {
             (
                 decoder.decode($0, wireLength: wire, into: &fast),
-                decoder.decodeThroughLayers($0, wireLength: wire, into: &loop)
+                decoder.decode($0, wireLength: wire, into: &loop, fastPath: false)
             )
         }
         #expect(a == b, "\(label): outcome", sourceLocation: sourceLocation)
