@@ -20,13 +20,19 @@ public enum PythonFloatFormat {
             appendASCII(".0", to: &out)
             return
         }
-        // Swift's own text of a Double is also the shortest round-trip digit string; re-lay it out Python's way.
+        // Swift's own text of a Double is also the shortest round-trip digit string, laid out as Python lays it out
+        // (`0.0001`, `1e-05`, `1.5e+16`) except for magnitudes in [2^53, 1e16), which Swift already writes with
+        // an exponent and Python does not: those are re-laid out below, every other value is copied as it is.
         // It is taken through `TextOutputStreamable` into a stack buffer: `description` would build a String,
         // one heap allocation for every value longer than 15 characters (most means and standard deviations).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { textBuffer in
             var text = StackText(base: textBuffer.baseAddress!, capacity: textBuffer.count)
             value.write(to: &text)
             let utf8 = UnsafeBufferPointer(start: textBuffer.baseAddress, count: text.count)
+            if value.magnitude < 0x1p53 || value.magnitude >= 1e16 {
+                for c in utf8 { out.append(c) }
+                return
+            }
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
                 var n = 0
                 var negative = false
@@ -112,10 +118,10 @@ public enum PythonFloatFormat {
         }
 
         mutating func _writeASCII(_ buffer: UnsafeBufferPointer<UInt8>) {
-            for byte in buffer where count < capacity {
-                base[count] = byte
-                count += 1
-            }
+            guard let source = buffer.baseAddress else { return }
+            let n = min(buffer.count, capacity - count)
+            (base + count).update(from: source, count: n)
+            count += n
         }
     }
 
