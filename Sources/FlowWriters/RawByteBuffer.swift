@@ -161,22 +161,34 @@ public struct RawByteBuffer: ByteOutput {
     }
 
     /// Appends the first `bytes` (3 or 6) bytes of a 48-bit MAC address as colon-separated lower-case hex, with one
-    /// capacity check (about twice as fast as byte by byte).
+    /// capacity check and one 8-byte store per three bytes (`hexTriple`).
     @inlinable
     public mutating func appendMAC(_ value: UInt64, bytes: Int) {
-        let length = bytes * 3 - 1
-        if count + length > capacity { grow(minimum: count + length) }
-        var p = base + count
-        for i in 0..<bytes {
-            let byte = UInt8(truncatingIfNeeded: value >> UInt64((5 - i) * 8))
-            let hi = byte >> 4
-            let lo = byte & 0xF
-            p[0] = hi < 10 ? 48 &+ hi : 87 &+ hi
-            p[1] = lo < 10 ? 48 &+ lo : 87 &+ lo
-            if i != bytes - 1 { p[2] = UInt8(ascii: ":") }
-            p += 3
+        if count &+ 17 > capacity { grow(minimum: count &+ 17) }
+        let p = UnsafeMutableRawPointer(base + count)
+        p.storeBytes(of: Self.hexTriple(value >> 24).littleEndian, as: UInt64.self)
+        if bytes == 3 {
+            count &+= 8
+            return
         }
-        count += length
+        p.storeBytes(of: UInt8(ascii: ":"), toByteOffset: 8, as: UInt8.self)
+        p.storeBytes(of: Self.hexTriple(value & 0xFF_FFFF).littleEndian, toByteOffset: 9, as: UInt64.self)
+        count &+= 17
+    }
+
+    /// The text `hh:hh:hh` of a 24-bit value, first character in the lowest byte: each nibble is moved into its own
+    /// byte lane (lanes 2 and 5 hold the colons), then turned into its hex digit in all lanes at once (`'0' + n`,
+    /// plus 39 more where n > 9, which n + 6 carrying into bit 4 tells).
+    @inlinable @inline(__always)
+    static func hexTriple(_ v: UInt64) -> UInt64 {
+        var x = (v >> 20) & 0xF
+        x |= ((v >> 16) & 0xF) << 8
+        x |= ((v >> 12) & 0xF) << 24
+        x |= ((v >> 8) & 0xF) << 32
+        x |= ((v >> 4) & 0xF) << 48
+        x |= (v & 0xF) << 56
+        let letters = ((x &+ 0x0606_0006_0600_0606) >> 4) & 0x0101_0001_0100_0101
+        return x &+ 0x3030_3A30_303A_3030 &+ letters &* 39
     }
 
     @usableFromInline

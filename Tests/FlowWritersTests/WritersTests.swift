@@ -997,6 +997,25 @@ import Testing
         buffer.appendMAC(0x0A1B_2C3D_4E5F, bytes: 3)
         #expect(String(decoding: buffer.bytes, as: UTF8.self) == "0a:1b:2c:3d:4e:5f 0a:1b:2c")
     }
+
+    @Test func macsAreWrittenAsMACAddressWritesThem() {
+        var rng = SplitMix64(seed: 48)
+        var values: [UInt64] = [0, 0xFFFF_FFFF_FFFF, 0x0009_0A0F_10F0, 0xA0B0_C0D0_E0F0, 0x0123_4567_89AB]
+        for _ in 0..<2000 { values.append(rng.next() & 0xFFFF_FFFF_FFFF) }
+        var buffer = RawByteBuffer(capacity: 8)  // grows on the way
+        for v in values {
+            for ouiOnly in [false, true] {
+                buffer.removeAll()
+                buffer.append(UInt8(ascii: "<"))
+                buffer.appendMAC(v, bytes: ouiOnly ? 3 : 6)
+                buffer.append(UInt8(ascii: ">"))
+                var expected: [UInt8] = [UInt8(ascii: "<")]
+                MACAddress(v).write(into: &expected, ouiOnly: ouiOnly)
+                expected.append(UInt8(ascii: ">"))
+                #expect(Array(buffer.bytes) == expected, "\(String(v, radix: 16)) ouiOnly \(ouiOnly)")
+            }
+        }
+    }
 }
 
 @Suite struct CSVRowTests {
