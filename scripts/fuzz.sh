@@ -89,9 +89,9 @@ build_crypto() {
     (cd "$ROOT" && swift build -c release --target _CryptoExtras --scratch-path "$scratch" > "$scratch.log" 2>&1) \
         || { tail -20 "$scratch.log" >&2; echo "fuzz.sh: building swift-crypto failed" >&2; exit 2; }
     CRYPTO_MODULES=$scratch/release/Modules
-    mapfile -d '' CRYPTO_OBJECTS < <(find "$scratch/release/Crypto.build" "$scratch/release/_CryptoExtras.build" \
-        "$scratch/release/CCryptoBoringSSL.build" "$scratch/release/CCryptoBoringSSLShims.build" \
-        "$scratch/release/CryptoBoringWrapper.build" "$scratch/release/SwiftASN1.build" -name '*.o' -print0)
+    # This scratch folder only ever builds _CryptoExtras, so its objects are exactly that target and its dependencies
+    # (Crypto, CryptoExtras, BoringSSL, XKCP and their shims, CryptoBoringWrapper, SwiftASN1 in swift-crypto 4.5).
+    mapfile -d '' CRYPTO_OBJECTS < <(find -H "$scratch/release" -path '*.build/*' -name '*.o' -print0)
     [ ${#CRYPTO_OBJECTS[@]} -gt 0 ] || { echo "fuzz.sh: no swift-crypto objects in $scratch" >&2; exit 2; }
 }
 
