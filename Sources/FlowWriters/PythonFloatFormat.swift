@@ -145,7 +145,7 @@ public enum PythonFloatFormat {
         }
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for 20 digits
         withUnsafeMutableBytes(of: &scratch) { buffer in
-            digitPairs.withUTF8Buffer { pairs in
+            RawByteBuffer.digitPairs.withUTF8Buffer { pairs in
                 var v = value
                 var i = 24
                 while v >= 100 {
@@ -170,10 +170,6 @@ public enum PythonFloatFormat {
             }
         }
     }
-
-    @usableFromInline
-    static let digitPairs: StaticString =
-        "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849505152535455565758596061626364656667686970717273747576777879808182838485868788899091929394959697989900"
 
     @inlinable
     static func appendASCII<Output: ByteOutput>(_ text: StaticString, to out: inout Output) {
