@@ -22,7 +22,7 @@ public enum PythonFloatFormat {
         }
         // Swift's own text of a Double is also the shortest round-trip digit string, laid out as Python lays it out
         // (`0.0001`, `1e-05`, `1.5e+16`) except for magnitudes in [2^53, 1e16), which Swift already writes with
-        // an exponent and Python does not: those are re-laid out below, every other value is copied as it is.
+        // an exponent and Python does not. Every other value is copied as it is.
         // It is taken through `TextOutputStreamable` into a stack buffer: `description` would build a String,
         // one heap allocation for every value longer than 15 characters (most means and standard deviations).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { textBuffer in
@@ -33,72 +33,24 @@ public enum PythonFloatFormat {
                 for c in utf8 { out.append(c) }
                 return
             }
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digits in
-                var n = 0
-                var negative = false
-                var seenPoint = false
-                var integerDigits = 0
-                var leadingZeros = 0
-                var explicitExponent = 0
-                var exponentNegative = false
-                var inExponent = false
-                for c in utf8 {
-                    if inExponent {
-                        if c == UInt8(ascii: "-") {
-                            exponentNegative = true
-                        } else if c != UInt8(ascii: "+") {
-                            explicitExponent = explicitExponent * 10 + Int(c &- 48)
-                        }
-                        continue
-                    }
-                    switch c {
-                    case UInt8(ascii: "-"): negative = true
-                    case UInt8(ascii: "."): seenPoint = true
-                    case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
-                    default:
-                        if n == 0 && c == UInt8(ascii: "0") {
-                            if seenPoint { leadingZeros += 1 }
-                            continue
-                        }
-                        if n < 32 {
-                            digits[n] = c
-                            n += 1
-                        }
-                        if !seenPoint { integerDigits += 1 }
-                    }
+            // [2^53, 1e16): Swift writes `9.ddd…e+15` (2^53 ≈ 9.007e15, so the first digit is always 9 and the
+            // exponent 15), and 2^53 itself as `9007199254740992.0`. Python writes the digits with the point after
+            // the 16th: the digits are copied without Swift's point, zeros fill up to 16, and the point goes after
+            // the 16th (then `0` when nothing follows).
+            var digits = 0
+            for c in utf8 {
+                if c == UInt8(ascii: "e") { break }
+                if c == UInt8(ascii: "-") {
+                    out.append(c)
+                } else if c != UInt8(ascii: ".") {
+                    if digits == 16 { out.append(UInt8(ascii: ".")) }
+                    out.append(c)
+                    digits += 1
                 }
-                while n > 1 && digits[n - 1] == UInt8(ascii: "0") { n -= 1 }
-                if exponentNegative { explicitExponent = -explicitExponent }
-                // value = 0.d1d2d3… × 10^exponent
-                let exponent = (integerDigits > 0 ? integerDigits : -leadingZeros) + explicitExponent
-                if negative { out.append(UInt8(ascii: "-")) }
-                let scientific = exponent - 1
-                if scientific < -4 || scientific >= 16 {
-                    out.append(digits[0])
-                    if n > 1 {
-                        out.append(UInt8(ascii: "."))
-                        for k in 1..<n { out.append(digits[k]) }
-                    }
-                    out.append(UInt8(ascii: "e"))
-                    out.append(UInt8(ascii: scientific < 0 ? "-" : "+"))
-                    let e = abs(scientific)
-                    if e < 10 { out.append(UInt8(ascii: "0")) }
-                    appendUnsigned(UInt64(e), to: &out)
-                } else if exponent <= 0 {
-                    out.append(UInt8(ascii: "0"))
-                    out.append(UInt8(ascii: "."))
-                    for _ in 0..<(-exponent) { out.append(UInt8(ascii: "0")) }
-                    for k in 0..<n { out.append(digits[k]) }
-                } else if exponent >= n {
-                    for k in 0..<n { out.append(digits[k]) }
-                    for _ in 0..<(exponent - n) { out.append(UInt8(ascii: "0")) }
-                    out.append(UInt8(ascii: "."))
-                    out.append(UInt8(ascii: "0"))
-                } else {
-                    for k in 0..<exponent { out.append(digits[k]) }
-                    out.append(UInt8(ascii: "."))
-                    for k in exponent..<n { out.append(digits[k]) }
-                }
+            }
+            if digits <= 16 {
+                for _ in digits..<16 { out.append(UInt8(ascii: "0")) }
+                appendASCII(".0", to: &out)
             }
         }
     }
