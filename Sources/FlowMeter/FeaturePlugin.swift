@@ -92,7 +92,13 @@ extension FeaturePlugin {
                 plugin.packetObserved(&slots.states[Int(slot)], flow: flow.pointee, packet: packet.pointee)
             },
             expire: { slot, flow in plugin.flowExpired(&slots.states[Int(slot)], flow: flow.pointee) },
-            write: { slot, flow, sink in plugin.write(slots.states[Int(slot)], flow: flow.pointee, to: &sink) },
+            write: { slot, flow, sink in
+                // Moved out for the call and back: reading it in place would copy it (a retain and a release of
+                // every array it holds, for every flow).
+                let state = (slots.states + Int(slot)).move()
+                plugin.write(state, flow: flow.pointee, to: &sink)
+                (slots.states + Int(slot)).initialize(to: state)
+            },
             cleanup: { plugin.cleanup() },
             state: { slot in slots.states[Int(slot)] })
     }

@@ -198,8 +198,11 @@ public struct Meter: ~Copyable {
         slot: Int32, hash: UInt64, reason: ExpirationReason, event: FlowEvent, exporter: some FlowExporter
     ) {
         table.flows[Int(slot)].expirationReason = reason
-        for store in plugins { store.expire(slot, table.flows + Int(slot)) }
-        exporter.export(table.flows[Int(slot)], columns: PluginColumns(stores: plugins, slot: slot), event: event)
+        for i in 0..<pluginRefs.count {
+            pluginRefs.pointer[i]._withUnsafeGuaranteedRef { $0.expire(slot, table.flows + Int(slot)) }
+        }
+        exporter.export(
+            table.flows[Int(slot)], columns: PluginColumns(references: pluginRefs, slot: slot), event: event)
         table.remove(slot: slot, hash: hash)
         statistics.flowsExpired &+= 1
         statistics.activeFlows = table.count

@@ -2,22 +2,26 @@ import FlowPacket
 
 /// The plugin columns of one expiring flow, for the writer (valid only during the export call).
 public struct PluginColumns {
-    /// Every plugin's states in the meter, in column order.
-    @usableFromInline let stores: [_PluginStates]
+    /// Every plugin's states in the meter, in column order, unretained (the meter keeps them alive): writing a
+    /// flow's columns does no reference counting.
+    @usableFromInline let stores: UnsafePointer<Unmanaged<_PluginStates>>
+    /// How many plugins `stores` holds.
+    @usableFromInline let count: Int
     /// The flow's slot in the meter's table, which indexes every plugin's states.
     @usableFromInline let slot: Int32
 
     /// The columns of the flow in `slot` of a meter's plugins.
     @inlinable
-    init(stores: [_PluginStates], slot: Int32) {
-        self.stores = stores
+    init(references: PluginReferences, slot: Int32) {
+        self.stores = UnsafePointer(references.pointer)
+        self.count = references.count
         self.slot = slot
     }
 
-    /// The plugin columns of the flow in `slot` of `meter`'s table.
+    /// The plugin columns of the flow in `slot` of `meter`'s table, valid while `meter` lives.
     @inlinable
     public init(meter: borrowing Meter, slot: Int32) {
-        self.init(stores: meter.plugins, slot: slot)
+        self.init(references: meter.pluginRefs, slot: slot)
     }
 
     /// Writes every plugin's columns. Into a ``FlowRecordBuffer`` (what meters do) the plugins write directly; into
@@ -28,10 +32,14 @@ public struct PluginColumns {
             if Sink.self == FlowRecordBuffer.self {
                 withUnsafeMutablePointer(to: &sink) { p in
                     let buffer = UnsafeMutableRawPointer(p).assumingMemoryBound(to: FlowRecordBuffer.self)
-                    for store in stores { store.write(slot, f, &buffer.pointee) }
+                    for i in 0..<count {
+                        stores[i]._withUnsafeGuaranteedRef { $0.write(slot, f, &buffer.pointee) }
+                    }
                 }
             } else {
-                for store in stores { store.writeReplaying(slot: slot, flow: f, into: &sink) }
+                for i in 0..<count {
+                    stores[i]._withUnsafeGuaranteedRef { $0.writeReplaying(slot: slot, flow: f, into: &sink) }
+                }
             }
         }
     }
@@ -39,10 +47,13 @@ public struct PluginColumns {
     /// The state `P` keeps for this flow (for tests and user code that inspects flows); nil when no plugin of
     /// type `P` runs.
     public func state<P: FeaturePlugin>(of plugin: P.Type) -> P.State? {
-        for store in stores where store.plugin is P { return store.state(slot) as? P.State }
+        for i in 0..<count {
+            let store = stores[i].takeUnretainedValue()
+            if store.plugin is P { return store.state(slot) as? P.State }
+        }
         return nil
     }
 
     /// No plugin columns.
-    public static var none: PluginColumns { PluginColumns(stores: [], slot: 0) }
+    public static var none: PluginColumns { PluginColumns(references: PluginReferences.empty, slot: 0) }
 }

@@ -6,6 +6,7 @@ final class PluginReferences {
     @usableFromInline let pointer: UnsafeMutablePointer<Unmanaged<_PluginStates>>
     @usableFromInline let count: Int
 
+    @usableFromInline
     init(_ stores: [_PluginStates]) {
         count = stores.count
         pointer = .allocate(capacity: max(1, stores.count))
@@ -13,4 +14,7 @@ final class PluginReferences {
     }
 
     deinit { pointer.deallocate() }
+
+    /// No plugins (for ``PluginColumns/none``).
+    @usableFromInline nonisolated(unsafe) static let empty = PluginReferences([])
 }
