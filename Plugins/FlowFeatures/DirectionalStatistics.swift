@@ -26,10 +26,18 @@ public struct DirectionalStatistics: Sendable {
     /// Counts each flag set in a TCP flags byte.
     @inlinable
     public mutating func countFlags(_ flags: UInt8) {
-        var f = flags
-        while f != 0 {
-            flagCounts[f.trailingZeroBitCount] &+= 1
-            f &= f &- 1
+        guard flags != 0 else { return }
+        // Each count is incremented where it is stored. A lane of the vector value (`flagCounts[i] &+= 1`) is
+        // updated through a stack copy of the whole vector, whose reload waits for the narrower store to it (a
+        // store-forwarding stall for every flag counted).
+        withUnsafeMutableBytes(of: &flagCounts) { counts in
+            var f = flags
+            repeat {
+                let offset = f.trailingZeroBitCount &* 4
+                counts.storeBytes(
+                    of: counts.load(fromByteOffset: offset, as: UInt32.self) &+ 1, toByteOffset: offset, as: UInt32.self)
+                f &= f &- 1
+            } while f != 0
         }
     }
 
