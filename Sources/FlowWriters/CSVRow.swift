@@ -22,6 +22,13 @@ public struct CSVRow: FlowFieldSink {
         fieldsInRow &+= 1
     }
 
+    /// The separator into room made by `buffer.reserve`.
+    @inlinable @inline(__always)
+    mutating func reservedSeparator() {
+        if fieldsInRow > 0 { buffer.appendReserved(UInt8(ascii: ",")) }
+        fieldsInRow &+= 1
+    }
+
     /// Ends the line with CRLF, as Python's csv module does; the next value starts a new row.
     public mutating func endRow() {
         buffer.append(13)
@@ -32,23 +39,25 @@ public struct CSVRow: FlowFieldSink {
     /// An unsigned integer in decimal.
     @inlinable
     public mutating func appendUnsigned(_ value: UInt64) {
-        separator()
-        buffer.appendDecimal(value)
+        buffer.reserve(21)  // separator and 20 digits
+        reservedSeparator()
+        buffer.appendDecimalReserved(value)
     }
 
     /// A signed integer in decimal.
     @inlinable
     public mutating func appendSigned(_ value: Int64) {
-        separator()
-        if value < 0 { buffer.append(UInt8(ascii: "-")) }
-        buffer.appendDecimal(value.magnitude)
+        buffer.reserve(21)  // separator, sign and 19 digits
+        reservedSeparator()
+        if value < 0 { buffer.appendReserved(UInt8(ascii: "-")) }
+        buffer.appendDecimalReserved(value.magnitude)
     }
 
     /// A double as Python's `repr(float)` writes it (`0.5`, `1e-05`, `nan`).
     @inlinable
     public mutating func appendDouble(_ value: Double) {
         separator()
-        PythonFloatFormat.append(value, to: &buffer)
+        buffer.appendPythonFloat(value)
     }
 
     /// An address as `inet_ntop` writes it (IPv4 dotted decimal on a fast path).
@@ -99,23 +108,27 @@ public struct CSVRow: FlowFieldSink {
     @inlinable
     public mutating func appendList<Values: Collection>(_ values: Values)
     where Values.Element: FixedWidthInteger & SignedInteger {
-        separator()
         // Python's list text: "[a, b, c]"; quoted in CSV because of its commas (a 0- or 1-element list is not).
-        let quoted = values.count > 1
-        if quoted { buffer.append(UInt8(ascii: "\"")) }
-        buffer.append(UInt8(ascii: "["))
+        // One capacity check: the separator, quotes and brackets, then at most 23 bytes per element (", ", a sign,
+        // the 20 digits of a UInt64).
+        let n = values.count
+        buffer.reserve(5 &+ 23 &* n)
+        reservedSeparator()
+        let quoted = n > 1
+        if quoted { buffer.appendReserved(UInt8(ascii: "\"")) }
+        buffer.appendReserved(UInt8(ascii: "["))
         var first = true
         for v in values {
             if !first {
-                buffer.append(UInt8(ascii: ","))
-                buffer.append(UInt8(ascii: " "))
+                buffer.appendReserved(UInt8(ascii: ","))
+                buffer.appendReserved(UInt8(ascii: " "))
             }
             first = false
-            if v < 0 { buffer.append(UInt8(ascii: "-")) }
-            buffer.appendDecimal(UInt64(v.magnitude))
+            if v < 0 { buffer.appendReserved(UInt8(ascii: "-")) }
+            buffer.appendDecimalReserved(UInt64(v.magnitude))
         }
-        buffer.append(UInt8(ascii: "]"))
-        if quoted { buffer.append(UInt8(ascii: "\"")) }
+        buffer.appendReserved(UInt8(ascii: "]"))
+        if quoted { buffer.appendReserved(UInt8(ascii: "\"")) }
     }
 
     /// Appends a header line.

@@ -56,6 +56,36 @@ public struct RawByteBuffer: ByteOutput {
     /// `value` (≥ 10) in decimal.
     @usableFromInline @inline(never)
     mutating func appendDigits(_ value: UInt64) {
+        if count &+ 20 > capacity { grow(minimum: count + 20) }
+        count &+= Self.writeDecimal(value, to: base + count)
+    }
+
+    /// Makes room for `byteCount` more bytes (growing at most once), for the `appendReserved` calls that follow.
+    @inlinable @inline(__always)
+    public mutating func reserve(_ byteCount: Int) {
+        if count &+ byteCount > capacity { grow(minimum: count + byteCount) }
+    }
+
+    /// Appends one byte into room made by `reserve`: no capacity check.
+    @inlinable @inline(__always)
+    public mutating func appendReserved(_ byte: UInt8) {
+        base[count] = byte
+        count &+= 1
+    }
+
+    /// Appends `value` in decimal into room made by `reserve` (at most 20 bytes): no capacity check.
+    @inlinable @inline(__always)
+    public mutating func appendDecimalReserved(_ value: UInt64) {
+        if value < 10 {
+            appendReserved(UInt8(truncatingIfNeeded: value) &+ 48)
+        } else {
+            count &+= Self.writeDecimal(value, to: base + count)
+        }
+    }
+
+    /// Writes `value` in decimal at `p` (room for 20 bytes) and returns how many bytes it wrote.
+    @usableFromInline
+    static func writeDecimal(_ value: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         // Decimal digits from the bit length (log10(2) ≈ 1233/4096), corrected by one comparison.
         let bits = 64 &- value.leadingZeroBitCount
         var digits = (bits &* 1233) >> 12
@@ -65,9 +95,8 @@ public struct RawByteBuffer: ByteOutput {
             digits = value >= 10_000_000_000_000_000_000 ? 20 : 19
         }
         if digits == 0 { digits = 1 }
-        if count + digits > capacity { grow(minimum: count + digits) }
         var v = value
-        var p = base + count + digits
+        var p = destination + digits
         // Two digits per division, from a 200-byte table of "00" … "99".
         Self.digitPairs.withUTF8Buffer { pairs in
             while v >= 100 {
@@ -86,7 +115,14 @@ public struct RawByteBuffer: ByteOutput {
                 p.pointee = UInt8(truncatingIfNeeded: v) &+ 48
             }
         }
-        count += digits
+        return digits
+    }
+
+    /// Appends a double as Python's `repr(float)` writes it (``PythonFloatFormat``), with one capacity check.
+    @inlinable
+    public mutating func appendPythonFloat(_ value: Double) {
+        reserve(PythonFloatFormat.maximumLength)
+        count &+= PythonFloatFormat.write(value, to: base + count)
     }
 
     /// Appends an IPv4 address (big-endian value) in dotted decimal, with one capacity check.

@@ -1041,6 +1041,40 @@ import Testing
         #expect(text.hasSuffix("9998,9999\r\n"))
     }
 
+    /// Integers, lists and doubles reserve their room once and then write unchecked: every value at the widest its
+    /// type allows, in a buffer that starts at its minimum, must come out whole and leave the buffer consistent.
+    @Test func widestValuesAreWrittenWholeFromTheSmallestBuffer() {
+        var row = CSVRow(capacity: 1)
+        var expected = ""
+        func field(_ text: String) { expected += (expected.isEmpty ? "" : ",") + text }
+        for _ in 0..<3 {
+            row.appendUnsigned(UInt64.max)
+            field("18446744073709551615")
+            row.appendSigned(Int64.min)
+            field("-9223372036854775808")
+            row.appendDouble(-2.2250738585072014e-308)
+            field("-2.2250738585072014e-308")
+            row.appendDouble(-9_007_199_254_740_993)
+            field("-9007199254740992.0")
+            row.appendDouble(-0.0)
+            field("-0.0")
+            row.appendList(Array(repeating: Int64.min, count: 40))
+            field("\"[" + Array(repeating: "-9223372036854775808", count: 40).joined(separator: ", ") + "]\"")
+            row.appendList([Int64.max])
+            field("[9223372036854775807]")
+            row.appendList([Int64]())
+            field("[]")
+        }
+        row.endRow()
+        #expect(String(decoding: row.bytes, as: UTF8.self) == expected + "\r\n")
+        #expect(row.buffer.count <= row.buffer.bytesReserved)
+        for value in [0.1, 1e-05, 123456.789, 1e16, -1e300, 5e-324, 9_007_199_254_740_994, .nan, -.infinity] {
+            var one = CSVRow(capacity: 1)
+            one.appendDouble(value)
+            #expect(String(decoding: one.bytes, as: UTF8.self) == PythonFloatFormat.string(value))
+        }
+    }
+
     @Test func addressesAndMACsUseNFStreamText() {
         var row = CSVRow()
         row.appendAddress(IPAddress(v4: 0xAC1F_03E0))
