@@ -125,6 +125,9 @@ public struct FlowRecordBuffer: FlowFieldSink {
 
     /// Stores a `.text` value: the string's UTF-8 bytes, as `appendUTF8` does.
     public mutating func appendText(_ text: String) {
+        // A native string's bytes are read in place; a copy (`withUTF8` needs a mutable string) costs a retain
+        // and a release for every text column of every flow.
+        if text.utf8.withContiguousStorageIfAvailable({ appendUTF8(UnsafeRawBufferPointer($0)) }) != nil { return }
         var text = text
         text.withUTF8 { appendUTF8(UnsafeRawBufferPointer($0)) }
     }
