@@ -34,8 +34,8 @@ public struct DirectionalStatistics: Sendable {
             var f = flags
             repeat {
                 let offset = f.trailingZeroBitCount &* 4
-                counts.storeBytes(
-                    of: counts.load(fromByteOffset: offset, as: UInt32.self) &+ 1, toByteOffset: offset, as: UInt32.self)
+                let count = counts.load(fromByteOffset: offset, as: UInt32.self)
+                counts.storeBytes(of: count &+ 1, toByteOffset: offset, as: UInt32.self)
                 f &= f &- 1
             } while f != 0
         }
