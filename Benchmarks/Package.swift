@@ -15,7 +15,7 @@ let package = Package(
         // default RuntimeInterposer trait (and its dependency, which is not needed for malloc counts).
         .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
         // The QUIC benchmark seals its Initial packet in setup (the version flowmeter itself resolves).
-        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
     ],
     targets: [
         // Hand-built frames and decoded packets shared by the suites (used in setup only, never measured).

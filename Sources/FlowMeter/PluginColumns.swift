@@ -8,7 +8,7 @@ public struct PluginColumns {
     /// How many plugins `stores` holds.
     @usableFromInline let count: Int
     /// The flow's slot in the meter's table, which indexes every plugin's states.
-    @usableFromInline let slot: Int32
+    public let slot: Int32
 
     /// The columns of the flow in `slot` of a meter's plugins.
     @inlinable
