@@ -5,9 +5,9 @@ import FlowWriters
 struct ColumnState {
     let kind: ParquetColumnKind
     /// INT64 values, DOUBLE bit patterns, list elements.
-    var words = RawBuffer<UInt64>(capacity: 16)
+    var words: RawBuffer<UInt64>
     /// Dictionary indices (text), list lengths (lists), 0/1 (booleans).
-    var smalls = RawBuffer<UInt32>(capacity: 16)
+    var smalls: RawBuffer<UInt32>
     /// PLAIN text: a 4-byte length and the bytes of each value.
     var bytes = RawByteBuffer(capacity: 64)
     var maxIndex: UInt32 = 0
@@ -25,16 +25,25 @@ struct ColumnState {
     var memoIndex: UInt32 = 0
     var memoValid = false
 
-    /// Buffers are sized for a full page up front (memory is only touched as it fills), so they rarely grow.
+    /// Buffers are sized for a full page up front (memory is only touched as it fills), so they rarely grow. Each
+    /// is allocated once here (a buffer replaced after a default allocation would leak: they are freed by hand).
     init(kind: ParquetColumnKind, pageBytes: Int) {
         self.kind = kind
         usesDictionary = kind == .string
         switch kind {
-        case .int64, .double, .int64List: words = RawBuffer(capacity: pageBytes / 8 + 64)
-        case .string: smalls = RawBuffer(capacity: pageBytes / 4 + 64)
-        case .boolean: smalls = RawBuffer(capacity: pageBytes + 64)
+        case .int64, .double:
+            words = RawBuffer(capacity: pageBytes / 8 + 64)
+            smalls = RawBuffer(capacity: 16)
+        case .int64List:
+            words = RawBuffer(capacity: pageBytes / 8 + 64)
+            smalls = RawBuffer(capacity: 4096)
+        case .string:
+            words = RawBuffer(capacity: 16)
+            smalls = RawBuffer(capacity: pageBytes / 4 + 64)
+        case .boolean:
+            words = RawBuffer(capacity: 16)
+            smalls = RawBuffer(capacity: pageBytes + 64)
         }
-        if kind == .int64List { smalls = RawBuffer(capacity: 4096) }
     }
 
     /// Adds the dictionary entry of the memo again, when `key` is the memo's key.
