@@ -6,7 +6,6 @@ final class PluginReferences {
     @usableFromInline let pointer: UnsafeMutablePointer<Unmanaged<_PluginStates>>
     @usableFromInline let count: Int
 
-    @usableFromInline
     init(_ stores: [_PluginStates]) {
         count = stores.count
         pointer = .allocate(capacity: max(1, stores.count))
