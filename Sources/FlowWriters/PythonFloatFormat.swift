@@ -123,10 +123,8 @@ public enum PythonFloatFormat {
             out.append(UInt8(truncatingIfNeeded: value) &+ 48)
             return
         }
-        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes, enough for 20 digits
-        withUnsafeMutableBytes(of: &scratch) { buffer in
-            let digits = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
-            let n = RawByteBuffer.writeDecimal(value, to: digits)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            let n = RawByteBuffer.writeDecimal(value, to: digits.baseAddress!)
             for i in 0..<n { out.append(digits[i]) }
         }
     }

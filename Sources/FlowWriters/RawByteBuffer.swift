@@ -83,7 +83,7 @@ public struct RawByteBuffer: ByteOutput {
         }
     }
 
-    /// Writes `value` in decimal at `p` (room for 20 bytes) and returns how many bytes it wrote.
+    /// Writes `value` in decimal at `destination` (room for 20 bytes) and returns how many bytes it wrote.
     @usableFromInline
     static func writeDecimal(_ value: UInt64, to destination: UnsafeMutablePointer<UInt8>) -> Int {
         // Decimal digits from the bit length (log10(2) ≈ 1233/4096), corrected by one comparison.
