@@ -42,22 +42,11 @@ public struct RawByteBuffer: ByteOutput {
         text.withUTF8Buffer { append(contentsOf: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Appends `value` in decimal. A single digit (most counters of a flow row) inline, longer numbers in one
-    /// outlined function, so that the row writers that call this for every value stay small enough to inline.
-    @inlinable @inline(__always)
+    /// Appends `value` in decimal, with one capacity check.
+    @inlinable
     public mutating func appendDecimal(_ value: UInt64) {
-        if value < 10 {
-            append(UInt8(truncatingIfNeeded: value) &+ 48)
-        } else {
-            appendDigits(value)
-        }
-    }
-
-    /// `value` (≥ 10) in decimal.
-    @usableFromInline @inline(never)
-    mutating func appendDigits(_ value: UInt64) {
-        if count &+ 20 > capacity { grow(minimum: count + 20) }
-        count &+= Self.writeDecimal(value, to: base + count)
+        reserve(20)
+        appendDecimalReserved(value)
     }
 
     /// Makes room for `byteCount` more bytes (growing at most once), for the `appendReserved` calls that follow.

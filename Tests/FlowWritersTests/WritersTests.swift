@@ -955,16 +955,16 @@ import Testing
     }
 
     @Test func integersArePrintedInDecimal() {
-        var out: [UInt8] = []
+        var out = RawByteBuffer(capacity: 1)
         for v: UInt64 in [0, 7, 10, 99, 100, 1434443394683, UInt64.max] {
             out.removeAll()
-            PythonFloatFormat.appendUnsigned(v, to: &out)
-            #expect(String(decoding: out, as: UTF8.self) == String(v))
+            out.appendDecimal(v)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == String(v))
         }
         for v: Int64 in [-1, -10, Int64.min, 42] {
-            out.removeAll()
-            PythonFloatFormat.appendInteger(v, to: &out)
-            #expect(String(decoding: out, as: UTF8.self) == String(v))
+            var row = CSVRow(capacity: 1)
+            row.appendSigned(v)
+            #expect(String(decoding: row.bytes, as: UTF8.self) == String(v))
         }
     }
 }
