@@ -73,7 +73,7 @@ let package = Package(
         // parsed back into packets (as pyshark), heap objects per layer (as scapy); child processes.
         .target(name: "FlowIngest", dependencies: ["CLibc", "FlowCapture", "FlowPacket"]),
         .target(
-            name: "FlowStreamer", dependencies: ["FlowCapture", "FlowIngest", "FlowMeter", "FlowWriters", "FlowPacket"]),
+            name: "FlowStreamer", dependencies: ["CLibc", "FlowCapture", "FlowIngest", "FlowMeter", "FlowWriters", "FlowPacket"]),
         // The harness of `flowmeter bench` (the CLI keeps its commands): the bench runs (offline, live, the measured
         // child), measured children (wait4, monotonic clock), the offline and live runners, the live network
         // (namespaces, veth, iperf3), /proc, CPU pinning, peer tools, results (table, CSV, JSON) and SVG charts.

@@ -35,6 +35,12 @@ int flowmeter_pipe2(int descriptors[2], int flags) __asm__("pipe2");
 int flowmeter_spawn_closefrom(posix_spawn_file_actions_t *actions, int from)
     __asm__("posix_spawn_file_actions_addclosefrom_np");
 
+// pthread_setname_np(3) and pthread_getname_np(3): a thread's name as `top -H`, `ps -L`, perf and debuggers show
+// it (15 bytes at most on Linux; a longer name is refused with ERANGE; reading needs a 16-byte buffer).
+#include <pthread.h>
+int flowmeter_set_thread_name(pthread_t thread, const char *name) __asm__("pthread_setname_np");
+int flowmeter_get_thread_name(pthread_t thread, char *name, size_t size) __asm__("pthread_getname_np");
+
 // UDP segmentation offload (UDP_SEGMENT, Linux 4.18): one send of several equal datagrams end to end, cut by the
 // kernel (or the network card) into datagrams of `segment` bytes, the last possibly shorter. `control` must hold
 // flowmeter_gso_control_size() bytes; the header's msg_control points to it afterwards.

@@ -93,8 +93,8 @@ extension FlowStreamer {
         progress: ((ConversionProgress) -> Void)?, results: inout [EachFileResult]
     ) throws {
         let run = ParallelInputs(count: inputs.count, window: 4 * jobs)
-        let threads = (0..<min(jobs, inputs.count)).map { _ in
-            startThread { [self] in
+        let threads = (0..<min(jobs, inputs.count)).map { j in
+            startThread(named: "job-\(j + 1)") { [self] in
                 while let i = run.take() {
                     let outcome: ParallelInputs.Outcome
                     do {
@@ -189,7 +189,7 @@ extension FlowStreamer {
         if jobs <= 1 || inputs.count <= 1 {
             work()
         } else {
-            let threads = (0..<min(jobs, inputs.count)).map { _ in startThread(work) }
+            let threads = (0..<min(jobs, inputs.count)).map { j in startThread(named: "job-\(j + 1)", work) }
             for thread in threads { pthread_join(thread, nil) }
         }
         var results = inputs.map { EachFileResult(input: $0) }

@@ -60,22 +60,3 @@ final class SPSCRing<Element: AnyObject>: @unchecked Sendable {
         tail.value.load(ordering: .acquiring) &- head.value.load(ordering: .acquiring)
     }
 }
-
-/// Starts a detached-from-Swift-concurrency OS thread running `body`; join it with `pthread_join`.
-func startThread(_ body: @escaping @Sendable () -> Void) -> pthread_t {
-    final class Box {
-        let body: @Sendable () -> Void
-        init(_ body: @escaping @Sendable () -> Void) { self.body = body }
-    }
-    let context = Unmanaged.passRetained(Box(body)).toOpaque()
-    var thread = pthread_t()
-    let rc = pthread_create(
-        &thread, nil,
-        { raw in
-            let box = Unmanaged<AnyObject>.fromOpaque(raw!).takeRetainedValue() as! Box
-            box.body()
-            return nil
-        }, context)
-    precondition(rc == 0, "pthread_create failed: \(rc)")
-    return thread
-}

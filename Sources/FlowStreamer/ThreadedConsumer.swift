@@ -91,9 +91,12 @@ struct ThreadedConsumer: PacketConsumer {
         // The lane's meter first, on this thread: it takes the detection module the plugin's validation left in the
         // pool, while the threads start theirs.
         lane = laneShards > 0 ? InlineLane(worker: workers[0]) : nil
-        meterThreads = workers[firstThreaded...].map { worker in startThread { worker.run() } }
+        // Named after their meter's number (1-based; offline, meter 1 is the lane on the reading thread).
+        meterThreads = zip(workers.indices, workers).dropFirst(firstThreaded).map { m, worker in
+            startThread(named: "meter-\(m + 1)") { worker.run() }
+        }
         let stage = output
-        outputThread = startThread { stage.run() }
+        outputThread = startThread(named: "output") { stage.run() }
     }
 
     @inline(__always)
