@@ -102,8 +102,9 @@ public struct ConvertRun {
         } catch {
             fail("\(error)", code: 1)
         }
-        var record = ConvertManifest(options: manifestOptions(), startTime: startTime)
         let wantsManifest = manifest != nil || outputDir != nil
+        // The options go only into the manifest: a run without one does not work them out.
+        var record = ConvertManifest(options: wantsManifest ? manifestOptions() : [], startTime: startTime)
         if wantsManifest {
             // Hashed before anything is written: the manifest and a resumed run need the inputs' SHA-256.
             for input in inputs {
