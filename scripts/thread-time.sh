@@ -69,7 +69,6 @@ if not ours:
 
 on = collections.Counter(); runnable = collections.Counter(); asleep = collections.Counter()
 sleeps = collections.Counter(); since = {}; left = {}; idle_since = {}; idle = 0.0
-first = {}; last = {}
 bins = collections.defaultdict(float)
 width = float(bin_ms) / 1000 if bin_ms else 0.0
 
@@ -87,7 +86,6 @@ start_time = min(t for t, cpu, prev, _, _, nxt, _ in events if prev in ours or n
 end_time = max(t for t, cpu, prev, _, _, nxt, _ in events if prev in ours or nxt in ours)
 for time, cpu, prev, prev_comm, state, nxt, next_comm in events:
     if prev in ours:
-        first.setdefault(prev, time); last[prev] = time
         if prev in since:
             on[prev] += time - since[prev]
             add_bins(prev, since.pop(prev), time)
@@ -99,7 +97,6 @@ for time, cpu, prev, prev_comm, state, nxt, next_comm in events:
     if nxt == '0':
         idle_since[cpu] = time
     if nxt in ours:
-        first.setdefault(nxt, time); last[nxt] = time
         since[nxt] = time
         if nxt in left:
             state, t0 = left.pop(nxt)

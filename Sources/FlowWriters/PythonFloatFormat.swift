@@ -1,8 +1,6 @@
-/// Formats a Double exactly as Python's `repr(float)` / `str(float)` does: the shortest digits that round-trip,
-/// fixed notation with a trailing `.0` for whole values when 1e-4 <= |x| < 1e16, otherwise `d.ddde±XX`.
-
-/// Doubles written as Python's `repr(float)` writes them, so CSV matches NFStream byte for byte (integers are
-/// written by `RawByteBuffer.appendDecimal`).
+/// Doubles written as Python's `repr(float)` / `str(float)` writes them, so CSV matches NFStream byte for byte: the
+/// shortest digits that round-trip, fixed notation with a trailing `.0` for whole values when 1e-4 <= |x| < 1e16,
+/// otherwise `d.ddde±XX`. (Integers are written by `RawByteBuffer.appendDecimal`.)
 public enum PythonFloatFormat {
     /// The most bytes ``write(_:to:)`` writes (Python's longest float text, `-2.2250738585072014e-308`, has 24).
     public static let maximumLength = 32
