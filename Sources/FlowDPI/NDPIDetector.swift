@@ -2,11 +2,15 @@
 import CNDPI
 import Synchronization
 
-/// nDPI forbids creating (and, to be safe, destroying) detection modules in parallel; meters are made one after
-/// another, but tests and library users may make them from several threads.
+/// Detection modules are made (and, to be safe, closed) one at a time: nDPI 4.2's `ndpi_init_detection_module`
+/// writes process-wide state without a lock. The first call initialises libgcrypt; one call fills the bigram and
+/// trigram bitmaps of its host-name checks behind a plain flag (`ndpi_xgrams_inited`), with read-modify-writes of
+/// shared words, so two calls at once could lose bits for good; and every call counts Patricia trees in a plain
+/// integer. So a second meter's module (15–25 ms of CPU) cannot be made beside the first. Meters are made one
+/// after another, but tests and library users may make them from several threads.
 private let moduleLifecycle = Mutex<Void>(())
 
-/// Detectors whose meter has ended, kept for the next meter: starting a module costs about 50 ms of CPU (its
+/// Detectors whose meter has ended, kept for the next meter: starting a module costs 15–25 ms of CPU (its
 /// protocol tables and automata), which `ApplicationPlugin.init`'s check, every test and every fuzzer input would
 /// otherwise pay again. A reused detector behaves as a new one: its cross-flow caches are emptied before every
 /// nDPI call and its free flow states are zeroed. At most as many are kept as were ever in use at once.
